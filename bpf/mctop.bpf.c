@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+/*
+ * mctop's kernel side: one small program per memcached command probe, all
+ * funnelling into count_event(), which keeps exact per-instance totals and
+ * per-key counters.
+ *
+ * Probe signatures: memcached_dtrace.d in memcached's source.  The command
+ * probes are (connid, key, keylen, size, casid), except incr/decr
+ * (connid, key, keylen, value) and delete (connid, key, keylen).  The key is
+ * not NUL-terminated: exactly keylen bytes are read.
+ *
+ * Integer arguments are declared long: in libbpf 1.1 one probe may have call
+ * sites whose argument specs differ in width (keylen as a 1-byte register at
+ * one command__get site, 8 bytes at another), so we narrow ourselves.
+ */
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
+
+#include "mctop.h"
+
+/* A size argument for probes that carry none (incr, decr, delete). */
+#define NO_SIZE (-2)
+
+/* memcached stores every value followed by "\r\n" and reports nbytes with it. */
+#define VALUE_TRAILER 2
+
+/* Set by user space before load (SortBy). */
+const volatile __u32 sort_by = MCTOP_SORT_CALLS;
+
+/* The ranking generation, bumped by user space through the mmapped .bss. */
+volatile __u64 drain_gen;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* MaxKeys, set by user space before load */
+	__type(key, struct mctop_key);
+	__type(value, struct mctop_key_stats);
+} keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mctop_totals);
+} totals SEC(".maps");
+
+/* The key being counted: 252 bytes is too much for the 512-byte stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mctop_key);
+} scratch_key SEC(".maps");
+
+static __always_inline __u64 value_len(long size)
+{
+	return size >= VALUE_TRAILER ? (__u64)(size - VALUE_TRAILER) : 0;
+}
+
+/* Reads the probe's key into the per-CPU scratch slot; NULL if unusable. */
+static __always_inline struct mctop_key *read_key(const void *ukey, long keylen)
+{
+	__u32 zero = 0;
+	struct mctop_key *k;
+	__u64 n = keylen;
+
+	/* An explicit 64-bit bound: the verifier must see n <= MCTOP_KEY_MAX. */
+	if (n == 0 || n > MCTOP_KEY_MAX)
+		return NULL;
+	k = bpf_map_lookup_elem(&scratch_key, &zero);
+	if (!k)
+		return NULL;
+	/* Zero the tail so equal keys hash equal whatever was here before. */
+	__builtin_memset(k, 0, sizeof(*k));
+	k->len = n;
+	if (bpf_probe_read_user(k->data, n, ukey))
+		return NULL;
+	return k;
+}
+
+/* The key's counters, created on first sight; NULL when the map is full. */
+static __always_inline struct mctop_key_stats *key_stats(struct mctop_key *k)
+{
+	struct mctop_key_stats *s, fresh = {};
+
+	s = bpf_map_lookup_elem(&keys, k);
+	if (s)
+		return s;
+	/* -EEXIST means another CPU inserted it first: fine, look it up. */
+	bpf_map_update_elem(&keys, k, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&keys, k);
+}
+
+/*
+ * Adds to the key's score for the current generation.  Two CPUs that both
+ * see a new generation may both reset the slot and lose one increment: that
+ * only nudges the ranking; the counters stay exact.
+ */
+static __always_inline void add_score(struct mctop_key_stats *s, __u64 calls,
+				      __u64 bytes, __u64 misses)
+{
+	__u64 gen = drain_gen;
+	struct mctop_rank *r = &s->rank[gen & 1];
+	__u64 v = sort_by == MCTOP_SORT_BYTES	 ? bytes :
+		  sort_by == MCTOP_SORT_MISSES ? misses :
+						 calls;
+
+	if (r->gen != gen) {
+		r->score = 0;
+		r->gen = gen;
+	}
+	if (v)
+		__sync_fetch_and_add(&r->score, v);
+}
+
+static __always_inline int count_event(enum mctop_cmd cmd, const void *ukey,
+				       long keylen, long size)
+{
+	bool is_get = cmd == MCTOP_CMD_GET;
+	bool is_store = cmd >= MCTOP_CMD_SET && cmd <= MCTOP_CMD_CAS;
+	bool hit = is_get && size >= 0, miss = is_get && size == -1;
+	bool has_bytes = (is_get || is_store) && size >= 0;
+	__u64 len = value_len(size);
+	struct mctop_key_stats *s;
+	struct mctop_totals *t;
+	struct mctop_key *k;
+	__u32 zero = 0;
+
+	t = bpf_map_lookup_elem(&totals, &zero);
+	if (!t)
+		return 0;
+	t->cmds[cmd]++;
+	t->hits += hit;
+	t->misses += miss;
+	if (has_bytes) {
+		if (is_get)
+			t->tx_bytes += len;
+		else
+			t->rx_bytes += len;
+	}
+
+	k = read_key(ukey, keylen);
+	if (!k) {
+		t->bad_keys++;
+		return 0;
+	}
+	s = key_stats(k);
+	if (!s) {
+		t->key_slot_misses++;
+		return 0;
+	}
+	__sync_fetch_and_add(&s->cmds[cmd], 1);
+	if (hit)
+		__sync_fetch_and_add(&s->hits, 1);
+	if (miss)
+		__sync_fetch_and_add(&s->misses, 1);
+	if (has_bytes) {
+		if (is_get)
+			__sync_fetch_and_add(&s->tx_bytes, len);
+		else
+			__sync_fetch_and_add(&s->rx_bytes, len);
+		s->objsize = len;
+	}
+	add_score(s, 1, has_bytes ? len : 0, miss);
+	return 0;
+}
+
+/*
+ * Fetches the probe's arguments and counts the event.  Arguments are read
+ * with bpf_usdt_arg() rather than BPF_USDT() so that only the ones used are
+ * fetched (connid and casid never are).
+ */
+static __always_inline int handle_probe(struct pt_regs *ctx, enum mctop_cmd cmd,
+					bool sized)
+{
+	long key = 0, keylen = 0, size = NO_SIZE;
+
+	if (bpf_usdt_arg(ctx, 1, &key) || bpf_usdt_arg(ctx, 2, &keylen))
+		return 0;
+	if (sized && bpf_usdt_arg(ctx, 3, &size))
+		return 0;
+	return count_event(cmd, (const void *)key, keylen, size);
+}
+
+/* One program per probe: the command is the only thing that differs. */
+#define PROBE_PROGRAM(name, cmd, sized)                                        \
+	SEC("usdt") int name(struct pt_regs *ctx)                              \
+	{                                                                      \
+		return handle_probe(ctx, cmd, sized);                          \
+	}
+
+PROBE_PROGRAM(mctop_get, MCTOP_CMD_GET, true)
+PROBE_PROGRAM(mctop_set, MCTOP_CMD_SET, true)
+PROBE_PROGRAM(mctop_add, MCTOP_CMD_ADD, true)
+PROBE_PROGRAM(mctop_replace, MCTOP_CMD_REPLACE, true)
+PROBE_PROGRAM(mctop_append, MCTOP_CMD_APPEND, true)
+PROBE_PROGRAM(mctop_prepend, MCTOP_CMD_PREPEND, true)
+PROBE_PROGRAM(mctop_cas, MCTOP_CMD_CAS, true)
+PROBE_PROGRAM(mctop_touch, MCTOP_CMD_TOUCH, true)
+PROBE_PROGRAM(mctop_incr, MCTOP_CMD_INCR, false)
+PROBE_PROGRAM(mctop_decr, MCTOP_CMD_DECR, false)
+PROBE_PROGRAM(mctop_delete, MCTOP_CMD_DELETE, false)
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

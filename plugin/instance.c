@@ -1,0 +1,225 @@
+/*
+ * mctop plugin: instance lifecycle.
+ *
+ * Setting up (open -> configure -> load -> attach) happens in the first read
+ * rather than at config time, and is retried with back-off while it fails:
+ * a memcached that is not running yet, or a missing privilege, leaves the
+ * instance idle and logged, never collectd down.
+ */
+#include "instance.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+
+#include "drain.h"
+#include "log.h"
+#include "mctop.skel.h"
+#include "probes.h"
+#include "submit.h"
+#include "topn.h"
+
+#define RETRY_FIRST TIME_T_TO_CDTIME_T(10)
+#define RETRY_MAX TIME_T_TO_CDTIME_T(300)
+
+/* Evict idle keys once the map is this full (percent). */
+#define EVICT_FILL_PERCENT 90
+
+struct mctop_instance {
+  mctop_instance_config_t cfg;
+  struct mctop_bpf *skel; /* NULL while not set up */
+  mctop_links_t links;
+  mctop_drain_t drain;
+  mctop_topn_t topn;
+  size_t tracked; /* keys in the map at the last drain */
+  uint64_t slot_misses; /* key_slot_misses at the last drain */
+  cdtime_t next_setup;
+  cdtime_t retry_delay;
+};
+
+mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
+  mctop_instance_t *inst = calloc(1, sizeof(*inst));
+  if (inst == NULL)
+    return NULL;
+  if (mctop_drain_init(&inst->drain) != 0 ||
+      mctop_topn_init(&inst->topn, cfg->top_keys) != 0) {
+    mctop_drain_free(&inst->drain);
+    free(inst);
+    return NULL;
+  }
+  inst->cfg = *cfg;
+  memset(cfg, 0, sizeof(*cfg));
+  inst->retry_delay = RETRY_FIRST;
+  return inst;
+}
+
+static void teardown(mctop_instance_t *inst) {
+  mctop_detach_all(&inst->links);
+  mctop_bpf__destroy(inst->skel);
+  inst->skel = NULL;
+}
+
+static int read_pidfile(const char *path, pid_t *pid) {
+  FILE *f = fopen(path, "r");
+  if (f == NULL) {
+    MCTOP_ERROR("cannot open PIDFile %s: %s", path, strerror(errno));
+    return -1;
+  }
+  long v = 0;
+  int ok = fscanf(f, "%ld", &v) == 1 && v > 0 && v <= MCTOP_PID_MAX;
+  fclose(f);
+  if (!ok) {
+    MCTOP_ERROR("PIDFile %s does not hold a process ID", path);
+    return -1;
+  }
+  *pid = (pid_t)v;
+  return 0;
+}
+
+static int attach_pid(mctop_instance_t *inst, pid_t pid) {
+  char exe[64];
+  snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+  if (access(exe, F_OK) != 0) {
+    MCTOP_ERROR("instance \"%s\": PID %d: %s (is memcached running?)",
+                inst->cfg.name, (int)pid, strerror(errno));
+    return 0;
+  }
+  return mctop_attach_target(inst->skel->obj, inst->cfg.name, exe, pid,
+                             &inst->links);
+}
+
+/* Attaches every configured target; returns how many probes took. */
+static int attach_targets(mctop_instance_t *inst) {
+  int probes = 0;
+  for (size_t i = 0; i < inst->cfg.pids_num; i++)
+    probes += attach_pid(inst, inst->cfg.pids[i]);
+  pid_t pid;
+  if (inst->cfg.pidfile != NULL && read_pidfile(inst->cfg.pidfile, &pid) == 0)
+    probes += attach_pid(inst, pid);
+  for (size_t i = 0; i < inst->cfg.binaries_num; i++)
+    probes += mctop_attach_target(inst->skel->obj, inst->cfg.name,
+                                  inst->cfg.binaries[i], -1, &inst->links);
+  return probes;
+}
+
+static int load(mctop_instance_t *inst) {
+  inst->skel = mctop_bpf__open();
+  if (inst->skel == NULL) {
+    MCTOP_ERROR("instance \"%s\": opening the BPF object failed: %s",
+                inst->cfg.name, strerror(errno));
+    return -1;
+  }
+  inst->skel->rodata->sort_by = inst->cfg.sort_by;
+  int err = bpf_map__set_max_entries(inst->skel->maps.keys, inst->cfg.max_keys);
+  if (err == 0)
+    err = mctop_bpf__load(inst->skel);
+  if (err != 0) {
+    MCTOP_ERROR("instance \"%s\": loading the BPF program failed: %s. mctop "
+                "needs root, or CAP_BPF and CAP_PERFMON, and a kernel with "
+                "BPF and uprobes",
+                inst->cfg.name, strerror(-err));
+    return -1;
+  }
+  return 0;
+}
+
+static int setup(mctop_instance_t *inst) {
+  if (load(inst) != 0 || attach_targets(inst) == 0) {
+    teardown(inst);
+    return -1;
+  }
+  MCTOP_INFO("instance \"%s\": tracing with %zu probe links, MaxKeys %u, "
+             "TopKeys %u by %s",
+             inst->cfg.name, inst->links.links_num, inst->cfg.max_keys,
+             inst->cfg.top_keys, mctop_sort_by_name(inst->cfg.sort_by));
+  return 0;
+}
+
+/* Sets up if due; returns 0 once the instance is tracing. */
+static int ensure_setup(mctop_instance_t *inst) {
+  if (inst->skel != NULL)
+    return 0;
+  cdtime_t now = cdtime();
+  if (now < inst->next_setup)
+    return -1;
+  if (setup(inst) == 0) {
+    inst->retry_delay = RETRY_FIRST;
+    return 0;
+  }
+  MCTOP_WARNING("instance \"%s\": not tracing; retrying in %.0f s",
+                inst->cfg.name, CDTIME_T_TO_DOUBLE(inst->retry_delay));
+  inst->next_setup = now + inst->retry_delay;
+  inst->retry_delay *= 2;
+  if (inst->retry_delay > RETRY_MAX)
+    inst->retry_delay = RETRY_MAX;
+  return -1;
+}
+
+/* Starts a new ranking generation; returns the one just finished. */
+static uint64_t next_generation(mctop_instance_t *inst) {
+  uint64_t gen = inst->skel->bss->drain_gen;
+  __atomic_store_n(&inst->skel->bss->drain_gen, gen + 1, __ATOMIC_RELEASE);
+  return gen;
+}
+
+static double seconds_since(const struct timespec *t0) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  return (double)(t1.tv_sec - t0->tv_sec) +
+         (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int drain_and_submit(mctop_instance_t *inst) {
+  struct timespec t0;
+  struct mctop_totals totals;
+  mctop_drain_result_t res;
+
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int err = mctop_read_totals(bpf_map__fd(inst->skel->maps.totals), &totals);
+  if (err != 0) {
+    MCTOP_ERROR("instance \"%s\": reading the totals map failed: %s",
+                inst->cfg.name, strerror(-err));
+    return -1;
+  }
+  bool evict = inst->tracked * 100 >= (size_t)inst->cfg.max_keys * EVICT_FILL_PERCENT ||
+               totals.key_slot_misses > inst->slot_misses;
+  mctop_topn_reset(&inst->topn);
+  err = mctop_drain_keys(&inst->drain, bpf_map__fd(inst->skel->maps.keys),
+                         next_generation(inst), evict, &inst->topn, &res);
+  if (err != 0) {
+    MCTOP_ERROR("instance \"%s\": reading the keys map failed: %s",
+                inst->cfg.name, strerror(-err));
+    return -1;
+  }
+  inst->tracked = res.tracked - res.evicted;
+  inst->slot_misses = totals.key_slot_misses;
+  mctop_topn_sort(&inst->topn);
+  mctop_submit_totals(inst->cfg.name, &totals);
+  for (size_t i = 0; i < inst->topn.len; i++)
+    mctop_submit_key(inst->cfg.name, &inst->topn.items[i]);
+  mctop_submit_health(inst->cfg.name, &totals, inst->tracked,
+                      seconds_since(&t0));
+  return 0;
+}
+
+int mctop_instance_read(user_data_t *ud) {
+  mctop_instance_t *inst = ud->data;
+  if (ensure_setup(inst) != 0)
+    return 0; /* idle: our own back-off, not collectd's */
+  return drain_and_submit(inst);
+}
+
+void mctop_instance_free(void *p) {
+  mctop_instance_t *inst = p;
+  if (inst == NULL)
+    return;
+  teardown(inst);
+  mctop_drain_free(&inst->drain);
+  mctop_topn_free(&inst->topn);
+  mctop_config_free(&inst->cfg);
+  free(inst);
+}

@@ -1,0 +1,53 @@
+/*
+ * mctop plugin: how each mctop_key data source is computed from the kernel's
+ * per-key counters.
+ */
+#include "key_fields.h"
+
+#include "collectd.h"
+
+#include "plugin.h"
+
+static uint64_t sum_cmds(const struct mctop_key_stats *s, int from, int to) {
+  uint64_t n = 0;
+  for (int c = from; c <= to; c++)
+    n += s->cmds[c];
+  return n;
+}
+
+static uint64_t calls(const struct mctop_key_stats *s) {
+  return sum_cmds(s, 0, MCTOP_CMD_COUNT - 1);
+}
+static uint64_t gets(const struct mctop_key_stats *s) {
+  return s->cmds[MCTOP_CMD_GET];
+}
+/* Every store command: set, add, replace, append, prepend, cas. */
+static uint64_t sets(const struct mctop_key_stats *s) {
+  return sum_cmds(s, MCTOP_CMD_SET, MCTOP_CMD_CAS);
+}
+static uint64_t deletes(const struct mctop_key_stats *s) {
+  return s->cmds[MCTOP_CMD_DELETE];
+}
+static uint64_t touches(const struct mctop_key_stats *s) {
+  return s->cmds[MCTOP_CMD_TOUCH];
+}
+static uint64_t ariths(const struct mctop_key_stats *s) {
+  return sum_cmds(s, MCTOP_CMD_INCR, MCTOP_CMD_DECR);
+}
+static uint64_t hits(const struct mctop_key_stats *s) { return s->hits; }
+static uint64_t misses(const struct mctop_key_stats *s) { return s->misses; }
+static uint64_t rx(const struct mctop_key_stats *s) { return s->rx_bytes; }
+static uint64_t tx(const struct mctop_key_stats *s) { return s->tx_bytes; }
+static uint64_t objsize(const struct mctop_key_stats *s) { return s->objsize; }
+
+const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM] = {
+    {"calls", DS_TYPE_DERIVE, calls},     {"gets", DS_TYPE_DERIVE, gets},
+    {"sets", DS_TYPE_DERIVE, sets},       {"deletes", DS_TYPE_DERIVE, deletes},
+    {"touches", DS_TYPE_DERIVE, touches}, {"ariths", DS_TYPE_DERIVE, ariths},
+    {"hits", DS_TYPE_DERIVE, hits},       {"misses", DS_TYPE_DERIVE, misses},
+    {"rx", DS_TYPE_DERIVE, rx},           {"tx", DS_TYPE_DERIVE, tx},
+    {"objsize", DS_TYPE_GAUGE, objsize},
+};
+_Static_assert(sizeof(mctop_key_fields) / sizeof(mctop_key_fields[0]) ==
+                   MCTOP_KEY_FIELDS_NUM,
+               "every data source has a row");

@@ -1,0 +1,192 @@
+/*
+ * mctop plugin: parsing and validating <Instance> blocks.
+ *
+ * Every rejection names the option, the value given and what is allowed, so
+ * an operator can fix the config from the log line alone.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+static const char *const sort_names[] = {
+    [MCTOP_SORT_CALLS] = "calls",
+    [MCTOP_SORT_BYTES] = "bytes",
+    [MCTOP_SORT_MISSES] = "misses",
+};
+
+const char *mctop_sort_by_name(enum mctop_sort s) { return sort_names[s]; }
+
+static int want_one(const oconfig_item_t *ci, int type, const char *inst) {
+  static const char *const type_names[] = {"a string", "a number",
+                                           "a boolean"};
+  if (ci->values_num == 1 && ci->values[0].type == type)
+    return 0;
+  MCTOP_ERROR("Instance \"%s\": option %s takes exactly one argument, %s "
+              "(got %d argument%s)",
+              inst, ci->key, type_names[type], ci->values_num,
+              ci->values_num == 1 ? " of another type" : "s");
+  return -1;
+}
+
+/* A whole number in [min, max]; collectd hands every number over as double. */
+static int get_uint(const oconfig_item_t *ci, const char *inst, double min,
+                    double max, unsigned *out) {
+  if (want_one(ci, OCONFIG_TYPE_NUMBER, inst) != 0)
+    return -1;
+  double v = ci->values[0].value.number;
+  if (!isfinite(v) || v != floor(v) || v < min || v > max) {
+    MCTOP_ERROR("Instance \"%s\": %s %g is out of range: use a whole number "
+                "from %.0f to %.0f",
+                inst, ci->key, v, min, max);
+    return -1;
+  }
+  *out = (unsigned)v;
+  return 0;
+}
+
+static int get_string(const oconfig_item_t *ci, const char *inst,
+                      char **out) {
+  if (want_one(ci, OCONFIG_TYPE_STRING, inst) != 0)
+    return -1;
+  const char *s = ci->values[0].value.string;
+  if (s[0] == '\0') {
+    MCTOP_ERROR("Instance \"%s\": %s is empty: give a path", inst, ci->key);
+    return -1;
+  }
+  char *copy = strdup(s);
+  if (copy == NULL)
+    return -1;
+  free(*out);
+  *out = copy;
+  return 0;
+}
+
+static int add_pid(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
+  unsigned pid;
+  if (get_uint(ci, cfg->name, 1, MCTOP_PID_MAX, &pid) != 0)
+    return -1;
+  pid_t *p = realloc(cfg->pids, (cfg->pids_num + 1) * sizeof(*p));
+  if (p == NULL)
+    return -1;
+  p[cfg->pids_num++] = (pid_t)pid;
+  cfg->pids = p;
+  return 0;
+}
+
+static int add_binary(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
+  char *path = NULL;
+  if (get_string(ci, cfg->name, &path) != 0)
+    return -1;
+  if (path[0] != '/') {
+    MCTOP_ERROR("Instance \"%s\": Binary \"%s\" is not an absolute path: give "
+                "the full path of the memcached executable",
+                cfg->name, path);
+    free(path);
+    return -1;
+  }
+  char **b = realloc(cfg->binaries, (cfg->binaries_num + 1) * sizeof(*b));
+  if (b == NULL) {
+    free(path);
+    return -1;
+  }
+  b[cfg->binaries_num++] = path;
+  cfg->binaries = b;
+  return 0;
+}
+
+static int get_sort_by(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
+  if (want_one(ci, OCONFIG_TYPE_STRING, cfg->name) != 0)
+    return -1;
+  const char *v = ci->values[0].value.string;
+  for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++) {
+    if (strcasecmp(v, sort_names[i]) == 0) {
+      cfg->sort_by = (enum mctop_sort)i;
+      return 0;
+    }
+  }
+  MCTOP_ERROR("Instance \"%s\": SortBy \"%s\" is unknown: use \"calls\", "
+              "\"bytes\" or \"misses\"",
+              cfg->name, v);
+  return -1;
+}
+
+static int set_name(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
+  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
+    MCTOP_ERROR("<Instance> needs exactly one string argument, its name, "
+                "e.g. <Instance \"cache1\">");
+    return -1;
+  }
+  const char *name = ci->values[0].value.string;
+  size_t len = strlen(name);
+  if (len == 0 || len >= sizeof(cfg->name) || strchr(name, '/') != NULL) {
+    MCTOP_ERROR("<Instance \"%s\">: the name must be 1 to %zu characters "
+                "without '/' (it becomes collectd's plugin instance)",
+                name, sizeof(cfg->name) - 1);
+    return -1;
+  }
+  memcpy(cfg->name, name, len + 1);
+  return 0;
+}
+
+static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
+  if (strcasecmp(o->key, "PID") == 0)
+    return add_pid(o, cfg);
+  if (strcasecmp(o->key, "PIDFile") == 0)
+    return get_string(o, cfg->name, &cfg->pidfile);
+  if (strcasecmp(o->key, "Binary") == 0)
+    return add_binary(o, cfg);
+  if (strcasecmp(o->key, "TopKeys") == 0)
+    return get_uint(o, cfg->name, 0, MCTOP_TOPKEYS_MAX, &cfg->top_keys);
+  if (strcasecmp(o->key, "SortBy") == 0)
+    return get_sort_by(o, cfg);
+  if (strcasecmp(o->key, "MaxKeys") == 0)
+    return get_uint(o, cfg->name, MCTOP_MAXKEYS_MIN, MCTOP_MAXKEYS_MAX,
+                    &cfg->max_keys);
+  MCTOP_ERROR("Instance \"%s\": unknown option \"%s\": allowed are PID, "
+              "PIDFile, Binary, TopKeys, SortBy and MaxKeys",
+              cfg->name, o->key);
+  return -1;
+}
+
+int mctop_config_instance(const oconfig_item_t *ci,
+                          mctop_instance_config_t *out) {
+  mctop_instance_config_t cfg = {
+      .top_keys = MCTOP_TOPKEYS_DEFAULT,
+      .sort_by = MCTOP_SORT_CALLS,
+      .max_keys = MCTOP_MAXKEYS_DEFAULT,
+  };
+  memset(out, 0, sizeof(*out));
+  if (set_name(ci, &cfg) != 0)
+    return -1;
+  for (int i = 0; i < ci->children_num; i++) {
+    if (apply_option(&ci->children[i], &cfg) != 0) {
+      mctop_config_free(&cfg);
+      return -1;
+    }
+  }
+  if (cfg.pids_num == 0 && cfg.pidfile == NULL && cfg.binaries_num == 0) {
+    MCTOP_ERROR("Instance \"%s\": nothing to trace: give at least one of PID, "
+                "PIDFile or Binary",
+                cfg.name);
+    mctop_config_free(&cfg);
+    return -1;
+  }
+  *out = cfg;
+  return 0;
+}
+
+void mctop_config_free(mctop_instance_config_t *cfg) {
+  free(cfg->pids);
+  free(cfg->pidfile);
+  for (size_t i = 0; i < cfg->binaries_num; i++)
+    free(cfg->binaries[i]);
+  free(cfg->binaries);
+  memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,47 @@
+/*
+ * mctop plugin: the <Plugin mctop> block, parsed and validated.
+ *
+ * Pure logic (no BPF, no collectd daemon calls beyond plugin_log), so the
+ * unit tests exercise it with oconfig_item_t literals.
+ */
+#ifndef MCTOP_OPTIONS_H
+#define MCTOP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "liboconfig/oconfig.h"
+#include "mctop.h"
+
+#define MCTOP_NAME_MAX 64
+#define MCTOP_TOPKEYS_DEFAULT 20
+#define MCTOP_TOPKEYS_MAX 10000
+#define MCTOP_MAXKEYS_DEFAULT 65536
+#define MCTOP_MAXKEYS_MIN 16
+#define MCTOP_MAXKEYS_MAX 4194304
+/* Linux's PID_MAX_LIMIT on 64-bit. */
+#define MCTOP_PID_MAX 4194304
+
+
+typedef struct {
+  char name[MCTOP_NAME_MAX];
+  pid_t *pids;
+  size_t pids_num;
+  char *pidfile;
+  char **binaries;
+  size_t binaries_num;
+  unsigned top_keys;
+  enum mctop_sort sort_by;
+  unsigned max_keys;
+} mctop_instance_config_t;
+
+/* Parses one <Instance "name"> block.  On error logs what is wrong and how to
+ * fix it, and returns non-zero; *out is then left empty. */
+int mctop_config_instance(const oconfig_item_t *ci, mctop_instance_config_t *out);
+
+void mctop_config_free(mctop_instance_config_t *cfg);
+
+const char *mctop_sort_by_name(enum mctop_sort s);
+
+#endif /* MCTOP_OPTIONS_H */

@@ -1,0 +1,90 @@
+/*
+ * mctop plugin: dispatching value lists.  plugin "mctop", plugin_instance
+ * the <Instance> name; types from collectd's types.db except mctop_key.
+ */
+#include "submit.h"
+
+#include "collectd.h"
+
+#include "plugin.h"
+#include "utils/common/common.h"
+
+#include "key_fields.h"
+#include "keyname.h"
+
+/* Indexed by enum mctop_cmd: the type_instance of memcached_command. */
+static const char *const cmd_names[MCTOP_CMD_COUNT] = {
+    [MCTOP_CMD_GET] = "get",         [MCTOP_CMD_SET] = "set",
+    [MCTOP_CMD_ADD] = "add",         [MCTOP_CMD_REPLACE] = "replace",
+    [MCTOP_CMD_APPEND] = "append",   [MCTOP_CMD_PREPEND] = "prepend",
+    [MCTOP_CMD_CAS] = "cas",         [MCTOP_CMD_INCR] = "incr",
+    [MCTOP_CMD_DECR] = "decr",       [MCTOP_CMD_DELETE] = "delete",
+    [MCTOP_CMD_TOUCH] = "touch",
+};
+
+int mctop_register_types(void) {
+  data_source_t ds[MCTOP_KEY_FIELDS_NUM];
+  data_set_t set = {.type = "mctop_key", .ds_num = MCTOP_KEY_FIELDS_NUM,
+                    .ds = ds};
+  for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++) {
+    memset(&ds[i], 0, sizeof(ds[i]));
+    sstrncpy(ds[i].name, mctop_key_fields[i].name, sizeof(ds[i].name));
+    ds[i].type = mctop_key_fields[i].ds_type;
+    ds[i].min = 0;
+    ds[i].max = NAN;
+  }
+  return plugin_register_data_set(&set);
+}
+
+static void submit(const char *instance, const char *type,
+                   const char *type_instance, value_t *values, size_t n) {
+  value_list_t vl = VALUE_LIST_INIT;
+  vl.values = values;
+  vl.values_len = n;
+  sstrncpy(vl.plugin, "mctop", sizeof(vl.plugin));
+  sstrncpy(vl.plugin_instance, instance, sizeof(vl.plugin_instance));
+  sstrncpy(vl.type, type, sizeof(vl.type));
+  sstrncpy(vl.type_instance, type_instance, sizeof(vl.type_instance));
+  plugin_dispatch_values(&vl);
+}
+
+static void submit_derive(const char *instance, const char *type,
+                          const char *type_instance, uint64_t v) {
+  value_t value = {.derive = (derive_t)v};
+  submit(instance, type, type_instance, &value, 1);
+}
+
+void mctop_submit_totals(const char *instance, const struct mctop_totals *t) {
+  for (int c = 0; c < MCTOP_CMD_COUNT; c++)
+    submit_derive(instance, "memcached_command", cmd_names[c], t->cmds[c]);
+  submit_derive(instance, "memcached_ops", "hits", t->hits);
+  submit_derive(instance, "memcached_ops", "misses", t->misses);
+  value_t octets[] = {{.derive = (derive_t)t->rx_bytes},
+                      {.derive = (derive_t)t->tx_bytes}};
+  submit(instance, "memcached_octets", "", octets, 2);
+}
+
+void mctop_submit_key(const char *instance, const mctop_candidate_t *c) {
+  char name[MCTOP_KEYNAME_SIZE];
+  value_t values[MCTOP_KEY_FIELDS_NUM];
+
+  mctop_key_name(c->key.data, c->key.len, name);
+  for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++) {
+    uint64_t v = mctop_key_fields[i].get(&c->stats);
+    if (mctop_key_fields[i].ds_type == DS_TYPE_GAUGE)
+      values[i].gauge = (gauge_t)v;
+    else
+      values[i].derive = (derive_t)v;
+  }
+  submit(instance, "mctop_key", name, values, MCTOP_KEY_FIELDS_NUM);
+}
+
+void mctop_submit_health(const char *instance, const struct mctop_totals *t,
+                         size_t tracked, double drain_seconds) {
+  value_t v = {.gauge = (gauge_t)tracked};
+  submit(instance, "gauge", "tracked_keys", &v, 1);
+  submit_derive(instance, "derive", "key_slot_misses", t->key_slot_misses);
+  submit_derive(instance, "derive", "bad_keys", t->bad_keys);
+  v.gauge = drain_seconds;
+  submit(instance, "duration", "drain", &v, 1);
+}

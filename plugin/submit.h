@@ -1,0 +1,22 @@
+/*
+ * mctop plugin: turning drained figures into collectd value lists.
+ */
+#ifndef MCTOP_SUBMIT_H
+#define MCTOP_SUBMIT_H
+
+#include <stddef.h>
+
+#include "mctop.h"
+#include "topn.h"
+
+/* Registers the mctop_key type, so hosts need no types.db edit. */
+int mctop_register_types(void);
+
+void mctop_submit_totals(const char *instance, const struct mctop_totals *t);
+
+void mctop_submit_key(const char *instance, const mctop_candidate_t *c);
+
+void mctop_submit_health(const char *instance, const struct mctop_totals *t,
+                         size_t tracked, double drain_seconds);
+
+#endif /* MCTOP_SUBMIT_H */

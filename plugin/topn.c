@@ -1,0 +1,95 @@
+/*
+ * mctop plugin: top-N by a bounded min-heap.  The root is the worst
+ * candidate kept, so a better one replaces it in O(log N).
+ */
+#include "topn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int key_cmp(const struct mctop_key *a, const struct mctop_key *b) {
+  size_t n = a->len < b->len ? a->len : b->len;
+  int c = memcmp(a->data, b->data, n);
+  if (c != 0)
+    return c;
+  return (a->len > b->len) - (a->len < b->len);
+}
+
+/* True if a ranks below b. */
+static int worse(const mctop_candidate_t *a, const mctop_candidate_t *b) {
+  if (a->score != b->score)
+    return a->score < b->score;
+  return key_cmp(&a->key, &b->key) > 0;
+}
+
+static void swap(mctop_candidate_t *a, mctop_candidate_t *b) {
+  mctop_candidate_t tmp = *a;
+  *a = *b;
+  *b = tmp;
+}
+
+static void sift_down(mctop_candidate_t *h, size_t len, size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < len && worse(&h[l], &h[m]))
+      m = l;
+    if (r < len && worse(&h[r], &h[m]))
+      m = r;
+    if (m == i)
+      return;
+    swap(&h[i], &h[m]);
+    i = m;
+  }
+}
+
+static void sift_up(mctop_candidate_t *h, size_t i) {
+  while (i > 0) {
+    size_t p = (i - 1) / 2;
+    if (!worse(&h[i], &h[p]))
+      return;
+    swap(&h[i], &h[p]);
+    i = p;
+  }
+}
+
+int mctop_topn_init(mctop_topn_t *t, size_t cap) {
+  memset(t, 0, sizeof(*t));
+  if (cap == 0)
+    return 0;
+  t->items = calloc(cap, sizeof(*t->items));
+  if (t->items == NULL)
+    return -1;
+  t->cap = cap;
+  return 0;
+}
+
+void mctop_topn_free(mctop_topn_t *t) {
+  free(t->items);
+  memset(t, 0, sizeof(*t));
+}
+
+void mctop_topn_reset(mctop_topn_t *t) { t->len = 0; }
+
+void mctop_topn_offer(mctop_topn_t *t, uint64_t score,
+                      const struct mctop_key *key,
+                      const struct mctop_key_stats *stats) {
+  if (score == 0 || t->cap == 0)
+    return;
+  mctop_candidate_t c = {.score = score, .key = *key, .stats = *stats};
+  if (t->len < t->cap) {
+    t->items[t->len] = c;
+    sift_up(t->items, t->len++);
+  } else if (worse(&t->items[0], &c)) {
+    t->items[0] = c;
+    sift_down(t->items, t->len, 0);
+  }
+}
+
+void mctop_topn_sort(mctop_topn_t *t) {
+  /* Heap sort: repeatedly move the worst to the end, so the array ends up
+   * best first. */
+  for (size_t n = t->len; n > 1; n--) {
+    swap(&t->items[0], &t->items[n - 1]);
+    sift_down(t->items, n - 1, 0);
+  }
+}

@@ -1,0 +1,40 @@
+/*
+ * mctop plugin: streaming top-N selection.  The drain offers every tracked
+ * key once; only N candidates are ever held, so memory is O(N) whatever the
+ * number of keys.
+ */
+#ifndef MCTOP_TOPN_H
+#define MCTOP_TOPN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mctop.h"
+
+typedef struct {
+  uint64_t score;
+  struct mctop_key key;
+  struct mctop_key_stats stats;
+} mctop_candidate_t;
+
+typedef struct {
+  mctop_candidate_t *items; /* a min-heap on (score, reversed key order) */
+  size_t len;
+  size_t cap;
+} mctop_topn_t;
+
+int mctop_topn_init(mctop_topn_t *t, size_t cap);
+void mctop_topn_free(mctop_topn_t *t);
+void mctop_topn_reset(mctop_topn_t *t);
+
+/* Keeps the candidate if it is among the best cap seen so far.  Scores of 0
+ * are never kept: an idle key is not a top key. */
+void mctop_topn_offer(mctop_topn_t *t, uint64_t score,
+                      const struct mctop_key *key,
+                      const struct mctop_key_stats *stats);
+
+/* Sorts the kept candidates best first: higher score, then the smaller key,
+ * so equal scores come out in a stable order.  The heap is spent after. */
+void mctop_topn_sort(mctop_topn_t *t);
+
+#endif /* MCTOP_TOPN_H */

@@ -1,0 +1,30 @@
+/*
+ * mctop plugin: which USDT probes an ELF file carries.  Read before
+ * attaching, so the log can say "this memcached was built without
+ * --enable-dtrace" instead of a bare ENOENT per probe.
+ */
+#ifndef MCTOP_USDT_NOTES_H
+#define MCTOP_USDT_NOTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MCTOP_USDT_MAX_PROBES 128
+
+typedef struct {
+  /* Distinct probe names of the given provider (e.g. "command__get"). */
+  char *names[MCTOP_USDT_MAX_PROBES];
+  size_t names_num;
+  size_t notes_num; /* all stapsdt notes, every provider, every call site */
+} mctop_usdt_list_t;
+
+/* Lists the probes of provider in path.  Returns 0, or -1 with errbuf saying
+ * what is wrong with the file (missing, unreadable, not ELF). */
+int mctop_usdt_list(const char *path, const char *provider,
+                    mctop_usdt_list_t *out, char *errbuf, size_t errlen);
+
+bool mctop_usdt_has(const mctop_usdt_list_t *l, const char *name);
+
+void mctop_usdt_free(mctop_usdt_list_t *l);
+
+#endif /* MCTOP_USDT_NOTES_H */

@@ -1,0 +1,49 @@
+/*
+ * Unit test: the mctop_key line of collectd.conf.d/mctop.types.db (for
+ * central servers and InfluxDB) matches the data sources the plugin
+ * registers, name for name and type for type.
+ */
+#include <stdlib.h>
+
+#include "collectd.h"
+
+#include "plugin.h"
+
+#include "key_fields.h"
+#include "tap.h"
+
+static char *types_db_line(const char *path) {
+  static char line[4096];
+  FILE *f = fopen(path, "r");
+  if (f == NULL)
+    return NULL;
+  char *found = NULL;
+  while (fgets(line, sizeof(line), f) != NULL)
+    if (strncmp(line, "mctop_key", 9) == 0 && (line[9] == ' ' || line[9] == '\t')) {
+      found = line + 9;
+      break;
+    }
+  fclose(f);
+  return found;
+}
+
+int main(void) {
+  const char *path = getenv("MCTOP_TYPES_DB");
+  char *line = path ? types_db_line(path) : NULL;
+  CHECK(line != NULL, "mctop.types.db has a mctop_key line (%s)",
+        path ? path : "MCTOP_TYPES_DB unset");
+  if (line == NULL)
+    return tap_done();
+  size_t i = 0;
+  for (char *save, *tok = strtok_r(line, " \t,\n", &save); tok != NULL;
+       tok = strtok_r(NULL, " \t,\n", &save), i++) {
+    if (i >= MCTOP_KEY_FIELDS_NUM)
+      break;
+    char want[128];
+    snprintf(want, sizeof(want), "%s:%s:0:U", mctop_key_fields[i].name,
+             mctop_key_fields[i].ds_type == DS_TYPE_GAUGE ? "GAUGE" : "DERIVE");
+    CHECK_STR(want, tok, "data source %zu", i);
+  }
+  CHECK_U64(MCTOP_KEY_FIELDS_NUM, i, "same number of data sources");
+  return tap_done();
+}

@@ -1,0 +1,123 @@
+/* Unit tests: <Instance> blocks parsed from oconfig_item_t literals. */
+#include <stdlib.h>
+
+#include "options.h"
+#include "tap.h"
+
+extern char stub_last_log[1024];
+
+#define STR(s) {.value = {.string = (char *)(s)}, .type = OCONFIG_TYPE_STRING}
+#define NUM(n) {.value = {.number = (n)}, .type = OCONFIG_TYPE_NUMBER}
+#define BOOL(b) {.value = {.boolean = (b)}, .type = OCONFIG_TYPE_BOOLEAN}
+
+static oconfig_value_t name_cache1[] = {STR("cache1")};
+
+/* Parses an <Instance "cache1"> block holding the given options. */
+static int parse(oconfig_item_t *children, int n, mctop_instance_config_t *c) {
+  oconfig_item_t inst = {.key = "Instance",
+                         .values = name_cache1,
+                         .values_num = 1,
+                         .children = children,
+                         .children_num = n};
+  stub_last_log[0] = '\0';
+  return mctop_config_instance(&inst, c);
+}
+
+static void full_block(void) {
+  oconfig_value_t pid1[] = {NUM(1234)}, pid2[] = {NUM(99)};
+  oconfig_value_t pf[] = {STR("/run/memcached.pid")};
+  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
+  oconfig_value_t top[] = {NUM(5)}, sort[] = {STR("Bytes")};
+  oconfig_value_t max[] = {NUM(1024)};
+  oconfig_item_t o[] = {
+      {.key = "PID", .values = pid1, .values_num = 1},
+      {.key = "pid", .values = pid2, .values_num = 1},
+      {.key = "PIDFile", .values = pf, .values_num = 1},
+      {.key = "Binary", .values = bin, .values_num = 1},
+      {.key = "TopKeys", .values = top, .values_num = 1},
+      {.key = "SortBy", .values = sort, .values_num = 1},
+      {.key = "MaxKeys", .values = max, .values_num = 1},
+  };
+  mctop_instance_config_t c;
+  CHECK(parse(o, 7, &c) == 0, "a full block parses");
+  CHECK_STR("cache1", c.name, "name");
+  CHECK(c.pids_num == 2 && c.pids[0] == 1234 && c.pids[1] == 99,
+        "PID repeats");
+  CHECK_STR("/run/memcached.pid", c.pidfile, "PIDFile");
+  CHECK(c.binaries_num == 1, "Binary");
+  CHECK_U64(5, c.top_keys, "TopKeys");
+  CHECK(c.sort_by == MCTOP_SORT_BYTES, "SortBy is case-insensitive");
+  CHECK_U64(1024, c.max_keys, "MaxKeys");
+  mctop_config_free(&c);
+}
+
+static void defaults(void) {
+  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
+  oconfig_item_t o[] = {{.key = "Binary", .values = bin, .values_num = 1}};
+  mctop_instance_config_t c;
+  CHECK(parse(o, 1, &c) == 0, "Binary alone parses");
+  CHECK_U64(MCTOP_TOPKEYS_DEFAULT, c.top_keys, "TopKeys default");
+  CHECK_U64(MCTOP_MAXKEYS_DEFAULT, c.max_keys, "MaxKeys default");
+  CHECK(c.sort_by == MCTOP_SORT_CALLS, "SortBy default calls");
+  mctop_config_free(&c);
+}
+
+/* One bad option: rejected, and the log names the option and the fix. */
+static void rejects(const char *what, oconfig_item_t *o, int n,
+                    const char *must_mention) {
+  mctop_instance_config_t c;
+  int rc = parse(o, n, &c);
+  CHECK(rc != 0, "rejects %s", what);
+  CHECK(strstr(stub_last_log, must_mention) != NULL,
+        "the error for %s mentions \"%s\"", what, must_mention);
+}
+
+static void bad_values(void) {
+  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
+  oconfig_value_t neg[] = {NUM(-1)}, frac[] = {NUM(2.5)}, huge[] = {NUM(1e12)};
+  oconfig_value_t word[] = {STR("many")}, b[] = {BOOL(1)};
+  oconfig_value_t rel[] = {STR("bin/memcached")}, empty[] = {STR("")};
+  oconfig_value_t sort[] = {STR("latency")}, two[] = {NUM(1), NUM(2)};
+#define ONE(k, v)                                                              \
+  (oconfig_item_t[]) {                                                         \
+    {.key = "Binary", .values = bin, .values_num = 1}, {                       \
+      .key = (k), .values = (v), .values_num = 1                               \
+    }                                                                          \
+  }
+  rejects("a negative PID", ONE("PID", neg), 2, "PID -1");
+  rejects("a fractional TopKeys", ONE("TopKeys", frac), 2, "whole number");
+  rejects("a huge MaxKeys", ONE("MaxKeys", huge), 2, "MaxKeys");
+  rejects("a tiny MaxKeys", ONE("MaxKeys", neg), 2, "from 16 to 4194304");
+  rejects("a string PID", ONE("PID", word), 2, "a number");
+  rejects("a boolean TopKeys", ONE("TopKeys", b), 2, "TopKeys");
+  rejects("a relative Binary", ONE("Binary", rel), 2, "absolute path");
+  rejects("an empty PIDFile", ONE("PIDFile", empty), 2, "PIDFile is empty");
+  rejects("an unknown SortBy", ONE("SortBy", sort), 2, "\"misses\"");
+  rejects("an unknown option", ONE("Colour", bin), 2, "unknown option \"Colour\"");
+  oconfig_item_t twovals[] = {{.key = "PID", .values = two, .values_num = 2}};
+  rejects("two values", twovals, 1, "exactly one argument");
+  rejects("no target", NULL, 0, "at least one of PID, PIDFile or Binary");
+}
+
+static void bad_names(void) {
+  oconfig_value_t empty[] = {STR("")}, slash[] = {STR("a/b")}, num[] = {NUM(3)};
+  oconfig_item_t inst = {.key = "Instance", .values = empty, .values_num = 1};
+  mctop_instance_config_t c;
+  CHECK(mctop_config_instance(&inst, &c) != 0, "empty Instance name rejected");
+  CHECK(strstr(stub_last_log, "1 to 63 characters") != NULL,
+        "empty name error says what is allowed");
+  inst.values = slash;
+  CHECK(mctop_config_instance(&inst, &c) != 0, "name with '/' rejected");
+  inst.values = num;
+  CHECK(mctop_config_instance(&inst, &c) != 0, "numeric name rejected");
+  inst.values_num = 0;
+  CHECK(mctop_config_instance(&inst, &c) != 0, "missing name rejected");
+}
+
+int main(void) {
+  full_block();
+  defaults();
+  bad_values();
+  bad_names();
+  return tap_done();
+}
