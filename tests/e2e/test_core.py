@@ -264,6 +264,10 @@ def main():
         check_keys(tap, exp)
         check_overflow(tap, exp)
         check_errors(tap, cd)
+        cd.stop()
+        reports = cd.sanitizer_reports()
+        tap.ok(not reports, "no sanitizer reports from collectd",
+               "\n".join(reports[:20]))
     left = bpf_leftovers()
     tap.ok(not left, "no mctop BPF program left after collectd stops",
            "\n".join(left))

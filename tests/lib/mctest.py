@@ -359,10 +359,14 @@ class Collectd:
 
         With check=True a collectd that exits during startup raises
         RuntimeError (with its log and output)."""
+        env = dict(os.environ)
+        if os.environ.get('MCTOP_COLLECTD_PRELOAD'):
+            # A sanitizer build of mctop.so needs its runtime loaded first.
+            env['LD_PRELOAD'] = os.environ['MCTOP_COLLECTD_PRELOAD']
         with open(self.out_path, 'ab') as out:
             self.proc = subprocess.Popen([COLLECTD, '-f', '-C', self.conf_path],
                                          stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=out)
+                                         stdout=out, stderr=out, env=env)
         _live.add(self)
         wait_until(lambda: not self.running() or
                    'Initialization complete' in self.log(), timeout, 0.05)
@@ -390,6 +394,11 @@ class Collectd:
     def output(self):
         """collectd's own stdout/stderr (messages before logfile loads)."""
         return _read_text(self.out_path)
+
+    def sanitizer_reports(self):
+        """Lines of AddressSanitizer / UBSan reports in collectd's output."""
+        return [line for line in self.output().splitlines()
+                if 'Sanitizer' in line or 'runtime error:' in line]
 
     def wait_log(self, regex, timeout=10):
         """Wait until regex matches the log; return the match or None."""
