@@ -25,7 +25,7 @@
 /* A size argument for probes that carry none (incr, decr, delete). */
 #define NO_SIZE (-2)
 
-/* memcached stores every value followed by "\r\n" and reports nbytes with it. */
+/* memcached stores each value followed by "\r\n" and counts it in nbytes. */
 #define VALUE_TRAILER 2
 
 /* Set by user space before load (SortBy). */
@@ -68,7 +68,7 @@ static __always_inline struct mctop_key *read_key(const void *ukey, long keylen)
 	struct mctop_key *k;
 	__u64 n = keylen;
 
-	/* An explicit 64-bit bound: the verifier must see n <= MCTOP_KEY_MAX. */
+	/* An explicit 64-bit bound: the verifier must see n <= KEY_MAX. */
 	if (n == 0 || n > MCTOP_KEY_MAX)
 		return NULL;
 	k = bpf_map_lookup_elem(&scratch_key, &zero);
@@ -105,9 +105,9 @@ static __always_inline void add_score(struct mctop_key_stats *s, __u64 calls,
 {
 	__u64 gen = drain_gen;
 	struct mctop_rank *r = &s->rank[gen & 1];
-	__u64 v = sort_by == MCTOP_SORT_BYTES	 ? bytes :
-		  sort_by == MCTOP_SORT_MISSES ? misses :
-						 calls;
+	__u64 v = sort_by == MCTOP_SORT_BYTES	 ? bytes
+		  : sort_by == MCTOP_SORT_MISSES ? misses
+						 : calls;
 
 	if (r->gen != gen) {
 		r->score = 0;

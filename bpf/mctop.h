@@ -11,7 +11,7 @@
 
 #include <linux/types.h>
 
-/* memcached's KEY_MAX_LENGTH (memcached.h): no key, in any protocol, is longer. */
+/* memcached's KEY_MAX_LENGTH (memcached.h): no key is longer */
 #define MCTOP_KEY_MAX 250
 
 /*
@@ -51,11 +51,11 @@ struct mctop_key {
  */
 struct mctop_key_stats {
 	__u64 cmds[MCTOP_CMD_COUNT];
-	__u64 hits;      /* command__get with size >= 0 */
-	__u64 misses;    /* command__get with size -1 */
-	__u64 rx_bytes;  /* value bytes of successful stores */
-	__u64 tx_bytes;  /* value bytes of get hits */
-	__u64 objsize;   /* value length last seen by a get hit or a store */
+	__u64 hits;	/* command__get with size >= 0 */
+	__u64 misses;	/* command__get with size -1 */
+	__u64 rx_bytes; /* value bytes of successful stores */
+	__u64 tx_bytes; /* value bytes of get hits */
+	__u64 objsize;	/* value length last seen by a get hit or a store */
 	/*
 	 * Ranking for the top N, so user space keeps no per-key history: the
 	 * SortBy figure of generation g accumulates in rank[g & 1], tagged
@@ -86,12 +86,13 @@ struct mctop_totals {
 	__u64 rx_bytes;
 	__u64 tx_bytes;
 	__u64 key_slot_misses; /* events not counted per key: map full */
-	__u64 bad_keys;        /* events whose key length was out of range or unreadable */
+	__u64 bad_keys; /* events whose key was empty, too long or unreadable */
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct mctop_key) == 252, "mctop_key layout");
-_Static_assert(sizeof(struct mctop_key_stats) == 20 * 8, "mctop_key_stats layout");
+_Static_assert(sizeof(struct mctop_key_stats) == 20 * 8,
+	       "mctop_key_stats layout");
 _Static_assert(sizeof(struct mctop_totals) == 17 * 8, "mctop_totals layout");
 #endif
 

@@ -105,8 +105,8 @@ int mctop_drain_keys(mctop_drain_t *d, int map_fd, uint64_t gen, bool evict,
   d->evict_num = 0;
   for (;;) {
     __u32 n = MCTOP_DRAIN_CHUNK;
-    int err = bpf_map_lookup_batch(map_fd, cursor, &out, d->keys, d->vals, &n,
-                                   NULL);
+    int err =
+        bpf_map_lookup_batch(map_fd, cursor, &out, d->keys, d->vals, &n, NULL);
     int saved = errno;
     if (err != 0 && saved != ENOENT)
       return -saved;

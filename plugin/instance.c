@@ -35,7 +35,7 @@ struct mctop_instance {
   mctop_links_t links;
   mctop_drain_t drain;
   mctop_topn_t topn;
-  size_t tracked; /* keys in the map at the last drain */
+  size_t tracked;       /* keys in the map at the last drain */
   uint64_t slot_misses; /* key_slot_misses at the last drain */
   cdtime_t next_setup;
   cdtime_t retry_delay;
@@ -185,8 +185,9 @@ static int drain_and_submit(mctop_instance_t *inst) {
                 inst->cfg.name, strerror(-err));
     return -1;
   }
-  bool evict = inst->tracked * 100 >= (size_t)inst->cfg.max_keys * EVICT_FILL_PERCENT ||
-               totals.key_slot_misses > inst->slot_misses;
+  bool evict =
+      inst->tracked * 100 >= (size_t)inst->cfg.max_keys * EVICT_FILL_PERCENT ||
+      totals.key_slot_misses > inst->slot_misses;
   mctop_topn_reset(&inst->topn);
   err = mctop_drain_keys(&inst->drain, bpf_map__fd(inst->skel->maps.keys),
                          next_generation(inst), evict, &inst->topn, &res);

@@ -24,8 +24,7 @@ static const char *const sort_names[] = {
 const char *mctop_sort_by_name(enum mctop_sort s) { return sort_names[s]; }
 
 static int want_one(const oconfig_item_t *ci, int type, const char *inst) {
-  static const char *const type_names[] = {"a string", "a number",
-                                           "a boolean"};
+  static const char *const type_names[] = {"a string", "a number", "a boolean"};
   if (ci->values_num == 1 && ci->values[0].type == type)
     return 0;
   MCTOP_ERROR("Instance \"%s\": option %s takes exactly one argument, %s "
@@ -51,8 +50,7 @@ static int get_uint(const oconfig_item_t *ci, const char *inst, double min,
   return 0;
 }
 
-static int get_string(const oconfig_item_t *ci, const char *inst,
-                      char **out) {
+static int get_string(const oconfig_item_t *ci, const char *inst, char **out) {
   if (want_one(ci, OCONFIG_TYPE_STRING, inst) != 0)
     return -1;
   const char *s = ci->values[0].value.string;

@@ -23,7 +23,6 @@
 /* Linux's PID_MAX_LIMIT on 64-bit. */
 #define MCTOP_PID_MAX 4194304
 
-
 typedef struct {
   char name[MCTOP_NAME_MAX];
   pid_t *pids;
@@ -38,7 +37,8 @@ typedef struct {
 
 /* Parses one <Instance "name"> block.  On error logs what is wrong and how to
  * fix it, and returns non-zero; *out is then left empty. */
-int mctop_config_instance(const oconfig_item_t *ci, mctop_instance_config_t *out);
+int mctop_config_instance(const oconfig_item_t *ci,
+                          mctop_instance_config_t *out);
 
 void mctop_config_free(mctop_instance_config_t *cfg);
 

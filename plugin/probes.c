@@ -50,8 +50,8 @@ static int attach_one(struct bpf_object *obj, size_t i, const char *path,
                 instance, probe_table[i].program);
     return -ENOENT;
   }
-  struct bpf_link *link = bpf_program__attach_usdt(
-      prog, pid, path, PROVIDER, probe_table[i].usdt, NULL);
+  struct bpf_link *link = bpf_program__attach_usdt(prog, pid, path, PROVIDER,
+                                                   probe_table[i].usdt, NULL);
   if (link == NULL) {
     int err = -errno;
     MCTOP_ERROR("instance \"%s\": attaching to " PROVIDER ":%s in %s (pid %d) "
@@ -102,9 +102,10 @@ int mctop_attach_target(struct bpf_object *obj, const char *instance,
   }
   mctop_usdt_free(&notes);
   if (count > 0)
-    MCTOP_INFO("instance \"%s\": attached %d of %zu probes to %s (pid %d):%s%s%s",
-               instance, count, PROBE_COUNT, path, (int)pid, attached,
-               absent[0] ? "; not in this binary:" : "", absent);
+    MCTOP_INFO(
+        "instance \"%s\": attached %d of %zu probes to %s (pid %d):%s%s%s",
+        instance, count, PROBE_COUNT, path, (int)pid, attached,
+        absent[0] ? "; not in this binary:" : "", absent);
   return count;
 }
 

@@ -14,18 +14,18 @@
 
 /* Indexed by enum mctop_cmd: the type_instance of memcached_command. */
 static const char *const cmd_names[MCTOP_CMD_COUNT] = {
-    [MCTOP_CMD_GET] = "get",         [MCTOP_CMD_SET] = "set",
-    [MCTOP_CMD_ADD] = "add",         [MCTOP_CMD_REPLACE] = "replace",
-    [MCTOP_CMD_APPEND] = "append",   [MCTOP_CMD_PREPEND] = "prepend",
-    [MCTOP_CMD_CAS] = "cas",         [MCTOP_CMD_INCR] = "incr",
-    [MCTOP_CMD_DECR] = "decr",       [MCTOP_CMD_DELETE] = "delete",
+    [MCTOP_CMD_GET] = "get",       [MCTOP_CMD_SET] = "set",
+    [MCTOP_CMD_ADD] = "add",       [MCTOP_CMD_REPLACE] = "replace",
+    [MCTOP_CMD_APPEND] = "append", [MCTOP_CMD_PREPEND] = "prepend",
+    [MCTOP_CMD_CAS] = "cas",       [MCTOP_CMD_INCR] = "incr",
+    [MCTOP_CMD_DECR] = "decr",     [MCTOP_CMD_DELETE] = "delete",
     [MCTOP_CMD_TOUCH] = "touch",
 };
 
 int mctop_register_types(void) {
   data_source_t ds[MCTOP_KEY_FIELDS_NUM];
-  data_set_t set = {.type = "mctop_key", .ds_num = MCTOP_KEY_FIELDS_NUM,
-                    .ds = ds};
+  data_set_t set = {
+      .type = "mctop_key", .ds_num = MCTOP_KEY_FIELDS_NUM, .ds = ds};
   for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++) {
     memset(&ds[i], 0, sizeof(ds[i]));
     sstrncpy(ds[i].name, mctop_key_fields[i].name, sizeof(ds[i].name));

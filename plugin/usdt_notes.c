@@ -44,7 +44,8 @@ static void scan_notes(Elf *elf, Elf_Data *data, const char *provider,
     const char *end = desc + nh.n_descsz;
     const char *prov = desc + 3 * words;
     const char *name = memchr(prov, '\0', (size_t)(end - prov));
-    if (name == NULL || ++name >= end || memchr(name, '\0', (size_t)(end - name)) == NULL)
+    if (name == NULL || ++name >= end ||
+        memchr(name, '\0', (size_t)(end - name)) == NULL)
       continue;
     l->notes_num++;
     if (strcmp(prov, provider) == 0)

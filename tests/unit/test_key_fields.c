@@ -19,7 +19,8 @@ static char *types_db_line(const char *path) {
     return NULL;
   char *found = NULL;
   while (fgets(line, sizeof(line), f) != NULL)
-    if (strncmp(line, "mctop_key", 9) == 0 && (line[9] == ' ' || line[9] == '\t')) {
+    if (strncmp(line, "mctop_key", 9) == 0 &&
+        (line[9] == ' ' || line[9] == '\t')) {
       found = line + 9;
       break;
     }

@@ -6,9 +6,12 @@
 
 extern char stub_last_log[1024];
 
-#define STR(s) {.value = {.string = (char *)(s)}, .type = OCONFIG_TYPE_STRING}
-#define NUM(n) {.value = {.number = (n)}, .type = OCONFIG_TYPE_NUMBER}
-#define BOOL(b) {.value = {.boolean = (b)}, .type = OCONFIG_TYPE_BOOLEAN}
+#define STR(s)                                                                 \
+  { .value = {.string = (char *)(s)}, .type = OCONFIG_TYPE_STRING }
+#define NUM(n)                                                                 \
+  { .value = {.number = (n)}, .type = OCONFIG_TYPE_NUMBER }
+#define BOOL(b)                                                                \
+  { .value = {.boolean = (b)}, .type = OCONFIG_TYPE_BOOLEAN }
 
 static oconfig_value_t name_cache1[] = {STR("cache1")};
 
@@ -41,8 +44,7 @@ static void full_block(void) {
   mctop_instance_config_t c;
   CHECK(parse(o, 7, &c) == 0, "a full block parses");
   CHECK_STR("cache1", c.name, "name");
-  CHECK(c.pids_num == 2 && c.pids[0] == 1234 && c.pids[1] == 99,
-        "PID repeats");
+  CHECK(c.pids_num == 2 && c.pids[0] == 1234 && c.pids[1] == 99, "PID repeats");
   CHECK_STR("/run/memcached.pid", c.pidfile, "PIDFile");
   CHECK(c.binaries_num == 1, "Binary");
   CHECK_U64(5, c.top_keys, "TopKeys");
@@ -93,7 +95,8 @@ static void bad_values(void) {
   rejects("a relative Binary", ONE("Binary", rel), 2, "absolute path");
   rejects("an empty PIDFile", ONE("PIDFile", empty), 2, "PIDFile is empty");
   rejects("an unknown SortBy", ONE("SortBy", sort), 2, "\"misses\"");
-  rejects("an unknown option", ONE("Colour", bin), 2, "unknown option \"Colour\"");
+  rejects("an unknown option", ONE("Colour", bin), 2,
+          "unknown option \"Colour\"");
   oconfig_item_t twovals[] = {{.key = "PID", .values = two, .values_num = 2}};
   rejects("two values", twovals, 1, "exactly one argument");
   rejects("no target", NULL, 0, "at least one of PID, PIDFile or Binary");
