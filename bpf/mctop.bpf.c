@@ -96,25 +96,62 @@ static __always_inline struct mctop_key_stats *key_stats(struct mctop_key *k)
 }
 
 /*
- * Adds to the key's score for the current generation.  Two CPUs that both
- * see a new generation may both reset the slot and lose one increment: that
- * only nudges the ranking; the counters stay exact.
+ * Adds the event's share of the SortBy figure to the key's score for the
+ * current generation.  Two CPUs that both see a new generation may both
+ * reset the slot and lose one increment: that only nudges the ranking; the
+ * counters stay exact.
  */
 static __always_inline void add_score(struct mctop_key_stats *s, __u64 calls,
-				      __u64 bytes, __u64 misses)
+				      __u64 bytes, __u64 misses, __u64 lookups)
 {
 	__u64 gen = drain_gen;
 	struct mctop_rank *r = &s->rank[gen & 1];
-	__u64 v = sort_by == MCTOP_SORT_BYTES	 ? bytes
-		  : sort_by == MCTOP_SORT_MISSES ? misses
-						 : calls;
+	__u64 v;
 
+	switch (sort_by) {
+	case MCTOP_SORT_BYTES:
+		v = bytes;
+		break;
+	case MCTOP_SORT_MISSES:
+		v = misses;
+		break;
+	case MCTOP_SORT_LOOKUPS:
+		v = lookups;
+		break;
+	default:
+		v = calls;
+	}
 	if (r->gen != gen) {
 		r->score = 0;
 		r->gen = gen;
 	}
 	if (v)
 		__sync_fetch_and_add(&r->score, v);
+}
+
+/* The key's counters, or NULL (counted in the totals) if it has none. */
+static __always_inline struct mctop_key_stats *
+key_slot(struct mctop_totals *t, const void *ukey, long keylen)
+{
+	struct mctop_key_stats *s;
+	struct mctop_key *k;
+
+	k = read_key(ukey, keylen);
+	if (!k) {
+		t->bad_keys++;
+		return NULL;
+	}
+	s = key_stats(k);
+	if (!s)
+		t->key_slot_misses++;
+	return s;
+}
+
+static __always_inline struct mctop_totals *get_totals(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&totals, &zero);
 }
 
 static __always_inline int count_event(enum mctop_cmd cmd, const void *ukey,
@@ -127,10 +164,8 @@ static __always_inline int count_event(enum mctop_cmd cmd, const void *ukey,
 	__u64 len = value_len(size);
 	struct mctop_key_stats *s;
 	struct mctop_totals *t;
-	struct mctop_key *k;
-	__u32 zero = 0;
 
-	t = bpf_map_lookup_elem(&totals, &zero);
+	t = get_totals();
 	if (!t)
 		return 0;
 	t->cmds[cmd]++;
@@ -143,16 +178,9 @@ static __always_inline int count_event(enum mctop_cmd cmd, const void *ukey,
 			t->rx_bytes += len;
 	}
 
-	k = read_key(ukey, keylen);
-	if (!k) {
-		t->bad_keys++;
+	s = key_slot(t, ukey, keylen);
+	if (!s)
 		return 0;
-	}
-	s = key_stats(k);
-	if (!s) {
-		t->key_slot_misses++;
-		return 0;
-	}
 	__sync_fetch_and_add(&s->cmds[cmd], 1);
 	if (hit)
 		__sync_fetch_and_add(&s->hits, 1);
@@ -165,7 +193,33 @@ static __always_inline int count_event(enum mctop_cmd cmd, const void *ukey,
 			__sync_fetch_and_add(&s->rx_bytes, len);
 		s->objsize = len;
 	}
-	add_score(s, 1, has_bytes ? len : 0, miss);
+	add_score(s, 1, has_bytes ? len : 0, miss, 0);
+	return 0;
+}
+
+/*
+ * assoc__find(key, keylen, depth): one hash-table lookup of a key.  It fires
+ * for every command on every memcached version, so it keeps the hot-key
+ * signal where the command probes are gone (text and meta on 1.6.40+).
+ */
+SEC("usdt")
+int mctop_lookup(struct pt_regs *ctx)
+{
+	long key = 0, keylen = 0;
+	struct mctop_key_stats *s;
+	struct mctop_totals *t;
+
+	if (bpf_usdt_arg(ctx, 0, &key) || bpf_usdt_arg(ctx, 1, &keylen))
+		return 0;
+	t = get_totals();
+	if (!t)
+		return 0;
+	t->lookups++;
+	s = key_slot(t, (const void *)key, keylen);
+	if (!s)
+		return 0;
+	__sync_fetch_and_add(&s->lookups, 1);
+	add_score(s, 0, 0, 0, 1);
 	return 0;
 }
 

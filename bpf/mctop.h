@@ -56,6 +56,7 @@ struct mctop_key_stats {
 	__u64 rx_bytes; /* value bytes of successful stores */
 	__u64 tx_bytes; /* value bytes of get hits */
 	__u64 objsize;	/* value length last seen by a get hit or a store */
+	__u64 lookups;	/* assoc__find: hash-table lookups of the key */
 	/*
 	 * Ranking for the top N, so user space keeps no per-key history: the
 	 * SortBy figure of generation g accumulates in rank[g & 1], tagged
@@ -77,6 +78,7 @@ enum mctop_sort {
 	MCTOP_SORT_CALLS,
 	MCTOP_SORT_BYTES,
 	MCTOP_SORT_MISSES,
+	MCTOP_SORT_LOOKUPS,
 };
 
 struct mctop_totals {
@@ -85,15 +87,16 @@ struct mctop_totals {
 	__u64 misses;
 	__u64 rx_bytes;
 	__u64 tx_bytes;
+	__u64 lookups;
 	__u64 key_slot_misses; /* events not counted per key: map full */
 	__u64 bad_keys; /* events whose key was empty, too long or unreadable */
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct mctop_key) == 252, "mctop_key layout");
-_Static_assert(sizeof(struct mctop_key_stats) == 20 * 8,
+_Static_assert(sizeof(struct mctop_key_stats) == 21 * 8,
 	       "mctop_key_stats layout");
-_Static_assert(sizeof(struct mctop_totals) == 17 * 8, "mctop_totals layout");
+_Static_assert(sizeof(struct mctop_totals) == 18 * 8, "mctop_totals layout");
 #endif
 
 #endif /* MCTOP_H */

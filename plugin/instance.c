@@ -21,6 +21,7 @@
 #include "mctop.skel.h"
 #include "probes.h"
 #include "submit.h"
+#include "target.h"
 #include "topn.h"
 
 #define RETRY_FIRST TIME_T_TO_CDTIME_T(10)
@@ -31,7 +32,11 @@
 
 struct mctop_instance {
   mctop_instance_config_t cfg;
-  struct mctop_bpf *skel; /* NULL while not set up */
+  struct mctop_bpf *skel;  /* NULL while not set up */
+  mctop_target_t *targets; /* inspected binaries, while set up */
+  size_t targets_num;
+  bool lookups;          /* assoc__find attached */
+  enum mctop_sort score; /* what the kernel ranks by */
   mctop_links_t links;
   mctop_drain_t drain;
   mctop_topn_t topn;
@@ -59,6 +64,11 @@ mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
 
 static void teardown(mctop_instance_t *inst) {
   mctop_detach_all(&inst->links);
+  for (size_t i = 0; i < inst->targets_num; i++)
+    mctop_target_free(&inst->targets[i]);
+  free(inst->targets);
+  inst->targets = NULL;
+  inst->targets_num = 0;
   mctop_bpf__destroy(inst->skel);
   inst->skel = NULL;
 }
@@ -80,29 +90,62 @@ static int read_pidfile(const char *path, pid_t *pid) {
   return 0;
 }
 
-static int attach_pid(mctop_instance_t *inst, pid_t pid) {
+static void add_target(mctop_instance_t *inst, const char *path, pid_t pid) {
+  mctop_target_t *t =
+      realloc(inst->targets, (inst->targets_num + 1) * sizeof(*t));
+  if (t == NULL)
+    return;
+  inst->targets = t;
+  if (mctop_target_inspect(&t[inst->targets_num], inst->cfg.name, path, pid) ==
+      0)
+    inst->targets_num++;
+}
+
+static void add_pid(mctop_instance_t *inst, pid_t pid) {
   char exe[64];
   snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
   if (access(exe, F_OK) != 0) {
     MCTOP_ERROR("instance \"%s\": PID %d: %s (is memcached running?)",
                 inst->cfg.name, (int)pid, strerror(errno));
-    return 0;
+    return;
   }
-  return mctop_attach_target(inst->skel->obj, inst->cfg.name, exe, pid,
-                             &inst->links);
+  add_target(inst, exe, pid);
 }
 
-/* Attaches every configured target; returns how many probes took. */
-static int attach_targets(mctop_instance_t *inst) {
-  int probes = 0;
+/* Finds and inspects every configured target; returns how many are usable. */
+static size_t find_targets(mctop_instance_t *inst) {
   for (size_t i = 0; i < inst->cfg.pids_num; i++)
-    probes += attach_pid(inst, inst->cfg.pids[i]);
+    add_pid(inst, inst->cfg.pids[i]);
   pid_t pid;
   if (inst->cfg.pidfile != NULL && read_pidfile(inst->cfg.pidfile, &pid) == 0)
-    probes += attach_pid(inst, pid);
+    add_pid(inst, pid);
   for (size_t i = 0; i < inst->cfg.binaries_num; i++)
-    probes += mctop_attach_target(inst->skel->obj, inst->cfg.name,
-                                  inst->cfg.binaries[i], -1, &inst->links);
+    add_target(inst, inst->cfg.binaries[i], -1);
+  return inst->targets_num;
+}
+
+/*
+ * Where text and meta commands fire no command probe (memcached 1.6.40+),
+ * key lookups are the only per-key signal: count them (Lookups "auto"), and
+ * rank "calls" by them.
+ */
+static void choose_probes(mctop_instance_t *inst) {
+  bool full = true;
+  for (size_t i = 0; i < inst->targets_num; i++)
+    full = full && inst->targets[i].text_command_probes;
+  inst->lookups = inst->cfg.lookups == MCTOP_LOOKUPS_ON ||
+                  (inst->cfg.lookups == MCTOP_LOOKUPS_AUTO && !full);
+  inst->score = inst->cfg.sort_by;
+  if (inst->score == MCTOP_SORT_CALLS && !full && inst->lookups)
+    inst->score = MCTOP_SORT_LOOKUPS;
+}
+
+static int attach_targets(mctop_instance_t *inst) {
+  int probes = 0;
+  for (size_t i = 0; i < inst->targets_num; i++)
+    probes +=
+        mctop_attach_target(inst->skel->obj, inst->cfg.name, &inst->targets[i],
+                            inst->lookups, &inst->links);
   return probes;
 }
 
@@ -113,7 +156,7 @@ static int load(mctop_instance_t *inst) {
                 inst->cfg.name, strerror(errno));
     return -1;
   }
-  inst->skel->rodata->sort_by = inst->cfg.sort_by;
+  inst->skel->rodata->sort_by = inst->score;
   int err = bpf_map__set_max_entries(inst->skel->maps.keys, inst->cfg.max_keys);
   if (err == 0)
     err = mctop_bpf__load(inst->skel);
@@ -128,14 +171,20 @@ static int load(mctop_instance_t *inst) {
 }
 
 static int setup(mctop_instance_t *inst) {
+  if (find_targets(inst) == 0) {
+    teardown(inst);
+    return -1;
+  }
+  choose_probes(inst);
   if (load(inst) != 0 || attach_targets(inst) == 0) {
     teardown(inst);
     return -1;
   }
   MCTOP_INFO("instance \"%s\": tracing with %zu probe links, MaxKeys %u, "
-             "TopKeys %u by %s",
+             "TopKeys %u by %s%s",
              inst->cfg.name, inst->links.links_num, inst->cfg.max_keys,
-             inst->cfg.top_keys, mctop_sort_by_name(inst->cfg.sort_by));
+             inst->cfg.top_keys, mctop_sort_by_name(inst->score),
+             inst->lookups ? ", counting key lookups" : "");
   return 0;
 }
 
@@ -202,6 +251,7 @@ static int drain_and_submit(mctop_instance_t *inst) {
   mctop_submit_totals(inst->cfg.name, &totals);
   for (size_t i = 0; i < inst->topn.len; i++)
     mctop_submit_key(inst->cfg.name, &inst->topn.items[i]);
+  mctop_submit_probes(inst->cfg.name, inst->links.attached);
   mctop_submit_health(inst->cfg.name, &totals, inst->tracked,
                       seconds_since(&t0));
   return 0;

@@ -39,6 +39,7 @@ static uint64_t misses(const struct mctop_key_stats *s) { return s->misses; }
 static uint64_t rx(const struct mctop_key_stats *s) { return s->rx_bytes; }
 static uint64_t tx(const struct mctop_key_stats *s) { return s->tx_bytes; }
 static uint64_t objsize(const struct mctop_key_stats *s) { return s->objsize; }
+static uint64_t lookups(const struct mctop_key_stats *s) { return s->lookups; }
 
 const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM] = {
     {"calls", DS_TYPE_DERIVE, calls},     {"gets", DS_TYPE_DERIVE, gets},
@@ -46,7 +47,7 @@ const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM] = {
     {"touches", DS_TYPE_DERIVE, touches}, {"ariths", DS_TYPE_DERIVE, ariths},
     {"hits", DS_TYPE_DERIVE, hits},       {"misses", DS_TYPE_DERIVE, misses},
     {"rx", DS_TYPE_DERIVE, rx},           {"tx", DS_TYPE_DERIVE, tx},
-    {"objsize", DS_TYPE_GAUGE, objsize},
+    {"objsize", DS_TYPE_GAUGE, objsize},  {"lookups", DS_TYPE_DERIVE, lookups},
 };
 _Static_assert(sizeof(mctop_key_fields) / sizeof(mctop_key_fields[0]) ==
                    MCTOP_KEY_FIELDS_NUM,

@@ -18,7 +18,7 @@ typedef struct {
   uint64_t (*get)(const struct mctop_key_stats *s);
 } mctop_key_field_t;
 
-#define MCTOP_KEY_FIELDS_NUM 11
+#define MCTOP_KEY_FIELDS_NUM 12
 
 extern const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM];
 

@@ -19,6 +19,7 @@ static const char *const sort_names[] = {
     [MCTOP_SORT_CALLS] = "calls",
     [MCTOP_SORT_BYTES] = "bytes",
     [MCTOP_SORT_MISSES] = "misses",
+    [MCTOP_SORT_LOOKUPS] = "lookups",
 };
 
 const char *mctop_sort_by_name(enum mctop_sort s) { return sort_names[s]; }
@@ -110,8 +111,25 @@ static int get_sort_by(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
     }
   }
   MCTOP_ERROR("Instance \"%s\": SortBy \"%s\" is unknown: use \"calls\", "
-              "\"bytes\" or \"misses\"",
+              "\"bytes\", \"misses\" or \"lookups\"",
               cfg->name, v);
+  return -1;
+}
+
+/* Lookups true|false|"auto". */
+static int get_lookups(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
+  if (ci->values_num == 1 && ci->values[0].type == OCONFIG_TYPE_BOOLEAN) {
+    cfg->lookups =
+        ci->values[0].value.boolean ? MCTOP_LOOKUPS_ON : MCTOP_LOOKUPS_OFF;
+    return 0;
+  }
+  if (ci->values_num == 1 && ci->values[0].type == OCONFIG_TYPE_STRING &&
+      strcasecmp(ci->values[0].value.string, "auto") == 0) {
+    cfg->lookups = MCTOP_LOOKUPS_AUTO;
+    return 0;
+  }
+  MCTOP_ERROR("Instance \"%s\": Lookups takes true, false or \"auto\"",
+              cfg->name);
   return -1;
 }
 
@@ -147,8 +165,10 @@ static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
   if (strcasecmp(o->key, "MaxKeys") == 0)
     return get_uint(o, cfg->name, MCTOP_MAXKEYS_MIN, MCTOP_MAXKEYS_MAX,
                     &cfg->max_keys);
+  if (strcasecmp(o->key, "Lookups") == 0)
+    return get_lookups(o, cfg);
   MCTOP_ERROR("Instance \"%s\": unknown option \"%s\": allowed are PID, "
-              "PIDFile, Binary, TopKeys, SortBy and MaxKeys",
+              "PIDFile, Binary, TopKeys, SortBy, MaxKeys and Lookups",
               cfg->name, o->key);
   return -1;
 }
@@ -172,6 +192,13 @@ int mctop_config_instance(const oconfig_item_t *ci,
   if (cfg.pids_num == 0 && cfg.pidfile == NULL && cfg.binaries_num == 0) {
     MCTOP_ERROR("Instance \"%s\": nothing to trace: give at least one of PID, "
                 "PIDFile or Binary",
+                cfg.name);
+    mctop_config_free(&cfg);
+    return -1;
+  }
+  if (cfg.sort_by == MCTOP_SORT_LOOKUPS && cfg.lookups == MCTOP_LOOKUPS_OFF) {
+    MCTOP_ERROR("Instance \"%s\": SortBy \"lookups\" needs key lookups: "
+                "remove Lookups false",
                 cfg.name);
     mctop_config_free(&cfg);
     return -1;

@@ -23,6 +23,13 @@
 /* Linux's PID_MAX_LIMIT on 64-bit. */
 #define MCTOP_PID_MAX 4194304
 
+/* Whether to count key lookups (assoc__find), an extra probe per command. */
+enum mctop_lookups {
+  MCTOP_LOOKUPS_AUTO, /* only where text commands fire no command probe */
+  MCTOP_LOOKUPS_ON,
+  MCTOP_LOOKUPS_OFF,
+};
+
 typedef struct {
   char name[MCTOP_NAME_MAX];
   pid_t *pids;
@@ -33,6 +40,7 @@ typedef struct {
   unsigned top_keys;
   enum mctop_sort sort_by;
   unsigned max_keys;
+  enum mctop_lookups lookups;
 } mctop_instance_config_t;
 
 /* Parses one <Instance "name"> block.  On error logs what is wrong and how to

@@ -11,7 +11,6 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
-#include "usdt_notes.h"
 
 #define PROVIDER "memcached"
 
@@ -19,15 +18,23 @@
 static const struct {
   const char *usdt;
   const char *program;
-} probe_table[] = {
-    {"command__get", "mctop_get"},       {"command__set", "mctop_set"},
-    {"command__add", "mctop_add"},       {"command__replace", "mctop_replace"},
-    {"command__append", "mctop_append"}, {"command__prepend", "mctop_prepend"},
-    {"command__cas", "mctop_cas"},       {"command__touch", "mctop_touch"},
-    {"command__incr", "mctop_incr"},     {"command__decr", "mctop_decr"},
-    {"command__delete", "mctop_delete"},
+  bool lookup; /* attached only when key lookups are counted */
+} probe_table[MCTOP_PROBE_COUNT] = {
+    {"command__get", "mctop_get", false},
+    {"command__set", "mctop_set", false},
+    {"command__add", "mctop_add", false},
+    {"command__replace", "mctop_replace", false},
+    {"command__append", "mctop_append", false},
+    {"command__prepend", "mctop_prepend", false},
+    {"command__cas", "mctop_cas", false},
+    {"command__touch", "mctop_touch", false},
+    {"command__incr", "mctop_incr", false},
+    {"command__decr", "mctop_decr", false},
+    {"command__delete", "mctop_delete", false},
+    {"assoc__find", "mctop_lookup", true},
 };
-#define PROBE_COUNT (sizeof(probe_table) / sizeof(probe_table[0]))
+
+const char *mctop_probe_name(size_t i) { return probe_table[i].usdt; }
 
 static int keep_link(mctop_links_t *links, struct bpf_link *link) {
   struct bpf_link **l =
@@ -59,53 +66,39 @@ static int attach_one(struct bpf_object *obj, size_t i, const char *path,
                 instance, probe_table[i].usdt, path, (int)pid, strerror(-err));
     return err;
   }
-  return keep_link(links, link);
+  int err = keep_link(links, link);
+  if (err == 0)
+    links->attached[i]++;
+  return err;
 }
 
-/* Lists what the binary has; logs and returns -1 if it cannot be used. */
-static int check_binary(const char *instance, const char *path,
-                        mctop_usdt_list_t *notes) {
-  char err[512];
-  if (mctop_usdt_list(path, PROVIDER, notes, err, sizeof(err)) != 0) {
-    MCTOP_ERROR("instance \"%s\": %s", instance, err);
-    return -1;
-  }
-  if (notes->names_num == 0) {
-    MCTOP_ERROR("instance \"%s\": %s has no " PROVIDER " USDT probes (%zu "
-                "probe notes in all): rebuild memcached with "
-                "./configure --enable-dtrace (needs systemtap-sdt-dev)",
-                instance, path, notes->notes_num);
-    mctop_usdt_free(notes);
-    return -1;
-  }
-  return 0;
+static void append(char *list, size_t size, const char *name) {
+  size_t used = strlen(list);
+  snprintf(list + used, size - used, " %s", name);
 }
 
 int mctop_attach_target(struct bpf_object *obj, const char *instance,
-                        const char *path, pid_t pid, mctop_links_t *links) {
-  mctop_usdt_list_t notes;
+                        const mctop_target_t *t, bool lookups,
+                        mctop_links_t *links) {
   char attached[512] = "", absent[512] = "";
   int count = 0;
 
-  if (check_binary(instance, path, &notes) != 0)
-    return 0;
-  for (size_t i = 0; i < PROBE_COUNT; i++) {
-    char *list = attached;
-    if (!mctop_usdt_has(&notes, probe_table[i].usdt))
-      list = absent;
-    else if (attach_one(obj, i, path, pid, links, instance) == 0)
-      count++;
-    else
+  for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++) {
+    if (probe_table[i].lookup && !lookups)
       continue;
-    size_t used = strlen(list);
-    snprintf(list + used, sizeof(attached) - used, " %s", probe_table[i].usdt);
+    if (!mctop_usdt_has(&t->notes, probe_table[i].usdt))
+      append(absent, sizeof(absent), probe_table[i].usdt);
+    else if (attach_one(obj, i, t->path, t->pid, links, instance) == 0) {
+      append(attached, sizeof(attached), probe_table[i].usdt);
+      count++;
+    }
   }
-  mctop_usdt_free(&notes);
   if (count > 0)
-    MCTOP_INFO(
-        "instance \"%s\": attached %d of %zu probes to %s (pid %d):%s%s%s",
-        instance, count, PROBE_COUNT, path, (int)pid, attached,
-        absent[0] ? "; not in this binary:" : "", absent);
+    MCTOP_INFO("instance \"%s\": attached %d probes to memcached %s at %s "
+               "(pid %d):%s%s%s",
+               instance, count, t->version[0] ? t->version : "(version ?)",
+               t->path, (int)t->pid, attached,
+               absent[0] ? "; not in this binary:" : "", absent);
   return count;
 }
 
@@ -113,6 +106,5 @@ void mctop_detach_all(mctop_links_t *links) {
   for (size_t i = 0; i < links->links_num; i++)
     bpf_link__destroy(links->links[i]);
   free(links->links);
-  links->links = NULL;
-  links->links_num = 0;
+  memset(links, 0, sizeof(*links));
 }

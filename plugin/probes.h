@@ -6,25 +6,34 @@
 #ifndef MCTOP_PROBES_H
 #define MCTOP_PROBES_H
 
+#include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
+
+#include "target.h"
 
 struct bpf_object;
 struct bpf_link;
 
+/* Rows of the probe table: eleven command probes and assoc__find. */
+#define MCTOP_PROBE_COUNT 12
+
 typedef struct {
   struct bpf_link **links;
   size_t links_num;
+  unsigned attached[MCTOP_PROBE_COUNT]; /* links per table row */
 } mctop_links_t;
 
+/* The USDT name of table row i ("command__get"). */
+const char *mctop_probe_name(size_t i);
+
 /*
- * Attaches every probe of the table that path carries, for one process
- * (pid > 0) or every process running path (pid -1).  what names the target
- * in log messages.  Returns the number of probes attached (0 is a failure,
- * already logged).
+ * Attaches every probe of the table that the inspected target carries (the
+ * lookup probe only if lookups is set).  Returns the number of probes
+ * attached; failures are logged.
  */
 int mctop_attach_target(struct bpf_object *obj, const char *instance,
-                        const char *path, pid_t pid, mctop_links_t *links);
+                        const mctop_target_t *t, bool lookups,
+                        mctop_links_t *links);
 
 void mctop_detach_all(mctop_links_t *links);
 

@@ -11,6 +11,7 @@
 
 #include "key_fields.h"
 #include "keyname.h"
+#include "probes.h"
 
 /* Indexed by enum mctop_cmd: the type_instance of memcached_command. */
 static const char *const cmd_names[MCTOP_CMD_COUNT] = {
@@ -59,6 +60,7 @@ void mctop_submit_totals(const char *instance, const struct mctop_totals *t) {
     submit_derive(instance, "memcached_command", cmd_names[c], t->cmds[c]);
   submit_derive(instance, "memcached_ops", "hits", t->hits);
   submit_derive(instance, "memcached_ops", "misses", t->misses);
+  submit_derive(instance, "memcached_ops", "lookups", t->lookups);
   value_t octets[] = {{.derive = (derive_t)t->rx_bytes},
                       {.derive = (derive_t)t->tx_bytes}};
   submit(instance, "memcached_octets", "", octets, 2);
@@ -77,6 +79,15 @@ void mctop_submit_key(const char *instance, const mctop_candidate_t *c) {
       values[i].derive = (derive_t)v;
   }
   submit(instance, "mctop_key", name, values, MCTOP_KEY_FIELDS_NUM);
+}
+
+void mctop_submit_probes(const char *instance, const unsigned *attached) {
+  for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++) {
+    char name[DATA_MAX_NAME_LEN];
+    value_t v = {.gauge = (gauge_t)attached[i]};
+    ssnprintf(name, sizeof(name), "probe-%s", mctop_probe_name(i));
+    submit(instance, "gauge", name, &v, 1);
+  }
 }
 
 void mctop_submit_health(const char *instance, const struct mctop_totals *t,

@@ -16,6 +16,9 @@ void mctop_submit_totals(const char *instance, const struct mctop_totals *t);
 
 void mctop_submit_key(const char *instance, const mctop_candidate_t *c);
 
+/* One gauge per probe of the table: how many links attach it (0: not). */
+void mctop_submit_probes(const char *instance, const unsigned *attached);
+
 void mctop_submit_health(const char *instance, const struct mctop_totals *t,
                          size_t tracked, double drain_seconds);
 

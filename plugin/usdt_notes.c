@@ -19,11 +19,19 @@
 #define NT_STAPSDT 3
 
 static void add_name(mctop_usdt_list_t *l, const char *name) {
-  if (mctop_usdt_has(l, name) || l->names_num >= MCTOP_USDT_MAX_PROBES)
+  for (size_t i = 0; i < l->names_num; i++) {
+    if (strcmp(l->names[i], name) == 0) {
+      l->sites[i]++;
+      return;
+    }
+  }
+  if (l->names_num >= MCTOP_USDT_MAX_PROBES)
     return;
   char *copy = strdup(name);
-  if (copy != NULL)
-    l->names[l->names_num++] = copy;
+  if (copy == NULL)
+    return;
+  l->sites[l->names_num] = 1;
+  l->names[l->names_num++] = copy;
 }
 
 /* Walks one note section's data. */
@@ -98,11 +106,15 @@ int mctop_usdt_list(const char *path, const char *provider,
   return status;
 }
 
-bool mctop_usdt_has(const mctop_usdt_list_t *l, const char *name) {
+unsigned mctop_usdt_sites(const mctop_usdt_list_t *l, const char *name) {
   for (size_t i = 0; i < l->names_num; i++)
     if (strcmp(l->names[i], name) == 0)
-      return true;
-  return false;
+      return l->sites[i];
+  return 0;
+}
+
+bool mctop_usdt_has(const mctop_usdt_list_t *l, const char *name) {
+  return mctop_usdt_sites(l, name) > 0;
 }
 
 void mctop_usdt_free(mctop_usdt_list_t *l) {

@@ -117,10 +117,36 @@ static void bad_names(void) {
   CHECK(mctop_config_instance(&inst, &c) != 0, "missing name rejected");
 }
 
+static void lookups(void) {
+  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
+  oconfig_value_t on[] = {BOOL(1)}, off[] = {BOOL(0)}, aut[] = {STR("Auto")};
+  oconfig_value_t by[] = {STR("lookups")}, bad[] = {STR("sometimes")};
+  mctop_instance_config_t c;
+  oconfig_item_t o[] = {{.key = "Binary", .values = bin, .values_num = 1},
+                        {.key = "Lookups", .values = on, .values_num = 1},
+                        {.key = "SortBy", .values = by, .values_num = 1}};
+  CHECK(parse(o, 3, &c) == 0 && c.lookups == MCTOP_LOOKUPS_ON &&
+            c.sort_by == MCTOP_SORT_LOOKUPS,
+        "Lookups true, SortBy lookups");
+  mctop_config_free(&c);
+  o[1].values = aut;
+  CHECK(parse(o, 2, &c) == 0 && c.lookups == MCTOP_LOOKUPS_AUTO,
+        "Lookups \"auto\"");
+  mctop_config_free(&c);
+  CHECK(parse(o, 1, &c) == 0 && c.lookups == MCTOP_LOOKUPS_AUTO,
+        "Lookups defaults to auto");
+  mctop_config_free(&c);
+  o[1].values = off;
+  rejects("SortBy lookups without lookups", o, 3, "remove Lookups false");
+  o[1].values = bad;
+  rejects("Lookups \"sometimes\"", o, 2, "true, false or \"auto\"");
+}
+
 int main(void) {
   full_block();
   defaults();
   bad_values();
   bad_names();
+  lookups();
   return tap_done();
 }
