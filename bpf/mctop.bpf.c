@@ -34,12 +34,23 @@ const volatile __u32 sort_by = MCTOP_SORT_CALLS;
 /* The ranking generation, bumped by user space through the mmapped .bss. */
 volatile __u64 drain_gen;
 
+/* Per-key counters, keyed by the key's hash (see mctop.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536); /* MaxKeys, set by user space before load */
-	__type(key, struct mctop_key);
+	__type(key, __u64);
 	__type(value, struct mctop_key_stats);
 } keys SEC(".maps");
+
+/* The key bytes behind each hash, written once per key: user space reads
+ * them only for the keys it dispatches, and the hot path never touches them
+ * again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* MaxKeys */
+	__type(key, __u64);
+	__type(value, struct mctop_key);
+} names SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -48,7 +59,7 @@ struct {
 	__type(value, struct mctop_totals);
 } totals SEC(".maps");
 
-/* The key being counted: 252 bytes is too much for the 512-byte stack. */
+/* The key being counted: 264 bytes is too much for the 512-byte stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -74,25 +85,76 @@ static __always_inline struct mctop_key *read_key(const void *ukey, long keylen)
 	k = bpf_map_lookup_elem(&scratch_key, &zero);
 	if (!k)
 		return NULL;
-	/* Zero the tail so equal keys hash equal whatever was here before. */
-	__builtin_memset(k, 0, sizeof(*k));
 	k->len = n;
 	if (bpf_probe_read_user(k->data, n, ukey))
 		return NULL;
 	return k;
 }
 
-/* The key's counters, created on first sight; NULL when the map is full. */
-static __always_inline struct mctop_key_stats *key_stats(struct mctop_key *k)
+/* murmur3's 64-bit finaliser: every input bit reaches every output bit. */
+static __always_inline __u64 fmix64(__u64 h)
 {
-	struct mctop_key_stats *s, fresh = {};
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
 
-	s = bpf_map_lookup_elem(&keys, k);
+/* The word of key bytes [8i, 8i+8), with bytes past len cleared. */
+static __always_inline __u64 key_word(const struct mctop_key *k, __u32 i)
+{
+	__u64 w = *(const __u64 *)&k->data[i * 8];
+	__u32 rest = k->len - i * 8;
+
+	if (rest >= 8)
+		return w;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return w & ((1ULL << (rest * 8)) - 1);
+#else
+	return w & ~((1ULL << ((8 - rest) * 8)) - 1);
+#endif
+}
+
+/*
+ * Two independent 64-bit hashes of the key's len and bytes, in one pass of
+ * eight bytes a step: slot picks the map entry, fingerprint confirms it.
+ */
+static __always_inline void hash_key(const struct mctop_key *k, __u64 *slot,
+				     __u64 *fingerprint)
+{
+	__u64 h1 = 0x9e3779b97f4a7c15ULL ^ k->len;
+	__u64 h2 = 0x94d049bb133111ebULL + k->len;
+
+	for (__u32 i = 0; i < MCTOP_KEY_WORDS; i++) {
+		if (i * 8 >= k->len)
+			break;
+		__u64 w = key_word(k, i);
+
+		h1 = (h1 ^ w) * 0x87c37b91114253d5ULL;
+		h1 ^= h1 >> 31;
+		h2 = (h2 + w) * 0x4cf5ad432745937fULL;
+		h2 ^= h2 >> 29;
+	}
+	*slot = fmix64(h1);
+	*fingerprint = fmix64(h2) | 1; /* never 0 */
+}
+
+/* The key's counters, created on first sight; NULL when the map is full. */
+static __always_inline struct mctop_key_stats *
+key_stats(const struct mctop_key *k, __u64 slot, __u64 fingerprint)
+{
+	struct mctop_key_stats *s, fresh = {.fingerprint = fingerprint};
+
+	s = bpf_map_lookup_elem(&keys, &slot);
 	if (s)
 		return s;
-	/* -EEXIST means another CPU inserted it first: fine, look it up. */
-	bpf_map_update_elem(&keys, k, &fresh, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&keys, k);
+	/* Only the CPU whose insert wins writes the name; -EEXIST means
+	 * another CPU inserted it first, and -E2BIG that the map is full. */
+	if (bpf_map_update_elem(&keys, &slot, &fresh, BPF_NOEXIST) == 0)
+		bpf_map_update_elem(&names, &slot, k, BPF_ANY);
+	return bpf_map_lookup_elem(&keys, &slot);
 }
 
 /*
@@ -136,14 +198,19 @@ key_slot(struct mctop_totals *t, const void *ukey, long keylen)
 	struct mctop_key_stats *s;
 	struct mctop_key *k;
 
+	__u64 slot, fingerprint;
+
 	k = read_key(ukey, keylen);
 	if (!k) {
 		t->bad_keys++;
 		return NULL;
 	}
-	s = key_stats(k);
-	if (!s)
+	hash_key(k, &slot, &fingerprint);
+	s = key_stats(k, slot, fingerprint);
+	if (!s || s->fingerprint != fingerprint) {
 		t->key_slot_misses++;
+		return NULL;
+	}
 	return s;
 }
 
@@ -182,8 +249,6 @@ static __always_inline int count_event(enum mctop_cmd cmd, const void *ukey,
 	if (!s)
 		return 0;
 	__sync_fetch_and_add(&s->cmds[cmd], 1);
-	if (hit)
-		__sync_fetch_and_add(&s->hits, 1);
 	if (miss)
 		__sync_fetch_and_add(&s->misses, 1);
 	if (has_bytes) {

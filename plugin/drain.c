@@ -18,9 +18,9 @@ _Static_assert(sizeof(struct mctop_totals) % sizeof(__u64) == 0,
 
 int mctop_drain_init(mctop_drain_t *d) {
   memset(d, 0, sizeof(*d));
-  d->keys = calloc(MCTOP_DRAIN_CHUNK, sizeof(*d->keys));
+  d->ids = calloc(MCTOP_DRAIN_CHUNK, sizeof(*d->ids));
   d->vals = calloc(MCTOP_DRAIN_CHUNK, sizeof(*d->vals));
-  if (d->keys == NULL || d->vals == NULL) {
+  if (d->ids == NULL || d->vals == NULL) {
     mctop_drain_free(d);
     return -ENOMEM;
   }
@@ -28,7 +28,7 @@ int mctop_drain_init(mctop_drain_t *d) {
 }
 
 void mctop_drain_free(mctop_drain_t *d) {
-  free(d->keys);
+  free(d->ids);
   free(d->vals);
   free(d->evict);
   memset(d, 0, sizeof(*d));
@@ -66,38 +66,42 @@ static uint64_t last_touched(const struct mctop_key_stats *s) {
   return s->rank[0].gen > s->rank[1].gen ? s->rank[0].gen : s->rank[1].gen;
 }
 
-static int remember_idle(mctop_drain_t *d, const struct mctop_key *k) {
+static int remember_idle(mctop_drain_t *d, __u64 id) {
   if (d->evict_num == d->evict_cap) {
     size_t cap = d->evict_cap ? 2 * d->evict_cap : MCTOP_DRAIN_CHUNK;
-    struct mctop_key *e = realloc(d->evict, cap * sizeof(*e));
+    __u64 *e = realloc(d->evict, cap * sizeof(*e));
     if (e == NULL)
       return -ENOMEM;
     d->evict = e;
     d->evict_cap = cap;
   }
-  d->evict[d->evict_num++] = *k;
+  d->evict[d->evict_num++] = id;
   return 0;
 }
 
 static void take_chunk(mctop_drain_t *d, size_t n, uint64_t gen, bool evict,
                        mctop_topn_t *topn) {
   for (size_t i = 0; i < n; i++) {
-    mctop_topn_offer(topn, mctop_score_of(&d->vals[i], gen), &d->keys[i],
+    mctop_topn_offer(topn, mctop_score_of(&d->vals[i], gen), d->ids[i],
                      &d->vals[i]);
     if (evict && last_touched(&d->vals[i]) + MCTOP_IDLE_GENERATIONS <= gen)
-      remember_idle(d, &d->keys[i]);
+      remember_idle(d, d->ids[i]);
   }
 }
 
-static void delete_idle(mctop_drain_t *d, int map_fd, size_t *evicted) {
-  for (size_t i = 0; i < d->evict_num; i++)
-    if (bpf_map_delete_elem(map_fd, &d->evict[i]) == 0)
+static void delete_idle(mctop_drain_t *d, int keys_fd, int names_fd,
+                        size_t *evicted) {
+  for (size_t i = 0; i < d->evict_num; i++) {
+    if (bpf_map_delete_elem(keys_fd, &d->evict[i]) == 0)
       (*evicted)++;
+    bpf_map_delete_elem(names_fd, &d->evict[i]);
+  }
   d->evict_num = 0;
 }
 
-int mctop_drain_keys(mctop_drain_t *d, int map_fd, uint64_t gen, bool evict,
-                     mctop_topn_t *topn, mctop_drain_result_t *res) {
+int mctop_drain_keys(mctop_drain_t *d, int keys_fd, int names_fd, uint64_t gen,
+                     bool evict, mctop_topn_t *topn,
+                     mctop_drain_result_t *res) {
   __u32 in = 0, out = 0;
   void *cursor = NULL; /* NULL: start from the first bucket */
 
@@ -106,7 +110,7 @@ int mctop_drain_keys(mctop_drain_t *d, int map_fd, uint64_t gen, bool evict,
   for (;;) {
     __u32 n = MCTOP_DRAIN_CHUNK;
     int err =
-        bpf_map_lookup_batch(map_fd, cursor, &out, d->keys, d->vals, &n, NULL);
+        bpf_map_lookup_batch(keys_fd, cursor, &out, d->ids, d->vals, &n, NULL);
     int saved = errno;
     if (err != 0 && saved != ENOENT)
       return -saved;
@@ -117,6 +121,6 @@ int mctop_drain_keys(mctop_drain_t *d, int map_fd, uint64_t gen, bool evict,
     in = out;
     cursor = &in;
   }
-  delete_idle(d, map_fd, &res->evicted);
+  delete_idle(d, keys_fd, names_fd, &res->evicted);
   return 0;
 }

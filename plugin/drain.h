@@ -12,7 +12,7 @@
 #include "topn.h"
 
 /* Keys read per batch syscall: large enough that no hash bucket overflows a
- * batch (ENOSPC), small enough to keep the buffers at ~1.6 MB. */
+ * batch (ENOSPC), small enough to keep the buffers under 1 MB. */
 #define MCTOP_DRAIN_CHUNK 4096
 
 /* A key idle for this many whole intervals may be evicted when the map is
@@ -22,9 +22,9 @@
 #define MCTOP_IDLE_GENERATIONS 3
 
 typedef struct {
-  struct mctop_key *keys;
+  __u64 *ids; /* map keys: the keys' hashes */
   struct mctop_key_stats *vals;
-  struct mctop_key *evict; /* idle keys found by this drain */
+  __u64 *evict; /* idle keys found by this drain */
   size_t evict_num, evict_cap;
 } mctop_drain_t;
 
@@ -45,9 +45,9 @@ uint64_t mctop_score_of(const struct mctop_key_stats *s, uint64_t gen);
 /*
  * Reads every tracked key once, offering each to topn with its score for
  * generation gen (which the kernel has stopped writing).  If evict is set,
- * keys idle for MCTOP_IDLE_GENERATIONS are deleted from the map afterwards.
+ * keys idle for MCTOP_IDLE_GENERATIONS are deleted from both maps afterwards.
  */
-int mctop_drain_keys(mctop_drain_t *d, int map_fd, uint64_t gen, bool evict,
-                     mctop_topn_t *topn, mctop_drain_result_t *res);
+int mctop_drain_keys(mctop_drain_t *d, int keys_fd, int names_fd, uint64_t gen,
+                     bool evict, mctop_topn_t *topn, mctop_drain_result_t *res);
 
 #endif /* MCTOP_DRAIN_H */

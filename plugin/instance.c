@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "drain.h"
@@ -159,6 +160,8 @@ static int load(mctop_instance_t *inst) {
   inst->skel->rodata->sort_by = inst->score;
   int err = bpf_map__set_max_entries(inst->skel->maps.keys, inst->cfg.max_keys);
   if (err == 0)
+    err = bpf_map__set_max_entries(inst->skel->maps.names, inst->cfg.max_keys);
+  if (err == 0)
     err = mctop_bpf__load(inst->skel);
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": loading the BPF program failed: %s. mctop "
@@ -222,6 +225,20 @@ static double seconds_since(const struct timespec *t0) {
          (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Names only the keys that are dispatched: O(TopKeys) lookups. */
+static void submit_top_keys(mctop_instance_t *inst) {
+  int names_fd = bpf_map__fd(inst->skel->maps.names);
+  struct mctop_key key;
+  for (size_t i = 0; i < inst->topn.len; i++) {
+    const mctop_candidate_t *c = &inst->topn.items[i];
+    /* A key inserted this very instant may not have its name yet: it is
+     * dispatched next interval. */
+    if (bpf_map_lookup_elem(names_fd, &c->id, &key) == 0 &&
+        key.len <= MCTOP_KEY_MAX)
+      mctop_submit_key(inst->cfg.name, &key, &c->stats);
+  }
+}
+
 static int drain_and_submit(mctop_instance_t *inst) {
   struct timespec t0;
   struct mctop_totals totals;
@@ -239,6 +256,7 @@ static int drain_and_submit(mctop_instance_t *inst) {
       totals.key_slot_misses > inst->slot_misses;
   mctop_topn_reset(&inst->topn);
   err = mctop_drain_keys(&inst->drain, bpf_map__fd(inst->skel->maps.keys),
+                         bpf_map__fd(inst->skel->maps.names),
                          next_generation(inst), evict, &inst->topn, &res);
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": reading the keys map failed: %s",
@@ -249,8 +267,7 @@ static int drain_and_submit(mctop_instance_t *inst) {
   inst->slot_misses = totals.key_slot_misses;
   mctop_topn_sort(&inst->topn);
   mctop_submit_totals(inst->cfg.name, &totals);
-  for (size_t i = 0; i < inst->topn.len; i++)
-    mctop_submit_key(inst->cfg.name, &inst->topn.items[i]);
+  submit_top_keys(inst);
   mctop_submit_probes(inst->cfg.name, inst->links.attached);
   mctop_submit_health(inst->cfg.name, &totals, inst->tracked,
                       seconds_since(&t0));

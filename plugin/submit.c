@@ -66,13 +66,14 @@ void mctop_submit_totals(const char *instance, const struct mctop_totals *t) {
   submit(instance, "memcached_octets", "", octets, 2);
 }
 
-void mctop_submit_key(const char *instance, const mctop_candidate_t *c) {
+void mctop_submit_key(const char *instance, const struct mctop_key *key,
+                      const struct mctop_key_stats *stats) {
   char name[MCTOP_KEYNAME_SIZE];
   value_t values[MCTOP_KEY_FIELDS_NUM];
 
-  mctop_key_name(c->key.data, c->key.len, name);
+  mctop_key_name(key->data, key->len, name);
   for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++) {
-    uint64_t v = mctop_key_fields[i].get(&c->stats);
+    uint64_t v = mctop_key_fields[i].get(stats);
     if (mctop_key_fields[i].ds_type == DS_TYPE_GAUGE)
       values[i].gauge = (gauge_t)v;
     else

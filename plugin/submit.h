@@ -14,7 +14,8 @@ int mctop_register_types(void);
 
 void mctop_submit_totals(const char *instance, const struct mctop_totals *t);
 
-void mctop_submit_key(const char *instance, const mctop_candidate_t *c);
+void mctop_submit_key(const char *instance, const struct mctop_key *key,
+                      const struct mctop_key_stats *stats);
 
 /* One gauge per probe of the table: how many links attach it (0: not). */
 void mctop_submit_probes(const char *instance, const unsigned *attached);

@@ -7,19 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int key_cmp(const struct mctop_key *a, const struct mctop_key *b) {
-  size_t n = a->len < b->len ? a->len : b->len;
-  int c = memcmp(a->data, b->data, n);
-  if (c != 0)
-    return c;
-  return (a->len > b->len) - (a->len < b->len);
-}
-
 /* True if a ranks below b. */
 static int worse(const mctop_candidate_t *a, const mctop_candidate_t *b) {
   if (a->score != b->score)
     return a->score < b->score;
-  return key_cmp(&a->key, &b->key) > 0;
+  return a->id > b->id;
 }
 
 static void swap(mctop_candidate_t *a, mctop_candidate_t *b) {
@@ -70,12 +62,11 @@ void mctop_topn_free(mctop_topn_t *t) {
 
 void mctop_topn_reset(mctop_topn_t *t) { t->len = 0; }
 
-void mctop_topn_offer(mctop_topn_t *t, uint64_t score,
-                      const struct mctop_key *key,
+void mctop_topn_offer(mctop_topn_t *t, uint64_t score, uint64_t id,
                       const struct mctop_key_stats *stats) {
   if (score == 0 || t->cap == 0)
     return;
-  mctop_candidate_t c = {.score = score, .key = *key, .stats = *stats};
+  mctop_candidate_t c = {.score = score, .id = id, .stats = *stats};
   if (t->len < t->cap) {
     t->items[t->len] = c;
     sift_up(t->items, t->len++);

@@ -13,12 +13,12 @@
 
 typedef struct {
   uint64_t score;
-  struct mctop_key key;
+  uint64_t id; /* the key's slot in the kernel map (its hash) */
   struct mctop_key_stats stats;
 } mctop_candidate_t;
 
 typedef struct {
-  mctop_candidate_t *items; /* a min-heap on (score, reversed key order) */
+  mctop_candidate_t *items; /* a min-heap on (score, reversed id order) */
   size_t len;
   size_t cap;
 } mctop_topn_t;
@@ -29,11 +29,10 @@ void mctop_topn_reset(mctop_topn_t *t);
 
 /* Keeps the candidate if it is among the best cap seen so far.  Scores of 0
  * are never kept: an idle key is not a top key. */
-void mctop_topn_offer(mctop_topn_t *t, uint64_t score,
-                      const struct mctop_key *key,
+void mctop_topn_offer(mctop_topn_t *t, uint64_t score, uint64_t id,
                       const struct mctop_key_stats *stats);
 
-/* Sorts the kept candidates best first: higher score, then the smaller key,
+/* Sorts the kept candidates best first: higher score, then the smaller id,
  * so equal scores come out in a stable order.  The heap is spent after. */
 void mctop_topn_sort(mctop_topn_t *t);
 
