@@ -218,9 +218,9 @@ static uint64_t next_generation(mctop_instance_t *inst) {
   return gen;
 }
 
-static double seconds_since(const struct timespec *t0) {
+static double seconds_since(clockid_t clock, const struct timespec *t0) {
   struct timespec t1;
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  clock_gettime(clock, &t1);
   return (double)(t1.tv_sec - t0->tv_sec) +
          (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
@@ -240,11 +240,12 @@ static void submit_top_keys(mctop_instance_t *inst) {
 }
 
 static int drain_and_submit(mctop_instance_t *inst) {
-  struct timespec t0;
+  struct timespec t0, cpu0;
   struct mctop_totals totals;
   mctop_drain_result_t res;
 
   clock_gettime(CLOCK_MONOTONIC, &t0);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
   int err = mctop_read_totals(bpf_map__fd(inst->skel->maps.totals), &totals);
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": reading the totals map failed: %s",
@@ -270,7 +271,8 @@ static int drain_and_submit(mctop_instance_t *inst) {
   submit_top_keys(inst);
   mctop_submit_probes(inst->cfg.name, inst->links.attached);
   mctop_submit_health(inst->cfg.name, &totals, inst->tracked,
-                      seconds_since(&t0));
+                      seconds_since(CLOCK_MONOTONIC, &t0),
+                      seconds_since(CLOCK_THREAD_CPUTIME_ID, &cpu0));
   return 0;
 }
 

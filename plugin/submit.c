@@ -92,11 +92,14 @@ void mctop_submit_probes(const char *instance, const unsigned *attached) {
 }
 
 void mctop_submit_health(const char *instance, const struct mctop_totals *t,
-                         size_t tracked, double drain_seconds) {
+                         size_t tracked, double drain_seconds,
+                         double drain_cpu_seconds) {
   value_t v = {.gauge = (gauge_t)tracked};
   submit(instance, "gauge", "tracked_keys", &v, 1);
   submit_derive(instance, "derive", "key_slot_misses", t->key_slot_misses);
   submit_derive(instance, "derive", "bad_keys", t->bad_keys);
   v.gauge = drain_seconds;
   submit(instance, "duration", "drain", &v, 1);
+  v.gauge = drain_cpu_seconds;
+  submit(instance, "duration", "drain_cpu", &v, 1);
 }

@@ -21,6 +21,7 @@ void mctop_submit_key(const char *instance, const struct mctop_key *key,
 void mctop_submit_probes(const char *instance, const unsigned *attached);
 
 void mctop_submit_health(const char *instance, const struct mctop_totals *t,
-                         size_t tracked, double drain_seconds);
+                         size_t tracked, double drain_seconds,
+                         double drain_cpu_seconds);
 
 #endif /* MCTOP_SUBMIT_H */
