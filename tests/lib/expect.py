@@ -8,11 +8,13 @@ every row of it.
 """
 import collections
 
+from probe_matrix import fired
+
 COMMANDS = ("get", "set", "add", "replace", "append", "prepend", "cas",
             "incr", "decr", "delete", "touch")
 STORES = ("set", "add", "replace", "append", "prepend", "cas")
 FIELDS = ("calls", "gets", "sets", "deletes", "touches", "ariths", "hits",
-          "misses", "rx", "tx", "objsize")
+          "misses", "rx", "tx", "objsize", "lookups")
 
 
 def _key(k):
@@ -22,10 +24,24 @@ def _key(k):
 class Expect:
     """Accumulates the per-key and total counts probes should produce."""
 
-    def __init__(self):
+    def __init__(self, flavor="1.6.18"):
+        self.flavor = flavor
         self.keys = collections.defaultdict(lambda: dict.fromkeys(FIELDS, 0))
         self.commands = dict.fromkeys(COMMANDS, 0)
-        self.hits = self.misses = self.rx = self.tx = 0
+        self.hits = self.misses = self.rx = self.tx = self.lookups = 0
+
+    def op(self, protocol, command, key, size=None, hit=True):
+        """One client command on key: one lookup, and whatever probe the
+        matrix says this memcached fires for it.
+
+        size is the value length the probe reports (-1 on a miss or a
+        failed store); hit says whether the key existed."""
+        k = self.keys[_key(key)]
+        k["lookups"] += 1
+        self.lookups += 1
+        probe = fired(self.flavor, protocol, command, hit)
+        if probe is not None:
+            self.probe(probe, key, size)
 
     def probe(self, command, key, size=None):
         """One probe firing: command__<command>(key, size).

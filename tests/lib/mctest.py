@@ -124,11 +124,19 @@ def wait_until(fn, timeout, interval=0.2):
         time.sleep(interval)
 
 
+PATCH_145 = os.path.join(SRCDIR, 'contrib',
+                         'memcached-1.6.45-command-probes.patch')
+
+
 def memcached_binary(version='1.6.18'):
-    """Path of memcached VERSION with USDT probes (built if missing)."""
+    """Path of memcached VERSION with USDT probes (built if missing).
+
+    '1.6.45+patch' is 1.6.45 with contrib/'s command-probes patch."""
     script = os.path.join(SRCDIR, 'tests', 'build-memcached')
-    out = subprocess.run([script, version], stdout=subprocess.PIPE,
-                         check=True, text=True)
+    argv = [script, version]
+    if version.endswith('+patch'):
+        argv = [script, version[:-len('+patch')], '--patch', PATCH_145]
+    out = subprocess.run(argv, stdout=subprocess.PIPE, check=True, text=True)
     return out.stdout.strip()
 
 
