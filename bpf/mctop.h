@@ -61,13 +61,8 @@ struct mctop_key {
  * stores after every value).  Get hits are cmds[GET] - misses.
  */
 struct mctop_key_stats {
+	/* Hot fields first: a get touches the first 88 bytes only. */
 	__u64 fingerprint;
-	__u64 cmds[MCTOP_CMD_COUNT];
-	__u64 misses;	/* command__get with size -1 */
-	__u64 rx_bytes; /* value bytes of successful stores */
-	__u64 tx_bytes; /* value bytes of get hits */
-	__u64 objsize;	/* value length last seen by a get hit or a store */
-	__u64 lookups;	/* assoc__find: hash-table lookups of the key */
 	/*
 	 * Ranking for the top N, so user space keeps no per-key history: the
 	 * SortBy figure of generation g accumulates in rank[g & 1], tagged
@@ -78,6 +73,12 @@ struct mctop_key_stats {
 		__u64 gen;
 		__u64 score;
 	} rank[2];
+	__u64 misses;	/* command__get with size -1 */
+	__u64 tx_bytes; /* value bytes of get hits */
+	__u64 rx_bytes; /* value bytes of successful stores */
+	__u64 objsize;	/* value length last seen by a get hit or a store */
+	__u64 lookups;	/* assoc__find: hash-table lookups of the key */
+	__u64 cmds[MCTOP_CMD_COUNT];
 };
 
 /* What the per-interval score counts (plugin option SortBy). */
