@@ -17,7 +17,7 @@
 /*
  * The commands memcached 1.6 fires a USDT probe for, one counter each.  The
  * order is the order of the per-command arrays below and of the dispatch
- * table in plugin/commands.c.
+ * table in plugin/submit.c.
  */
 enum mctop_cmd {
 	MCTOP_CMD_GET,
