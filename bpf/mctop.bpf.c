@@ -28,8 +28,10 @@
 /* memcached stores each value followed by "\r\n" and counts it in nbytes. */
 #define VALUE_TRAILER 2
 
-/* Set by user space before load (SortBy). */
-const volatile __u32 sort_by = MCTOP_SORT_CALLS;
+/* What the ranking counts (SortBy), set by user space through the mmapped
+ * .bss: it follows the traced binaries (lookups stand in for calls where
+ * text commands fire no command probe). */
+volatile __u32 sort_by = MCTOP_SORT_CALLS;
 
 /* The ranking generation, bumped by user space through the mmapped .bss. */
 volatile __u64 drain_gen;

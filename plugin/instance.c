@@ -1,10 +1,13 @@
 /*
  * mctop plugin: instance lifecycle.
  *
- * Setting up (open -> configure -> load -> attach) happens in the first read
- * rather than at config time, and is retried with back-off while it fails:
- * a memcached that is not running yet, or a missing privilege, leaves the
- * instance idle and logged, never collectd down.
+ * Loading the BPF object (open -> configure -> load) happens in the first
+ * read rather than at config time, and is retried with back-off while it
+ * fails: a missing privilege leaves the instance idle and logged, never
+ * collectd down.  Once loaded, the maps live as long as the instance, and
+ * every read attaches to the processes the config names and detaches from
+ * the ones that are gone (tracking.c), so counters stay monotonic across
+ * memcached restarts.
  */
 #include "instance.h"
 
@@ -24,6 +27,7 @@
 #include "submit.h"
 #include "target.h"
 #include "topn.h"
+#include "tracking.h"
 
 #define RETRY_FIRST TIME_T_TO_CDTIME_T(10)
 #define RETRY_MAX TIME_T_TO_CDTIME_T(300)
@@ -33,12 +37,9 @@
 
 struct mctop_instance {
   mctop_instance_config_t cfg;
-  struct mctop_bpf *skel;  /* NULL while not set up */
-  mctop_target_t *targets; /* inspected binaries, while set up */
-  size_t targets_num;
-  bool lookups;          /* assoc__find attached */
-  enum mctop_sort score; /* what the kernel ranks by */
-  mctop_links_t links;
+  struct mctop_bpf *skel; /* NULL until loaded */
+  mctop_tracking_t tracking;
+  bool announced; /* "tracing" said */
   mctop_drain_t drain;
   mctop_topn_t topn;
   size_t tracked;       /* keys in the map at the last drain */
@@ -52,8 +53,10 @@ mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
   if (inst == NULL)
     return NULL;
   if (mctop_drain_init(&inst->drain) != 0 ||
-      mctop_topn_init(&inst->topn, cfg->top_keys) != 0) {
+      mctop_topn_init(&inst->topn, cfg->top_keys) != 0 ||
+      mctop_tracking_init(&inst->tracking, cfg) != 0) {
     mctop_drain_free(&inst->drain);
+    mctop_topn_free(&inst->topn);
     free(inst);
     return NULL;
   }
@@ -64,90 +67,9 @@ mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
 }
 
 static void teardown(mctop_instance_t *inst) {
-  mctop_detach_all(&inst->links);
-  for (size_t i = 0; i < inst->targets_num; i++)
-    mctop_target_free(&inst->targets[i]);
-  free(inst->targets);
-  inst->targets = NULL;
-  inst->targets_num = 0;
+  mctop_tracking_detach(&inst->tracking);
   mctop_bpf__destroy(inst->skel);
   inst->skel = NULL;
-}
-
-static int read_pidfile(const char *path, pid_t *pid) {
-  FILE *f = fopen(path, "r");
-  if (f == NULL) {
-    MCTOP_ERROR("cannot open PIDFile %s: %s", path, strerror(errno));
-    return -1;
-  }
-  long v = 0;
-  int ok = fscanf(f, "%ld", &v) == 1 && v > 0 && v <= MCTOP_PID_MAX;
-  fclose(f);
-  if (!ok) {
-    MCTOP_ERROR("PIDFile %s does not hold a process ID", path);
-    return -1;
-  }
-  *pid = (pid_t)v;
-  return 0;
-}
-
-static void add_target(mctop_instance_t *inst, const char *path, pid_t pid) {
-  mctop_target_t *t =
-      realloc(inst->targets, (inst->targets_num + 1) * sizeof(*t));
-  if (t == NULL)
-    return;
-  inst->targets = t;
-  if (mctop_target_inspect(&t[inst->targets_num], inst->cfg.name, path, pid) ==
-      0)
-    inst->targets_num++;
-}
-
-static void add_pid(mctop_instance_t *inst, pid_t pid) {
-  char exe[64];
-  snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-  if (access(exe, F_OK) != 0) {
-    MCTOP_ERROR("instance \"%s\": PID %d: %s (is memcached running?)",
-                inst->cfg.name, (int)pid, strerror(errno));
-    return;
-  }
-  add_target(inst, exe, pid);
-}
-
-/* Finds and inspects every configured target; returns how many are usable. */
-static size_t find_targets(mctop_instance_t *inst) {
-  for (size_t i = 0; i < inst->cfg.pids_num; i++)
-    add_pid(inst, inst->cfg.pids[i]);
-  pid_t pid;
-  if (inst->cfg.pidfile != NULL && read_pidfile(inst->cfg.pidfile, &pid) == 0)
-    add_pid(inst, pid);
-  for (size_t i = 0; i < inst->cfg.binaries_num; i++)
-    add_target(inst, inst->cfg.binaries[i], -1);
-  return inst->targets_num;
-}
-
-/*
- * Where text and meta commands fire no command probe (memcached 1.6.40+),
- * key lookups are the only per-key signal: count them (Lookups "auto"), and
- * rank "calls" by them.
- */
-static void choose_probes(mctop_instance_t *inst) {
-  bool full = true;
-  for (size_t i = 0; i < inst->targets_num; i++)
-    full = full && inst->targets[i].text_command_probes;
-  inst->lookups = inst->cfg.lookups == MCTOP_LOOKUPS_ON ||
-                  (inst->cfg.lookups == MCTOP_LOOKUPS_AUTO && !full);
-  inst->score = inst->cfg.sort_by;
-  if (inst->score == MCTOP_SORT_CALLS && !full && inst->lookups)
-    inst->score = MCTOP_SORT_LOOKUPS;
-}
-
-static int attach_targets(mctop_instance_t *inst) {
-  int probes = 0;
-  for (size_t i = 0; i < inst->targets_num; i++)
-    probes +=
-        mctop_attach_target(inst->skel->obj, inst->cfg.name, &inst->targets[i],
-                            inst->lookups, &inst->links);
-  return probes;
 }
 
 static int load(mctop_instance_t *inst) {
@@ -157,7 +79,6 @@ static int load(mctop_instance_t *inst) {
                 inst->cfg.name, strerror(errno));
     return -1;
   }
-  inst->skel->rodata->sort_by = inst->score;
   int err = bpf_map__set_max_entries(inst->skel->maps.keys, inst->cfg.max_keys);
   if (err == 0)
     err = bpf_map__set_max_entries(inst->skel->maps.names, inst->cfg.max_keys);
@@ -173,35 +94,18 @@ static int load(mctop_instance_t *inst) {
   return 0;
 }
 
-static int setup(mctop_instance_t *inst) {
-  if (find_targets(inst) == 0) {
-    teardown(inst);
-    return -1;
-  }
-  choose_probes(inst);
-  if (load(inst) != 0 || attach_targets(inst) == 0) {
-    teardown(inst);
-    return -1;
-  }
-  MCTOP_INFO("instance \"%s\": tracing with %zu probe links, MaxKeys %u, "
-             "TopKeys %u by %s%s",
-             inst->cfg.name, inst->links.links_num, inst->cfg.max_keys,
-             inst->cfg.top_keys, mctop_sort_by_name(inst->score),
-             inst->lookups ? ", counting key lookups" : "");
-  return 0;
-}
-
-/* Sets up if due; returns 0 once the instance is tracing. */
-static int ensure_setup(mctop_instance_t *inst) {
+/* Loads the BPF object if due; returns 0 once it is loaded. */
+static int ensure_loaded(mctop_instance_t *inst) {
   if (inst->skel != NULL)
     return 0;
   cdtime_t now = cdtime();
   if (now < inst->next_setup)
     return -1;
-  if (setup(inst) == 0) {
+  if (load(inst) == 0) {
     inst->retry_delay = RETRY_FIRST;
     return 0;
   }
+  teardown(inst);
   MCTOP_WARNING("instance \"%s\": not tracing; retrying in %.0f s",
                 inst->cfg.name, CDTIME_T_TO_DOUBLE(inst->retry_delay));
   inst->next_setup = now + inst->retry_delay;
@@ -269,17 +173,42 @@ static int drain_and_submit(mctop_instance_t *inst) {
   mctop_topn_sort(&inst->topn);
   mctop_submit_totals(inst->cfg.name, &totals);
   submit_top_keys(inst);
-  mctop_submit_probes(inst->cfg.name, inst->links.attached);
+  unsigned probes[MCTOP_PROBE_COUNT];
+  size_t targets = mctop_tracking_count(&inst->tracking, probes);
+  mctop_submit_probes(inst->cfg.name, probes, targets);
   mctop_submit_health(inst->cfg.name, &totals, inst->tracked,
                       seconds_since(CLOCK_MONOTONIC, &t0),
                       seconds_since(CLOCK_THREAD_CPUTIME_ID, &cpu0));
   return 0;
 }
 
+/*
+ * Follows the processes, and ranks "calls" by key lookups where a traced
+ * memcached fires no command probes for text commands (1.6.40+).
+ */
+static void follow_targets(mctop_instance_t *inst) {
+  mctop_tracking_update(&inst->tracking, &inst->cfg, inst->skel->obj);
+  enum mctop_sort score = inst->cfg.sort_by;
+  if (score == MCTOP_SORT_CALLS &&
+      mctop_tracking_lookups_for_calls(&inst->tracking))
+    score = MCTOP_SORT_LOOKUPS;
+  inst->skel->bss->sort_by = score;
+  if (!inst->announced) {
+    unsigned probes[MCTOP_PROBE_COUNT];
+    MCTOP_INFO("instance \"%s\": tracing %zu target%s, MaxKeys %u, TopKeys "
+               "%u by %s",
+               inst->cfg.name, mctop_tracking_count(&inst->tracking, probes),
+               inst->tracking.num == 1 ? "" : "s", inst->cfg.max_keys,
+               inst->cfg.top_keys, mctop_sort_by_name(score));
+    inst->announced = true;
+  }
+}
+
 int mctop_instance_read(user_data_t *ud) {
   mctop_instance_t *inst = ud->data;
-  if (ensure_setup(inst) != 0)
+  if (ensure_loaded(inst) != 0)
     return 0; /* idle: our own back-off, not collectd's */
+  follow_targets(inst);
   return drain_and_submit(inst);
 }
 
@@ -288,6 +217,7 @@ void mctop_instance_free(void *p) {
   if (inst == NULL)
     return;
   teardown(inst);
+  mctop_tracking_free(&inst->tracking);
   mctop_drain_free(&inst->drain);
   mctop_topn_free(&inst->topn);
   mctop_config_free(&inst->cfg);

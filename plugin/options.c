@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,34 @@ static int add_binary(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
   return 0;
 }
 
+/* ProcessMatch "regex": an extended regular expression, checked here so a
+ * typo is reported at config time. */
+static int add_match(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
+  char *re_text = NULL;
+  if (get_string(ci, cfg->name, &re_text) != 0)
+    return -1;
+  regex_t re;
+  int rc = regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB);
+  if (rc != 0) {
+    char why[128];
+    regerror(rc, &re, why, sizeof(why));
+    MCTOP_ERROR("Instance \"%s\": ProcessMatch \"%s\" is not a valid "
+                "extended regular expression: %s",
+                cfg->name, re_text, why);
+    free(re_text);
+    return -1;
+  }
+  regfree(&re);
+  char **m = realloc(cfg->matches, (cfg->matches_num + 1) * sizeof(*m));
+  if (m == NULL) {
+    free(re_text);
+    return -1;
+  }
+  m[cfg->matches_num++] = re_text;
+  cfg->matches = m;
+  return 0;
+}
+
 static int get_sort_by(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
   if (want_one(ci, OCONFIG_TYPE_STRING, cfg->name) != 0)
     return -1;
@@ -158,6 +187,8 @@ static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
     return get_string(o, cfg->name, &cfg->pidfile);
   if (strcasecmp(o->key, "Binary") == 0)
     return add_binary(o, cfg);
+  if (strcasecmp(o->key, "ProcessMatch") == 0)
+    return add_match(o, cfg);
   if (strcasecmp(o->key, "TopKeys") == 0)
     return get_uint(o, cfg->name, 0, MCTOP_TOPKEYS_MAX, &cfg->top_keys);
   if (strcasecmp(o->key, "SortBy") == 0)
@@ -167,9 +198,10 @@ static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
                     &cfg->max_keys);
   if (strcasecmp(o->key, "Lookups") == 0)
     return get_lookups(o, cfg);
-  MCTOP_ERROR("Instance \"%s\": unknown option \"%s\": allowed are PID, "
-              "PIDFile, Binary, TopKeys, SortBy, MaxKeys and Lookups",
-              cfg->name, o->key);
+  MCTOP_ERROR(
+      "Instance \"%s\": unknown option \"%s\": allowed are PID, "
+      "PIDFile, Binary, ProcessMatch, TopKeys, SortBy, MaxKeys and Lookups",
+      cfg->name, o->key);
   return -1;
 }
 
@@ -189,9 +221,10 @@ int mctop_config_instance(const oconfig_item_t *ci,
       return -1;
     }
   }
-  if (cfg.pids_num == 0 && cfg.pidfile == NULL && cfg.binaries_num == 0) {
+  if (cfg.pids_num == 0 && cfg.pidfile == NULL && cfg.binaries_num == 0 &&
+      cfg.matches_num == 0) {
     MCTOP_ERROR("Instance \"%s\": nothing to trace: give at least one of PID, "
-                "PIDFile or Binary",
+                "PIDFile, Binary or ProcessMatch",
                 cfg.name);
     mctop_config_free(&cfg);
     return -1;
@@ -213,5 +246,8 @@ void mctop_config_free(mctop_instance_config_t *cfg) {
   for (size_t i = 0; i < cfg->binaries_num; i++)
     free(cfg->binaries[i]);
   free(cfg->binaries);
+  for (size_t i = 0; i < cfg->matches_num; i++)
+    free(cfg->matches[i]);
+  free(cfg->matches);
   memset(cfg, 0, sizeof(*cfg));
 }

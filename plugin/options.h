@@ -37,6 +37,8 @@ typedef struct {
   char *pidfile;
   char **binaries;
   size_t binaries_num;
+  char **matches; /* ProcessMatch regular expressions */
+  size_t matches_num;
   unsigned top_keys;
   enum mctop_sort sort_by;
   unsigned max_keys;

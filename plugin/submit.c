@@ -82,7 +82,10 @@ void mctop_submit_key(const char *instance, const struct mctop_key *key,
   submit(instance, "mctop_key", name, values, MCTOP_KEY_FIELDS_NUM);
 }
 
-void mctop_submit_probes(const char *instance, const unsigned *attached) {
+void mctop_submit_probes(const char *instance, const unsigned *attached,
+                         size_t targets) {
+  value_t t = {.gauge = (gauge_t)targets};
+  submit(instance, "gauge", "targets", &t, 1);
   for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++) {
     char name[DATA_MAX_NAME_LEN];
     value_t v = {.gauge = (gauge_t)attached[i]};

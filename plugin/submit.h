@@ -17,8 +17,10 @@ void mctop_submit_totals(const char *instance, const struct mctop_totals *t);
 void mctop_submit_key(const char *instance, const struct mctop_key *key,
                       const struct mctop_key_stats *stats);
 
-/* One gauge per probe of the table: how many links attach it (0: not). */
-void mctop_submit_probes(const char *instance, const unsigned *attached);
+/* One gauge per probe of the table: how many links attach it (0: not);
+ * and how many processes or binaries are traced. */
+void mctop_submit_probes(const char *instance, const unsigned *attached,
+                         size_t targets);
 
 void mctop_submit_health(const char *instance, const struct mctop_totals *t,
                          size_t tracked, double drain_seconds,

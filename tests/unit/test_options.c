@@ -99,7 +99,7 @@ static void bad_values(void) {
           "unknown option \"Colour\"");
   oconfig_item_t twovals[] = {{.key = "PID", .values = two, .values_num = 2}};
   rejects("two values", twovals, 1, "exactly one argument");
-  rejects("no target", NULL, 0, "at least one of PID, PIDFile or Binary");
+  rejects("no target", NULL, 0, "at least one of PID, PIDFile, Binary or");
 }
 
 static void bad_names(void) {
@@ -115,6 +115,19 @@ static void bad_names(void) {
   CHECK(mctop_config_instance(&inst, &c) != 0, "numeric name rejected");
   inst.values_num = 0;
   CHECK(mctop_config_instance(&inst, &c) != 0, "missing name rejected");
+}
+
+static void process_match(void) {
+  oconfig_value_t good[] = {STR("^/usr/bin/memcached .*-p 11211")};
+  oconfig_value_t bad[] = {STR("memcached (")};
+  mctop_instance_config_t c;
+  oconfig_item_t o[] = {
+      {.key = "ProcessMatch", .values = good, .values_num = 1}};
+  CHECK(parse(o, 1, &c) == 0 && c.matches_num == 1,
+        "ProcessMatch alone is a target");
+  mctop_config_free(&c);
+  o[0].values = bad;
+  rejects("a broken ProcessMatch", o, 1, "not a valid extended regular");
 }
 
 static void lookups(void) {
@@ -148,5 +161,6 @@ int main(void) {
   bad_values();
   bad_names();
   lookups();
+  process_match();
   return tap_done();
 }

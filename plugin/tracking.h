@@ -1,0 +1,69 @@
+/*
+ * mctop plugin: the processes and binaries an instance traces, kept in step
+ * with the system on every read: a PID that exits is detached (and said so
+ * once), a PIDFile that names a new memcached is followed, ProcessMatch
+ * attaches to processes as they appear and detaches as they go.  The BPF
+ * maps outlive all of this, so counters stay monotonic across restarts.
+ */
+#ifndef MCTOP_TRACKING_H
+#define MCTOP_TRACKING_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "probes.h"
+#include "target.h"
+
+struct bpf_object;
+
+typedef enum {
+  MCTOP_SRC_PID,
+  MCTOP_SRC_PIDFILE,
+  MCTOP_SRC_MATCH,
+  MCTOP_SRC_BINARY,
+} mctop_source_t;
+
+typedef struct {
+  mctop_source_t source;
+  pid_t pid;           /* -1 for a Binary */
+  uint64_t start_time; /* tells this process from a later one with its PID */
+  char binary[PATH_MAX];
+  mctop_target_t info;
+  bool usable; /* inspected and attached; false: rejected, not retried */
+  bool lookups_for_calls; /* ranks "calls" by lookups (no text probes) */
+  mctop_links_t links;
+  bool seen;
+} mctop_attached_t;
+
+typedef struct {
+  mctop_attached_t *items;
+  size_t num;
+  regex_t *match; /* compiled ProcessMatch expressions */
+  size_t match_num;
+  bool *pid_logged; /* per configured PID: "does not exist" said */
+  bool *bin_logged; /* per Binary: its failure said */
+  bool pidfile_logged;
+} mctop_tracking_t;
+
+int mctop_tracking_init(mctop_tracking_t *t, const mctop_instance_config_t *c);
+void mctop_tracking_free(mctop_tracking_t *t);
+
+/* Attaches what the config names and is there now, detaches what is gone. */
+void mctop_tracking_update(mctop_tracking_t *t,
+                           const mctop_instance_config_t *c,
+                           struct bpf_object *obj);
+
+/* Sums the links of every target per probe (for the probe gauges), and
+ * returns how many targets are attached. */
+size_t mctop_tracking_count(const mctop_tracking_t *t,
+                            unsigned attached[MCTOP_PROBE_COUNT]);
+
+/* True if some attached target counts lookups in place of text probes. */
+bool mctop_tracking_lookups_for_calls(const mctop_tracking_t *t);
+
+/* Detaches everything. */
+void mctop_tracking_detach(mctop_tracking_t *t);
+
+#endif /* MCTOP_TRACKING_H */

@@ -1,0 +1,143 @@
+/*
+ * libFuzzer target: mctop_key_name() (plugin/keyname.c), which turns the raw
+ * key bytes memcached hands the BPF program into a collectd type_instance.
+ *
+ * Every input is named twice: as given, and tiled to a length above
+ * memcached's 250-byte KEY_MAX_LENGTH, so the truncation path runs on every
+ * execution.  Any broken invariant calls abort().
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyname.h"
+
+#define SUFFIX_LEN 13 /* '~' + 12 lowercase hex digits */
+
+static void fail(const char *what, size_t len) {
+  fprintf(stderr, "fuzz_keyname: %s (key of %zu bytes)\n", what, len);
+  abort();
+}
+
+/* Length of the RFC 3629 sequence at s, or 0 if it is not well formed:
+ * decodes the code point, then rejects overlongs, surrogates and anything
+ * above U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s, size_t avail) {
+  static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+  size_t n;
+  uint32_t cp;
+  if (s[0] < 0x80)
+    return 1;
+  if ((s[0] & 0xE0) == 0xC0) {
+    n = 2;
+    cp = s[0] & 0x1F;
+  } else if ((s[0] & 0xF0) == 0xE0) {
+    n = 3;
+    cp = s[0] & 0x0F;
+  } else if ((s[0] & 0xF8) == 0xF0) {
+    n = 4;
+    cp = s[0] & 0x07;
+  } else {
+    return 0;
+  }
+  if (n > avail)
+    return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (s[i] & 0x3F);
+  }
+  if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+static bool valid_utf8(const char *str, size_t len) {
+  const unsigned char *s = (const unsigned char *)str;
+  for (size_t i = 0; i < len;) {
+    size_t n = utf8_seq(s + i, len - i);
+    if (n == 0)
+      return false;
+    i += n;
+  }
+  return true;
+}
+
+/* FNV-1a, 64 bits, written out here so the suffix is checked against the
+ * documented hash rather than against the plugin's own helper. */
+static uint64_t fnv1a64(const uint8_t *p, size_t len) {
+  uint64_t h = 14695981039346656037ULL;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ p[i]) * 1099511628211ULL;
+  return h;
+}
+
+static void check_suffix(const char *out, size_t olen, const uint8_t *key,
+                         size_t len) {
+  char want[SUFFIX_LEN + 1];
+  if (olen < SUFFIX_LEN || out[olen - SUFFIX_LEN] != '~')
+    fail("altered name does not end in '~' + 12 hex digits", len);
+  for (size_t i = olen - SUFFIX_LEN + 1; i < olen; i++)
+    if (!((out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f')))
+      fail("suffix holds a byte that is not a lowercase hex digit", len);
+  if (memchr(out, '~', olen - SUFFIX_LEN) != NULL)
+    fail("altered name has a '~' before its suffix", len);
+  snprintf(want, sizeof(want), "~%012llx",
+           (unsigned long long)(fnv1a64(key, len) >> 16));
+  if (memcmp(out + olen - SUFFIX_LEN, want, SUFFIX_LEN) != 0)
+    fail("suffix is not the top 48 bits of the key's FNV-1a hash", len);
+}
+
+static void check_name(const uint8_t *key, size_t len) {
+  /* Exactly MCTOP_KEYNAME_SIZE bytes on the heap: ASan sees any overflow. */
+  char *out = malloc(MCTOP_KEYNAME_SIZE), *again = malloc(MCTOP_KEYNAME_SIZE);
+  if (out == NULL || again == NULL)
+    abort();
+  memset(out, 0xA5, MCTOP_KEYNAME_SIZE);
+  memset(again, 0x5A, MCTOP_KEYNAME_SIZE);
+  int r = mctop_key_name(key, len, out);
+  if (memchr(out, '\0', MCTOP_KEYNAME_SIZE) == NULL)
+    fail("name is not NUL-terminated", len);
+  size_t olen = strlen(out);
+  if (olen > MCTOP_KEYNAME_SIZE - 1)
+    fail("name is longer than 127 bytes", len);
+  for (size_t i = 0; i < olen; i++) {
+    unsigned char c = (unsigned char)out[i];
+    if (c == '/' || c < 0x20 || c == 0x7F)
+      fail("name holds '/' or a control byte", len);
+  }
+  if (!valid_utf8(out, olen))
+    fail("name is not valid UTF-8", len);
+  if (r == 0) {
+    if (olen != len || memcmp(out, key, len) != 0)
+      fail("returned 0 but the name differs from the key", len);
+    if (memchr(out, '~', olen) != NULL)
+      fail("unaltered name contains '~'", len);
+  } else if (r == 1) {
+    check_suffix(out, olen, key, len);
+  } else {
+    fail("return value is neither 0 nor 1", len);
+  }
+  if (mctop_key_name(key, len, again) != r || strcmp(out, again) != 0)
+    fail("a second call gave another name", len);
+  free(out);
+  free(again);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  check_name(data, size);
+  if (size == 0)
+    return 0;
+  /* 251..506 bytes: the input repeated, its first byte choosing the length. */
+  size_t long_len = 251 + data[0];
+  uint8_t *tiled = malloc(long_len);
+  if (tiled == NULL)
+    abort();
+  for (size_t i = 0; i < long_len; i++)
+    tiled[i] = data[i % size];
+  check_name(tiled, long_len);
+  free(tiled);
+  return 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * libFuzzer target: mctop_usdt_list() (plugin/usdt_notes.c), which reads the
+ * SystemTap SDT notes of the memcached binary a config names.
+ *
+ * mctop_usdt_list() takes a path, so each input is written to one memfd and
+ * passed as /proc/self/fd/N.  Any broken invariant calls abort();
+ * LeakSanitizer checks that mctop_usdt_free() frees every name.
+ */
+#define _GNU_SOURCE /* memfd_create */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "usdt_notes.h"
+
+static int elf_fd = -1;
+static char elf_path[64];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  elf_fd = memfd_create("mctop-fuzz-elf", MFD_CLOEXEC);
+  if (elf_fd < 0) {
+    perror("fuzz_usdt_notes: memfd_create");
+    abort();
+  }
+  snprintf(elf_path, sizeof(elf_path), "/proc/self/fd/%d", elf_fd);
+  return 0;
+}
+
+static void fail(const char *what) {
+  fprintf(stderr, "fuzz_usdt_notes: %s\n", what);
+  abort();
+}
+
+static void put_input(const uint8_t *data, size_t size) {
+  if (ftruncate(elf_fd, 0) != 0)
+    fail("ftruncate failed");
+  for (size_t done = 0; done < size;) {
+    ssize_t n = pwrite(elf_fd, data + done, size - done, (off_t)done);
+    if (n <= 0)
+      fail("pwrite to the memfd failed");
+    done += (size_t)n;
+  }
+}
+
+static void check_list(const mctop_usdt_list_t *l) {
+  size_t sites = 0;
+  if (l->names_num > MCTOP_USDT_MAX_PROBES)
+    fail("more names than MCTOP_USDT_MAX_PROBES");
+  for (size_t i = 0; i < l->names_num; i++) {
+    if (l->names[i] == NULL || l->sites[i] == 0)
+      fail("a listed name is NULL or has no call site");
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(l->names[i], l->names[j]) == 0)
+        fail("a name is listed twice");
+    if (!mctop_usdt_has(l, l->names[i]) ||
+        mctop_usdt_sites(l, l->names[i]) != l->sites[i])
+      fail("mctop_usdt_has/mctop_usdt_sites disagree with the list");
+    sites += l->sites[i];
+  }
+  if (sites > l->notes_num)
+    fail("more call sites than notes");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  mctop_usdt_list_t list;
+  char err[256];
+  put_input(data, size);
+  memset(&list, 0xA5, sizeof(list)); /* must be reset either way */
+  err[0] = '\0';
+  if (mctop_usdt_list(elf_path, "memcached", &list, err, sizeof(err)) != 0) {
+    /* Callers (plugin/target.c) free nothing on failure, so nothing may be
+     * left to free: LeakSanitizer would report it. */
+    if (err[0] == '\0' || memchr(err, '\0', sizeof(err)) == NULL)
+      fail("failed without a NUL-terminated message");
+    if (list.names_num != 0)
+      fail("failed but listed names");
+    return 0;
+  }
+  check_list(&list);
+  mctop_usdt_free(&list);
+  if (list.names_num != 0 || list.notes_num != 0)
+    fail("mctop_usdt_free left names behind");
+  return 0;
+}
