@@ -216,8 +216,9 @@ void mctop_instance_free(void *p) {
   mctop_instance_t *inst = p;
   if (inst == NULL)
     return;
-  teardown(inst);
+  /* The reaper's queued links use the object: stop it before destroying. */
   mctop_tracking_free(&inst->tracking);
+  teardown(inst);
   mctop_drain_free(&inst->drain);
   mctop_topn_free(&inst->topn);
   mctop_config_free(&inst->cfg);

@@ -26,8 +26,11 @@ int mctop_tracking_init(mctop_tracking_t *t, const mctop_instance_config_t *c) {
   t->pid_logged = calloc(c->pids_num + 1, sizeof(bool));
   t->bin_logged = calloc(c->binaries_num + 1, sizeof(bool));
   t->match = calloc(c->matches_num + 1, sizeof(regex_t));
-  if (t->pid_logged == NULL || t->bin_logged == NULL || t->match == NULL) {
-    mctop_tracking_free(t);
+  if (t->pid_logged == NULL || t->bin_logged == NULL || t->match == NULL ||
+      mctop_reaper_init(&t->reaper) != 0) {
+    free(t->pid_logged);
+    free(t->bin_logged);
+    free(t->match);
     return -1;
   }
   for (size_t i = 0; i < c->matches_num; i++) {
@@ -46,6 +49,16 @@ static void detach_item(mctop_attached_t *a) {
   mctop_target_free(&a->info);
 }
 
+/* Hands a gone target's links to the reaper thread. */
+static void retire_item(mctop_tracking_t *t, mctop_attached_t *a) {
+  if (a->links.links_num > 0)
+    mctop_reaper_give(&t->reaper, a->links.links, a->links.links_num);
+  else
+    free(a->links.links);
+  memset(&a->links, 0, sizeof(a->links));
+  mctop_target_free(&a->info);
+}
+
 void mctop_tracking_detach(mctop_tracking_t *t) {
   for (size_t i = 0; i < t->num; i++)
     detach_item(&t->items[i]);
@@ -55,6 +68,7 @@ void mctop_tracking_detach(mctop_tracking_t *t) {
 }
 
 void mctop_tracking_free(mctop_tracking_t *t) {
+  mctop_reaper_stop(&t->reaper);
   mctop_tracking_detach(t);
   for (size_t i = 0; i < t->match_num; i++)
     regfree(&t->match[i]);
@@ -197,7 +211,7 @@ static void drop_unseen(mctop_tracking_t *t, const char *name) {
       MCTOP_NOTICE("instance \"%s\": memcached PID %d (from %s) is gone: "
                    "detached; its counts stay in the totals",
                    name, (int)a->pid, source_names[a->source]);
-    detach_item(a);
+    retire_item(t, a);
   }
   t->num = kept;
 }

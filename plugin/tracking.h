@@ -14,6 +14,7 @@
 
 #include "options.h"
 #include "probes.h"
+#include "reaper.h"
 #include "target.h"
 
 struct bpf_object;
@@ -40,7 +41,8 @@ typedef struct {
 typedef struct {
   mctop_attached_t *items;
   size_t num;
-  regex_t *match; /* compiled ProcessMatch expressions */
+  mctop_reaper_t reaper; /* detaches gone processes off the read path */
+  regex_t *match;        /* compiled ProcessMatch expressions */
   size_t match_num;
   bool *pid_logged; /* per configured PID: "does not exist" said */
   bool *bin_logged; /* per Binary: its failure said */

@@ -23,8 +23,9 @@
 
 #define MAX_CHILDREN 8
 #define MAX_VALUES 3
-/* The name value, then per child up to MAX_VALUES strings, and its key. */
-#define MAX_STRINGS (1 + MAX_CHILDREN * (MAX_VALUES + 1))
+/* "Instance" and up to two name values, then per child its key and up to
+ * MAX_VALUES strings. */
+#define MAX_STRINGS (3 + MAX_CHILDREN * (1 + MAX_VALUES))
 
 /* collectd's plugin_log, stubbed: format every message (so bad format
  * arguments still trip the sanitizers) and throw it away. */
@@ -60,8 +61,10 @@ typedef struct {
 } arena_t;
 
 static char *keep(arena_t *a, char *s) {
-  if (s == NULL || a->strings_num >= MAX_STRINGS)
+  if (s == NULL || a->strings_num >= MAX_STRINGS) {
+    fprintf(stderr, "fuzz_options: harness out of memory or arena\n");
     abort();
+  }
   a->strings[a->strings_num++] = s;
   return s;
 }

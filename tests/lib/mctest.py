@@ -310,7 +310,10 @@ class Collectd:
 
     def __init__(self, plugin_so, plugin_conf='', interval=1,
                  extra_plugins=('csv', 'logfile'), types_db_extra=(),
-                 extra_conf='', log_level='info'):
+                 extra_conf='', log_level='info', wrapper=()):
+        """wrapper: argv run before collectd (e.g. setpriv to drop root);
+        the temp dir is then world-writable."""
+        self.wrapper = list(wrapper)
         self.plugin_so, self.plugin_conf = plugin_so, plugin_conf
         self.interval, self.extra_conf = interval, extra_conf
         self.extra_plugins = list(extra_plugins)
@@ -343,6 +346,9 @@ class Collectd:
             shutil.copy(self.plugin_so, os.path.join(plugindir, 'mctop.so'))
         with open(self.conf_path, 'w') as f:
             f.write(self.config_text())
+        if self.wrapper:
+            for d in (self.tmp, self.csv_dir, plugindir):
+                os.chmod(d, 0o777)
 
     def config_text(self):
         """The collectd.conf this instance runs with."""
@@ -372,7 +378,8 @@ class Collectd:
             # A sanitizer build of mctop.so needs its runtime loaded first.
             env['LD_PRELOAD'] = os.environ['MCTOP_COLLECTD_PRELOAD']
         with open(self.out_path, 'ab') as out:
-            self.proc = subprocess.Popen([COLLECTD, '-f', '-C', self.conf_path],
+            self.proc = subprocess.Popen([*self.wrapper, COLLECTD, '-f', '-C',
+                                          self.conf_path],
                                          stdin=subprocess.DEVNULL,
                                          stdout=out, stderr=out, env=env)
         _live.add(self)
