@@ -14,24 +14,33 @@
 
 #define PROVIDER "memcached"
 
-/* Probe name in memcached_dtrace.d -> program in bpf/mctop.bpf.c. */
+/*
+ * Probe name in memcached_dtrace.d -> program in bpf/mctop.bpf.c, and the
+ * number of arguments the program reads them by (a binary whose probe has
+ * another count is from a memcached whose probes differ: not attached).
+ */
 static const struct {
   const char *usdt;
   const char *program;
+  unsigned nargs;
   bool lookup; /* attached only when key lookups are counted */
 } probe_table[MCTOP_PROBE_COUNT] = {
-    {"command__get", "mctop_get", false},
-    {"command__set", "mctop_set", false},
-    {"command__add", "mctop_add", false},
-    {"command__replace", "mctop_replace", false},
-    {"command__append", "mctop_append", false},
-    {"command__prepend", "mctop_prepend", false},
-    {"command__cas", "mctop_cas", false},
-    {"command__touch", "mctop_touch", false},
-    {"command__incr", "mctop_incr", false},
-    {"command__decr", "mctop_decr", false},
-    {"command__delete", "mctop_delete", false},
-    {"assoc__find", "mctop_lookup", true},
+    /* (connid, key, keylen, size, casid) */
+    {"command__get", "mctop_get", 5, false},
+    {"command__set", "mctop_set", 5, false},
+    {"command__add", "mctop_add", 5, false},
+    {"command__replace", "mctop_replace", 5, false},
+    {"command__append", "mctop_append", 5, false},
+    {"command__prepend", "mctop_prepend", 5, false},
+    {"command__cas", "mctop_cas", 5, false},
+    {"command__touch", "mctop_touch", 5, false},
+    /* (connid, key, keylen, value) */
+    {"command__incr", "mctop_incr", 4, false},
+    {"command__decr", "mctop_decr", 4, false},
+    /* (connid, key, keylen) */
+    {"command__delete", "mctop_delete", 3, false},
+    /* (key, keylen, depth) */
+    {"assoc__find", "mctop_lookup", 3, true},
 };
 
 const char *mctop_probe_name(size_t i) { return probe_table[i].usdt; }
@@ -86,8 +95,16 @@ int mctop_attach_target(struct bpf_object *obj, const char *instance,
   for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++) {
     if (probe_table[i].lookup && !lookups)
       continue;
+    unsigned nargs = mctop_usdt_nargs(&t->notes, probe_table[i].usdt);
     if (!mctop_usdt_has(&t->notes, probe_table[i].usdt))
       append(absent, sizeof(absent), probe_table[i].usdt);
+    else if (nargs != probe_table[i].nargs)
+      MCTOP_ERROR("instance \"%s\": " PROVIDER ":%s in %s takes %u arguments "
+                  "where memcached 1.6 has %u: this memcached's probes "
+                  "differ, so it is not attached (mctop reads the "
+                  "arguments by position)",
+                  instance, probe_table[i].usdt, t->path, nargs,
+                  probe_table[i].nargs);
     else if (attach_one(obj, i, t->path, t->pid, links, instance) == 0) {
       append(attached, sizeof(attached), probe_table[i].usdt);
       count++;

@@ -18,7 +18,16 @@
 
 #define NT_STAPSDT 3
 
-static void add_name(mctop_usdt_list_t *l, const char *name) {
+/* "-4@%edx 8@%rsi -4@%ecx": one space-separated token per argument. */
+static unsigned count_args(const char *args) {
+  unsigned n = 0;
+  for (const char *p = args; *p != '\0'; p++)
+    if (*p != ' ' && (p == args || p[-1] == ' '))
+      n++;
+  return n;
+}
+
+static void add_name(mctop_usdt_list_t *l, const char *name, const char *args) {
   for (size_t i = 0; i < l->names_num; i++) {
     if (strcmp(l->names[i], name) == 0) {
       l->sites[i]++;
@@ -31,6 +40,7 @@ static void add_name(mctop_usdt_list_t *l, const char *name) {
   if (copy == NULL)
     return;
   l->sites[l->names_num] = 1;
+  l->nargs[l->names_num] = count_args(args);
   l->names[l->names_num++] = copy;
 }
 
@@ -52,12 +62,15 @@ static void scan_notes(Elf *elf, Elf_Data *data, const char *provider,
     const char *end = desc + nh.n_descsz;
     const char *prov = desc + 3 * words;
     const char *name = memchr(prov, '\0', (size_t)(end - prov));
-    if (name == NULL || ++name >= end ||
-        memchr(name, '\0', (size_t)(end - name)) == NULL)
+    if (name == NULL || ++name >= end)
+      continue;
+    const char *args = memchr(name, '\0', (size_t)(end - name));
+    if (args == NULL || ++args >= end ||
+        memchr(args, '\0', (size_t)(end - args)) == NULL)
       continue;
     l->notes_num++;
     if (strcmp(prov, provider) == 0)
-      add_name(l, name);
+      add_name(l, name, args);
   }
 }
 
@@ -110,6 +123,13 @@ unsigned mctop_usdt_sites(const mctop_usdt_list_t *l, const char *name) {
   for (size_t i = 0; i < l->names_num; i++)
     if (strcmp(l->names[i], name) == 0)
       return l->sites[i];
+  return 0;
+}
+
+unsigned mctop_usdt_nargs(const mctop_usdt_list_t *l, const char *name) {
+  for (size_t i = 0; i < l->names_num; i++)
+    if (strcmp(l->names[i], name) == 0)
+      return l->nargs[i];
   return 0;
 }
 

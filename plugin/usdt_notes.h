@@ -15,6 +15,7 @@ typedef struct {
   /* Distinct probe names of the given provider (e.g. "command__get"). */
   char *names[MCTOP_USDT_MAX_PROBES];
   unsigned sites[MCTOP_USDT_MAX_PROBES]; /* call sites of each name */
+  unsigned nargs[MCTOP_USDT_MAX_PROBES]; /* arguments, at the first site */
   size_t names_num;
   size_t notes_num; /* all stapsdt notes, every provider, every call site */
 } mctop_usdt_list_t;
@@ -25,6 +26,9 @@ int mctop_usdt_list(const char *path, const char *provider,
                     mctop_usdt_list_t *out, char *errbuf, size_t errlen);
 
 bool mctop_usdt_has(const mctop_usdt_list_t *l, const char *name);
+
+/* How many arguments probe name takes (from its note), 0 if absent. */
+unsigned mctop_usdt_nargs(const mctop_usdt_list_t *l, const char *name);
 
 /* How many call sites of probe name the binary has (0: none). */
 unsigned mctop_usdt_sites(const mctop_usdt_list_t *l, const char *name);

@@ -203,11 +203,62 @@ def flood(tap):
                    f"flood: kernel map memory is fixed ({maps} bytes)")
 
 
+ODD_PROBES = r"""
+#include <sys/sdt.h>
+int main(int argc, char **argv) {
+    /* A memcached:command__get with two arguments instead of five. */
+    DTRACE_PROBE2(memcached, command__get, argc, argv);
+    DTRACE_PROBE3(memcached, command__delete, argc, argv, argc);
+    return 0;
+}
+"""
+
+
+def bad_targets(tap, work):
+    """Targets mctop cannot use: each named, with the reason, once."""
+    src, odd = os.path.join(work, "odd.c"), os.path.join(work, "odd")
+    with open(src, "w") as f:
+        f.write(ODD_PROBES)
+    subprocess.run(["cc", "-o", odd, src], check=True)
+    with open(os.path.join(work, "text"), "w") as f:
+        f.write("not a program\n")
+    conf = f"""
+  <Instance "odd">
+    Binary "{odd}"
+  </Instance>
+  <Instance "text">
+    Binary "{work}/text"
+  </Instance>
+  <Instance "missing">
+    Binary "{work}/no-such-memcached"
+  </Instance>
+  <Instance "text">
+    Binary "{odd}"
+  </Instance>"""
+    with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf) as cd:
+        cd.wait_log(r'instance "missing"', 15)
+        time.sleep(3)
+        log = cd.log()
+        tap.ok(re.search(r'memcached:command__get in \S+odd takes 2 arguments '
+                         r'where memcached 1.6 has 5', log) and
+               re.search(r'instance "odd": attached 1 probes', log),
+               "probes whose arguments differ are named and left alone; the "
+               "others attach", log[-1500:])
+        tap.ok(f"{work}/text is not an ELF executable" in log,
+               "a Binary that is not an ELF file is named")
+        tap.ok(log.count(f"Binary {work}/no-such-memcached: No such file") == 1,
+               "a missing Binary is named once, and looked for again quietly")
+        tap.ok('Instance "text" is defined twice' in log,
+               "duplicate Instance names are rejected")
+        tap.ok(cd.running(), "collectd keeps running")
+
+
 def main():
     tap = mctest.Tap()
     mctest.require_root(tap)
     with tempfile.TemporaryDirectory(prefix="mctop-lifecycle-") as work:
         restarts(tap, work)
+        bad_targets(tap, work)
     unprivileged(tap)
     flood(tap)
     sys.exit(tap.done())

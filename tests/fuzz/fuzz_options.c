@@ -4,11 +4,21 @@
  *
  * The input is read as a recipe for an oconfig_item_t tree: the name value,
  * then 0..8 children, each with a key from the options we know (plus one we
- * do not) and 0..3 values.  Strings, numbers and booleans all come from the
- * input; every string is its own exact-size heap block, so ASan reports a
- * read past its end.  An accepted block must satisfy the documented limits;
- * a rejected one must leave the output empty.  LeakSanitizer checks that
- * both paths free what they allocate.
+ * do not) and 0..3 values.  Every string is its own exact-size heap block,
+ * so ASan reports a read past its end.  An accepted block must satisfy the
+ * documented limits; a rejected one must leave the output empty.
+ * LeakSanitizer checks that both paths free what they allocate.
+ *
+ * The recipe, one byte each unless said:
+ *   shape (name values: %16 == 0 none, == 1 two, else one), name values,
+ *   children (%9), then per child: key (%9 into keys[]; bit 6 lower case,
+ *   bit 7 upper case), values (%4), values.
+ *   A value is a type byte (%3: string, number, boolean), then
+ *   - a string: a length byte and that many bytes (a NUL ends it early);
+ *   - a number: a selector: < 128, 8 raw bytes follow (any double: NaN,
+ *     inf, huge, negative); < 192, a limit from edges[]; else 2 bytes, a
+ *     small whole number;
+ *   - a boolean: one byte.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -38,8 +48,9 @@ void plugin_log(int level, const char *format, ...) {
   va_end(ap);
 }
 
-static const char *const keys[] = {"PID",    "PIDFile", "Binary",  "TopKeys",
-                                   "SortBy", "MaxKeys", "Lookups", "Bogus"};
+static const char *const keys[] = {"PID",     "PIDFile", "Binary",
+                                   "TopKeys", "SortBy",  "MaxKeys",
+                                   "Lookups", "Bogus",   "ProcessMatch"};
 
 /* The input, consumed from the front; reads past its end give zeros. */
 typedef struct {
@@ -185,17 +196,22 @@ static void check_accepted(const tree_t *t, const mctop_instance_config_t *c) {
     fail("accepted TopKeys above 10000");
   if (c->max_keys < MCTOP_MAXKEYS_MIN || c->max_keys > MCTOP_MAXKEYS_MAX)
     fail("accepted MaxKeys outside 16..4194304");
-  if (c->pids_num == 0 && c->pidfile == NULL && c->binaries_num == 0)
-    fail("accepted a block with no PID, PIDFile or Binary");
+  if (c->pids_num == 0 && c->pidfile == NULL && c->binaries_num == 0 &&
+      c->matches_num == 0)
+    fail("accepted a block with no PID, PIDFile, Binary or ProcessMatch");
   if (c->pids_num != count_key(t, "PID") ||
-      c->binaries_num != count_key(t, "Binary"))
-    fail("PID or Binary count differs from the block's");
+      c->binaries_num != count_key(t, "Binary") ||
+      c->matches_num != count_key(t, "ProcessMatch"))
+    fail("PID, Binary or ProcessMatch count differs from the block's");
   for (size_t i = 0; i < c->pids_num; i++)
     if (c->pids[i] < 1 || c->pids[i] > MCTOP_PID_MAX)
       fail("accepted a PID outside 1..4194304");
   for (size_t i = 0; i < c->binaries_num; i++)
     if (c->binaries[i] == NULL || c->binaries[i][0] != '/')
       fail("accepted a Binary that is not an absolute path");
+  for (size_t i = 0; i < c->matches_num; i++)
+    if (c->matches[i] == NULL || c->matches[i][0] == '\0')
+      fail("accepted an empty ProcessMatch");
   if (c->pidfile != NULL && c->pidfile[0] == '\0')
     fail("accepted an empty PIDFile");
   if ((unsigned)c->sort_by > MCTOP_SORT_LOOKUPS ||

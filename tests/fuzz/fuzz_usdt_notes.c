@@ -59,8 +59,9 @@ static void check_list(const mctop_usdt_list_t *l) {
       if (strcmp(l->names[i], l->names[j]) == 0)
         fail("a name is listed twice");
     if (!mctop_usdt_has(l, l->names[i]) ||
-        mctop_usdt_sites(l, l->names[i]) != l->sites[i])
-      fail("mctop_usdt_has/mctop_usdt_sites disagree with the list");
+        mctop_usdt_sites(l, l->names[i]) != l->sites[i] ||
+        mctop_usdt_nargs(l, l->names[i]) != l->nargs[i])
+      fail("mctop_usdt_has/_sites/_nargs disagree with the list");
     sites += l->sites[i];
   }
   if (sites > l->notes_num)

@@ -2,7 +2,8 @@
  * Source of the usdt_notes fuzz seeds: scripts/fuzz compiles it with
  * clang -c into small ELF relocatable objects (64-bit little-endian, 32-bit,
  * 64-bit big-endian) whose .note.stapsdt holds memcached-like probes, a
- * probe with two call sites and a probe of another provider.
+ * probe with two call sites, a probe without arguments and a probe of
+ * another provider.
  */
 #include <sys/sdt.h>
 
@@ -15,3 +16,5 @@ void seed_set(const char *key, long len) {
   DTRACE_PROBE2(memcached, command__set, key, len + 1);
   DTRACE_PROBE1(libmctopfuzz, other__provider, key);
 }
+
+void seed_flush(void) { DTRACE_PROBE(memcached, fuzz__no__args); }
