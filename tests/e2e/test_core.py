@@ -234,9 +234,15 @@ def check_errors(tap, cd, flavor):
 
 
 def bpf_leftovers():
-    out = subprocess.run(["bpftool", "prog", "show"], capture_output=True,
-                         text=True).stdout
-    return [line for line in out.splitlines() if "mctop_" in line]
+    """mctop's programs and maps still in the kernel."""
+    progs = subprocess.run(["bpftool", "prog", "show"], capture_output=True,
+                           text=True).stdout
+    maps = subprocess.run(["bpftool", "map", "show"], capture_output=True,
+                          text=True).stdout
+    return ([line for line in progs.splitlines() if "mctop_" in line] +
+            [line for line in maps.splitlines()
+             if re.search(r"name (keys|names|scratch_key|mctop_bp\.bss)\b",
+                          line)])
 
 
 def conf(pid):
@@ -299,8 +305,8 @@ def run_flavor(tap, flavor):
         tap.ok(not reports, f"{flavor}: no sanitizer reports from collectd",
                "\n".join(reports[:20]))
     left = bpf_leftovers()
-    tap.ok(not left, f"{flavor}: no mctop BPF program left after collectd "
-           "stops", "\n".join(left))
+    tap.ok(not left, f"{flavor}: no mctop BPF program or map left after "
+           "collectd stops", "\n".join(left))
 
 
 def main():
