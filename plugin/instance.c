@@ -195,10 +195,10 @@ static void follow_targets(mctop_instance_t *inst) {
   inst->skel->bss->sort_by = score;
   if (!inst->announced) {
     unsigned probes[MCTOP_PROBE_COUNT];
+    size_t n = mctop_tracking_count(&inst->tracking, probes);
     MCTOP_INFO("instance \"%s\": tracing %zu target%s, MaxKeys %u, TopKeys "
                "%u by %s",
-               inst->cfg.name, mctop_tracking_count(&inst->tracking, probes),
-               inst->tracking.num == 1 ? "" : "s", inst->cfg.max_keys,
+               inst->cfg.name, n, n == 1 ? "" : "s", inst->cfg.max_keys,
                inst->cfg.top_keys, mctop_sort_by_name(score));
     inst->announced = true;
   }
