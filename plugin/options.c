@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "regex_guard.h"
 
 static const char *const sort_names[] = {
     [MCTOP_SORT_CALLS] = "calls",
@@ -107,10 +108,18 @@ static int add_match(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
   char *re_text = NULL;
   if (get_string(ci, cfg->name, &re_text) != 0)
     return -1;
+  char why[128];
+  if (mctop_regex_check(re_text, why, sizeof(why)) != 0) {
+    MCTOP_ERROR("Instance \"%s\": ProcessMatch \"%.64s%s\" is refused: %s "
+                "(regcomp's memory grows with repetitions; keep the pattern "
+                "simple)",
+                cfg->name, re_text, strlen(re_text) > 64 ? "..." : "", why);
+    free(re_text);
+    return -1;
+  }
   regex_t re;
   int rc = regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB);
   if (rc != 0) {
-    char why[128];
     regerror(rc, &re, why, sizeof(why));
     MCTOP_ERROR("Instance \"%s\": ProcessMatch \"%s\" is not a valid "
                 "extended regular expression: %s",

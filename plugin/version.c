@@ -19,6 +19,9 @@ static size_t version_at(const char *v, const char *end, char *out,
     dots += v[n] == '.';
     n++;
   }
+  for (size_t i = 1; i < n; i++)
+    if (v[i] == '.' && v[i - 1] == '.')
+      return 0; /* "1..23": not a version (found by fuzz_version) */
   if (n < 5 || dots != 2 || !isdigit((unsigned char)v[0]) ||
       !isdigit((unsigned char)v[n - 1]) || (v + n < end && v[n] != '\0'))
     return 0;

@@ -14,7 +14,8 @@
  *   children (%9), then per child: key (%9 into keys[]; bit 6 lower case,
  *   bit 7 upper case), values (%4), values.
  *   A value is a type byte (%3: string, number, boolean), then
- *   - a string: a length byte and that many bytes (a NUL ends it early);
+ *   - a string: a length byte (< 0xF0) and that many bytes (a NUL ends it
+ *     early), or a byte >= 0xF0 choosing one of words[];
  *   - a number: a selector: < 128, 8 raw bytes follow (any double: NaN,
  *     inf, huge, negative); < 192, a limit from edges[]; else 2 bytes, a
  *     small whole number;
@@ -80,9 +81,33 @@ static char *keep(arena_t *a, char *s) {
   return s;
 }
 
-/* A string of up to 255 input bytes; a NUL among them ends it early. */
+/* Strings random bytes seldom spell: the words options accept, and names
+ * and paths at their limits. */
+#define NAME_63                                                                \
+  "123456789012345678901234567890123456789012345678901234567890123"
+static const char *const words[16] = {"calls",
+                                      "bytes",
+                                      "misses",
+                                      "lookups",
+                                      "auto",
+                                      "AUTO",
+                                      "Lookups",
+                                      "/usr/bin/memcached",
+                                      "/run/mc.pid",
+                                      "memcached",
+                                      "^memcached$",
+                                      "cache1",
+                                      "",
+                                      "a/b",
+                                      NAME_63,
+                                      NAME_63 "4"};
+
+/* A length byte below 0xF0 and that many input bytes (a NUL among them ends
+ * the string early), or a byte from 0xF0 choosing one of words[]. */
 static char *get_string(reader_t *r, arena_t *a) {
   size_t n = get_byte(r);
+  if (n >= 0xF0)
+    return keep(a, strdup(words[n - 0xF0]));
   if (n > r->left)
     n = r->left;
   size_t len = strnlen((const char *)r->p, n);

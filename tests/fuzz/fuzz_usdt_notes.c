@@ -66,6 +66,14 @@ static void check_list(const mctop_usdt_list_t *l) {
   }
   if (sites > l->notes_num)
     fail("more call sites than notes");
+  /* A name looked up whether or not the list holds it. */
+  unsigned want = 0;
+  for (size_t i = 0; i < l->names_num && want == 0; i++)
+    if (strcmp(l->names[i], "command__get") == 0)
+      want = l->sites[i];
+  if (mctop_usdt_sites(l, "command__get") != want ||
+      mctop_usdt_has(l, "command__get") != (want > 0))
+    fail("lookup of command__get disagrees with the list");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

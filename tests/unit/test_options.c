@@ -119,7 +119,7 @@ static void bad_names(void) {
 
 static void process_match(void) {
   oconfig_value_t good[] = {STR("^/usr/bin/memcached .*-p 11211")};
-  oconfig_value_t bad[] = {STR("memcached (")};
+  oconfig_value_t bad[] = {STR("memcached [[:nope:]]")};
   mctop_instance_config_t c;
   oconfig_item_t o[] = {
       {.key = "ProcessMatch", .values = good, .values_num = 1}};
@@ -128,6 +128,27 @@ static void process_match(void) {
   mctop_config_free(&c);
   o[0].values = bad;
   rejects("a broken ProcessMatch", o, 1, "not a valid extended regular");
+  oconfig_value_t open_paren[] = {STR("memcached (")};
+  o[0].values = open_paren;
+  rejects("an unbalanced ProcessMatch", o, 1, "unbalanced '('");
+  /* Patterns whose compilation would blow up (found by fuzz_options). */
+  oconfig_value_t plus[] = {STR("x++++++++++++++++++++++")};
+  o[0].values = plus;
+  rejects("stacked repetitions", o, 1, "a repetition of a repetition");
+  oconfig_value_t nest[] = {STR("((((((((((((((x+)+)+)+)+)+)+)+)+)+)+)+)+)+)")};
+  o[0].values = nest;
+  rejects("nested repetitions", o, 1, "too costly");
+  oconfig_value_t big[] = {STR("(x{1000}){1000}")};
+  o[0].values = big;
+  rejects("large bounds", o, 1, "too costly");
+  oconfig_value_t back[] = {STR("(a)\\1")};
+  o[0].values = back;
+  rejects("a back reference", o, 1, "back reference");
+  oconfig_value_t fine[] = {STR("^/usr/(local/)?bin/memcached( .*)? -p "
+                                "(11211|11212)( |$)")};
+  o[0].values = fine;
+  CHECK(parse(o, 1, &c) == 0, "a sensible pattern passes the cost check");
+  mctop_config_free(&c);
 }
 
 static void lookups(void) {

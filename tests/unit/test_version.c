@@ -21,6 +21,8 @@ int main(void) {
   static const char prefix[] = "memcached 1.6.18-beta\0";
   CHECK_STR("", find(prefix, sizeof(prefix)), "must end at the NUL");
   CHECK_STR("", find("", 0), "empty data");
+  static const char dots[] = "memcached 1..23\0memcached 12..3";
+  CHECK_STR("", find(dots, sizeof(dots)), "two dots in a row are no version");
   char small[4];
   mctop_find_version(rodata, sizeof(rodata), small, sizeof(small));
   CHECK_STR("", small, "does not overflow a short buffer");
