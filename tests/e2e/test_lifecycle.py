@@ -122,6 +122,22 @@ def process_match(tap, cd, port):
     m2.stop()
 
 
+def container_path(tap):
+    """Binary "/proc/PID/root/<path>": how a containerised memcached is
+    reached from the host's collectd (here the mount namespace is the
+    host's own, so the path leads to the same file)."""
+    with mctest.Memcached(BINARY, threads=1) as mcd:
+        path = f"/proc/{mcd.pid}/root{BINARY}"
+        conf = f'  <Instance "ct">\n    Binary "{path}"\n  </Instance>\n'
+        with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf) as cd:
+            cd.wait_log(r'instance "ct": tracing', 15)
+            _, gets = traffic(mcd.port, 40, "ct")
+            ok = mctest.wait_until(
+                lambda: totals(cd.csv_dir, "ct", "get") == gets, 15)
+            tap.ok(ok, f"Binary {path}: a binary reached through "
+                   "/proc/PID/root is traced", cd.log()[-1000:])
+
+
 def unprivileged(tap):
     """collectd without root: one clear error, idle, no spam, others run."""
     with mctest.Memcached(BINARY, threads=1) as mcd:
@@ -259,6 +275,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="mctop-lifecycle-") as work:
         restarts(tap, work)
         bad_targets(tap, work)
+    container_path(tap)
     unprivileged(tap)
     flood(tap)
     sys.exit(tap.done())
