@@ -233,16 +233,24 @@ def check_errors(tap, cd, flavor):
            is not None, f"{flavor}: other plugins keep reporting")
 
 
-def bpf_leftovers():
-    """mctop's programs and maps still in the kernel."""
-    progs = subprocess.run(["bpftool", "prog", "show"], capture_output=True,
-                           text=True).stdout
-    maps = subprocess.run(["bpftool", "map", "show"], capture_output=True,
-                          text=True).stdout
-    return ([line for line in progs.splitlines() if "mctop_" in line] +
-            [line for line in maps.splitlines()
-             if re.search(r"name (keys|names|scratch_key|mctop_bp\.bss)\b",
-                          line)])
+def bpf_objects():
+    """{id: line} of mctop's programs and maps in the kernel now."""
+    found = {}
+    for kind, rx in (("prog", r"name mctop_"),
+                     ("map", r"name (keys|names|scratch_key|mctop_bp\.bss)\b")):
+        out = subprocess.run(["bpftool", kind, "show"], capture_output=True,
+                             text=True).stdout
+        for line in out.splitlines():
+            m = re.match(r"(\d+): ", line)
+            if m and re.search(rx, line):
+                found[(kind, int(m.group(1)))] = line
+    return found
+
+
+def bpf_leftovers(before):
+    """mctop objects created since `before` that are still there: another
+    mctop on the machine (a stray collectd) does not count."""
+    return [line for key, line in bpf_objects().items() if key not in before]
 
 
 def conf(pid):
@@ -276,6 +284,7 @@ def conf(pid):
 def run_flavor(tap, flavor):
     binary = mctest.memcached_binary(flavor)
     exp = Expect(flavor)
+    before = bpf_objects()
     with mctest.Memcached(binary, threads=4) as mcd, \
             mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf(mcd.pid),
                             extra_plugins=("csv", "logfile", "memory")) as cd:
@@ -304,7 +313,7 @@ def run_flavor(tap, flavor):
         reports = cd.sanitizer_reports()
         tap.ok(not reports, f"{flavor}: no sanitizer reports from collectd",
                "\n".join(reports[:20]))
-    left = bpf_leftovers()
+    left = bpf_leftovers(before)
     tap.ok(not left, f"{flavor}: no mctop BPF program or map left after "
            "collectd stops", "\n".join(left))
 
