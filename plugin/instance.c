@@ -25,7 +25,6 @@
 #include "mctop.skel.h"
 #include "probes.h"
 #include "submit.h"
-#include "target.h"
 #include "topn.h"
 #include "tracking.h"
 
