@@ -1,7 +1,8 @@
 /*
- * mctop plugin: key sanitising.  Keys arrive as raw bytes (the binary
- * protocol allows any byte); collectd identifiers, file names written by the
- * csv and rrdtool plugins, and the writers' formats all want safe text.
+ * mctop plugin: key naming.  Keys arrive as raw bytes (the binary protocol
+ * allows any byte); collectd identifiers, the files the csv and rrdtool
+ * plugins write, Graphite paths and the other writers' formats all want safe
+ * text, and one key must be one name everywhere.
  */
 #include "keyname.h"
 
@@ -49,52 +50,70 @@ static size_t utf8_len(const uint8_t *s, size_t avail) {
   return n;
 }
 
-static bool plain_ascii(uint8_t c) {
-  return c > 0x20 && c < 0x7F && c != '/' && c != '~';
+/*
+ * Printable ASCII is kept except: '.' (write_graphite turns it into '_', so
+ * "a.b" would become a second path level or collide with "a_b"), '/'
+ * (collectd's identifier separator and a path separator for the csv and
+ * rrdtool files), '%' (our escape) and '~' (our hash marker).
+ */
+static bool kept_ascii(uint8_t c) {
+  return c > 0x20 && c < 0x7F && c != '.' && c != '/' && c != '%' && c != '~';
 }
 
-/* Sanitises key into buf, writing at most cap bytes; returns the length
- * written.  *altered is set if a byte was replaced, *cut_short if the rest
- * did not fit. */
-static size_t sanitise(const uint8_t *key, size_t len, char *buf, size_t cap,
-                       bool *altered, bool *cut_short) {
-  size_t o = 0;
-  for (size_t i = 0; i < len;) {
-    size_t n = plain_ascii(key[i]) ? 1 : utf8_len(key + i, len - i);
-    size_t emit = n == 0 ? 1 : n;
-    if (o + emit > cap) {
-      *cut_short = true;
+/* Bytes of key[i..] that form the next unit: a kept byte, a whole UTF-8
+ * sequence, or one byte to escape (*escape set). */
+static size_t next_unit(const uint8_t *key, size_t len, size_t i,
+                        bool *escape) {
+  *escape = false;
+  if (kept_ascii(key[i]))
+    return 1;
+  if (key[i] >= 0x80) {
+    size_t n = utf8_len(key + i, len - i);
+    if (n > 0)
+      return n;
+  }
+  *escape = true;
+  return 1;
+}
+
+/* Encodes key into out, stopping before the unit that would pass limit;
+ * returns the length written (out is not terminated). */
+static size_t encode(const uint8_t *key, size_t len, char *out, size_t limit,
+                     bool *altered, bool *complete) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t o = 0, i = 0;
+  while (i < len) {
+    bool esc;
+    size_t n = next_unit(key, len, i, &esc);
+    size_t width = esc ? 3 : n;
+    if (o + width > limit)
       break;
-    }
-    if (n == 0) {
-      buf[o] = '_';
+    if (esc) {
+      out[o] = '%';
+      out[o + 1] = hex[key[i] >> 4];
+      out[o + 2] = hex[key[i] & 0xF];
       *altered = true;
     } else {
-      memcpy(buf + o, key + i, n);
+      memcpy(out + o, key + i, n);
     }
-    o += emit;
-    i += emit;
+    o += width;
+    i += n;
   }
+  *complete = i == len;
   return o;
 }
 
 int mctop_key_name(const uint8_t *key, size_t len, char *out) {
   const size_t room = MCTOP_KEYNAME_SIZE - 1;
-  char buf[MCTOP_KEYNAME_SIZE];
-  bool altered = false, cut_short = false;
-  size_t n = sanitise(key, len, buf, sizeof(buf), &altered, &cut_short);
-
-  if (!altered && !cut_short && n <= room) {
-    memcpy(out, buf, n);
+  bool altered = false, complete;
+  size_t n = encode(key, len, out, room, &altered, &complete);
+  if (complete) {
     out[n] = '\0';
-    return 0;
+    return altered ? 1 : 0;
   }
-  size_t cut = n < room - HASH_SUFFIX_LEN ? n : room - HASH_SUFFIX_LEN;
-  /* Never leave half a UTF-8 sequence before the suffix. */
-  while (cut > 0 && cut < n && ((uint8_t)buf[cut] & 0xC0) == 0x80)
-    cut--;
-  memcpy(out, buf, cut);
-  snprintf(out + cut, MCTOP_KEYNAME_SIZE - cut, "~%012llx",
+  /* Too long: cut on a unit boundary and name the whole key by its hash. */
+  n = encode(key, len, out, room - HASH_SUFFIX_LEN, &altered, &complete);
+  snprintf(out + n, MCTOP_KEYNAME_SIZE - n, "~%012llx",
            (unsigned long long)(mctop_fnv1a(key, len) >> 16));
   return 1;
 }

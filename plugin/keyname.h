@@ -13,14 +13,15 @@
 /*
  * Writes a name for key[0..len) into out (MCTOP_KEYNAME_SIZE bytes).
  *
- * Printable ASCII and well-formed UTF-8 are kept.  '/' (collectd's
- * identifier separator), '~' (our marker), spaces, control bytes and
- * malformed UTF-8 become '_'.  A key that was altered or is too long also
- * gets "~" and 12 hex digits of a 64-bit FNV-1a hash of the original bytes.
- * An unaltered name never contains '~', so it never equals an altered one;
- * two altered names are equal only if 48 hash bits collide.
+ * Printable ASCII and well-formed UTF-8 are kept.  Every other byte, and
+ * '.', '/', '%' and '~', is written as %XX (upper-case hex), so the name
+ * has no '.', space or control character for a writer to rewrite, and two
+ * keys never share a name: percent-encoding is reversible.  A name longer
+ * than 127 bytes is cut on a character boundary to 114 bytes and ends with
+ * "~" and 12 hex digits of a 64-bit FNV-1a hash of the whole key; only such
+ * names contain '~', so a cut name never equals a whole one.
  *
- * Returns 1 if the key was altered, 0 if the name is the key itself.
+ * Returns 1 if the name differs from the key's bytes, 0 if it is the key.
  */
 int mctop_key_name(const uint8_t *key, size_t len, char *out);
 

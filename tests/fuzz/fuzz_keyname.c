@@ -90,6 +90,35 @@ static void check_suffix(const char *out, size_t olen, const uint8_t *key,
     fail("suffix is not the top 48 bits of the key's FNV-1a hash", len);
 }
 
+static int hexval(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes %XX escapes (upper-case hex only, as documented); a malformed
+ * escape is a failure.  Returns the decoded length. */
+static size_t percent_decode(const char *s, size_t n, uint8_t *out,
+                             size_t keylen) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] != '%') {
+      out[o++] = (uint8_t)s[i];
+      continue;
+    }
+    if (i + 2 >= n)
+      fail("a '%' escape is cut short", keylen);
+    int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+    if (hi < 0 || lo < 0)
+      fail("a '%' is not followed by two upper-case hex digits", keylen);
+    out[o++] = (uint8_t)(hi << 4 | lo);
+    i += 2;
+  }
+  return o;
+}
+
 static void check_name(const uint8_t *key, size_t len) {
   /* Exactly MCTOP_KEYNAME_SIZE bytes on the heap: ASan sees any overflow. */
   char *out = malloc(MCTOP_KEYNAME_SIZE), *again = malloc(MCTOP_KEYNAME_SIZE);
@@ -105,8 +134,8 @@ static void check_name(const uint8_t *key, size_t len) {
     fail("name is longer than 127 bytes", len);
   for (size_t i = 0; i < olen; i++) {
     unsigned char c = (unsigned char)out[i];
-    if (c == '/' || c < 0x20 || c == 0x7F)
-      fail("name holds '/' or a control byte", len);
+    if (c == '/' || c == '.' || c <= 0x20 || c == 0x7F)
+      fail("name holds '/', '.', a space or a control byte", len);
   }
   if (!valid_utf8(out, olen))
     fail("name is not valid UTF-8", len);
@@ -116,7 +145,20 @@ static void check_name(const uint8_t *key, size_t len) {
     if (memchr(out, '~', olen) != NULL)
       fail("unaltered name contains '~'", len);
   } else if (r == 1) {
-    check_suffix(out, olen, key, len);
+    const char *tilde = memchr(out, '~', olen);
+    size_t body = tilde ? (size_t)(tilde - out) : olen;
+    uint8_t *dec = malloc(body + 1);
+    if (dec == NULL)
+      abort();
+    size_t dlen = percent_decode(out, body, dec, len);
+    if (tilde != NULL) {
+      check_suffix(out, olen, key, len);
+      if (dlen > len || memcmp(dec, key, dlen) != 0)
+        fail("a cut name's body does not decode to the key's start", len);
+    } else if (dlen != len || memcmp(dec, key, len) != 0) {
+      fail("an escaped name does not decode back to the key", len);
+    }
+    free(dec);
   } else {
     fail("return value is neither 0 nor 1", len);
   }

@@ -1,6 +1,8 @@
 """A second, independent implementation of mctop's key naming rule, used as
 the test oracle for the names that arrive in the writers (plugin/keyname.c
-is the one that runs; README.md states the rule)."""
+is the one that runs; README.md states the rule): percent-encoding of
+everything but printable ASCII other than . / % ~ and well-formed UTF-8, cut
+with a hash suffix past 127 bytes."""
 
 ROOM = 127
 SUFFIX = 13  # "~" + 12 hex digits
@@ -27,27 +29,33 @@ def _utf8_len(data, i):
     return n
 
 
-def key_name(key):
-    """The collectd type_instance mctop gives key (bytes)."""
-    out = bytearray()
-    altered = False
+def _units(key):
+    """(text, escaped) for each unit of key: a kept byte, a whole UTF-8
+    sequence, or one byte written as %XX."""
     i = 0
     while i < len(key):
         c = key[i]
-        if 0x20 < c < 0x7F and c not in b"/~":
-            n = 1
-        else:
-            n = _utf8_len(key, i)
-        if n == 0:
-            out.append(ord("_"))
-            altered = True
+        if 0x20 < c < 0x7F and c not in b"./%~":
+            yield chr(c), False
             i += 1
-        else:
-            out += key[i:i + n]
+            continue
+        n = _utf8_len(key, i) if c >= 0x80 else 0
+        if n:
+            yield key[i:i + n].decode("utf-8"), False
             i += n
-    if not altered and len(out) <= ROOM:
-        return out.decode("utf-8")
-    cut = min(len(out), ROOM - SUFFIX)
-    while 0 < cut < len(out) and (out[cut] & 0xC0) == 0x80:
-        cut -= 1
-    return out[:cut].decode("utf-8") + "~%012x" % (_fnv1a64(key) >> 16)
+        else:
+            yield "%%%02X" % c, True
+            i += 1
+
+
+def key_name(key):
+    """The collectd type_instance mctop gives key (bytes)."""
+    whole = "".join(t for t, _ in _units(key))
+    if len(whole.encode("utf-8")) <= ROOM:
+        return whole
+    out = ""
+    for t, _ in _units(key):
+        if len((out + t).encode("utf-8")) > ROOM - SUFFIX:
+            break
+        out += t
+    return out + "~%012x" % (_fnv1a64(key) >> 16)

@@ -14,7 +14,7 @@ static void plain_keys_are_kept(void) {
   int alt;
   CHECK_STR("user:42", name_of("user:42", 7, &alt), "plain key kept");
   CHECK(alt == 0, "plain key not altered");
-  CHECK_STR("a.b-c_d", name_of("a.b-c_d", 7, &alt), "dots and dashes kept");
+  CHECK_STR("a-b_c:d", name_of("a-b_c:d", 7, &alt), "dashes, colons kept");
   CHECK_STR("x", name_of("x", 1, &alt), "one-byte key");
   CHECK_STR("caf\xc3\xa9", name_of("caf\xc3\xa9", 5, &alt), "UTF-8 kept");
   CHECK(alt == 0, "UTF-8 not altered");
@@ -30,30 +30,29 @@ static int has_suffix(const char *s) {
   return 1;
 }
 
-static void unsafe_bytes_are_replaced(void) {
+static void unsafe_bytes_are_escaped(void) {
   int alt;
-  const char *n = name_of("a/b", 3, &alt);
-  CHECK(alt == 1 && strncmp(n, "a_b~", 4) == 0 && has_suffix(n),
-        "slash replaced, hash appended (%s)", n);
-  n = name_of("a\0b", 3, &alt);
-  CHECK(alt == 1 && strncmp(n, "a_b~", 4) == 0, "NUL replaced (%s)", n);
-  n = name_of("a b\n", 4, &alt);
-  CHECK(alt == 1 && strncmp(n, "a_b_~", 5) == 0, "space, newline replaced");
-  n = name_of("x~y", 3, &alt);
-  CHECK(alt == 1 && strncmp(n, "x_y~", 4) == 0, "our marker is never kept");
-  n = name_of("\xff\xc3", 2, &alt);
-  CHECK(alt == 1 && strncmp(n, "__~", 3) == 0, "malformed UTF-8 replaced");
-  n = name_of("\xed\xa0\x80", 3, &alt);
-  CHECK(alt == 1 && strncmp(n, "___~", 4) == 0, "surrogates are malformed");
+  CHECK_STR("a%2Eb", name_of("a.b", 3, &alt), "dot escaped: one Graphite node");
+  CHECK(alt == 1, "dot counts as altered");
+  CHECK_STR("a%2Fb", name_of("a/b", 3, &alt), "slash escaped");
+  CHECK_STR("a%00b", name_of("a\0b", 3, &alt), "NUL escaped");
+  CHECK_STR("a%20b%0A", name_of("a b\n", 4, &alt), "space, newline escaped");
+  CHECK_STR("x%7Ey%25", name_of("x~y%", 4, &alt), "marker and escape escaped");
+  CHECK_STR("%FF%C3", name_of("\xff\xc3", 2, &alt), "malformed UTF-8");
+  CHECK_STR("%ED%A0%80", name_of("\xed\xa0\x80", 3, &alt),
+            "surrogates are malformed");
+  CHECK_STR("%7F", name_of("\x7f", 1, &alt), "DEL escaped");
 }
 
-static void altered_keys_stay_distinct(void) {
-  char a[MCTOP_KEYNAME_SIZE], b[MCTOP_KEYNAME_SIZE];
-  mctop_key_name((const uint8_t *)"a/b", 3, a);
-  mctop_key_name((const uint8_t *)"a b", 3, b);
-  CHECK(strcmp(a, b) != 0, "a/b and 'a b' differ (%s, %s)", a, b);
-  mctop_key_name((const uint8_t *)"a_b", 3, b);
-  CHECK(strcmp(a, b) != 0, "a/b and a_b differ");
+static void names_stay_distinct(void) {
+  const char *keys[] = {"a/b", "a b", "a_b", "a.b", "a%2Eb", "a%b"};
+  char names[6][MCTOP_KEYNAME_SIZE];
+  for (int i = 0; i < 6; i++)
+    mctop_key_name((const uint8_t *)keys[i], strlen(keys[i]), names[i]);
+  for (int i = 0; i < 6; i++)
+    for (int j = i + 1; j < 6; j++)
+      CHECK(strcmp(names[i], names[j]) != 0, "'%s' and '%s' differ (%s, %s)",
+            keys[i], keys[j], names[i], names[j]);
 }
 
 static void long_keys_are_cut_with_hash(void) {
@@ -78,6 +77,17 @@ static void long_keys_are_cut_with_hash(void) {
   CHECK(alt == 1 && strlen(n1) == 127, "128-byte key cut");
 }
 
+static void escapes_are_not_split(void) {
+  /* 50 dots: 150 bytes encoded; the cut keeps whole %2E triples. */
+  uint8_t k[50];
+  char n[MCTOP_KEYNAME_SIZE];
+  memset(k, '.', sizeof(k));
+  int alt = mctop_key_name(k, sizeof(k), n);
+  size_t body = strlen(n) - 13;
+  CHECK(alt == 1 && has_suffix(n), "long escaped key gets a hash");
+  CHECK(body % 3 == 0 && body <= 114, "cut between escapes (body %zu)", body);
+}
+
 static void utf8_is_not_split(void) {
   /* 60 two-byte characters: 120 bytes, then more. */
   uint8_t k[200];
@@ -94,8 +104,9 @@ static void utf8_is_not_split(void) {
 
 int main(void) {
   plain_keys_are_kept();
-  unsafe_bytes_are_replaced();
-  altered_keys_stay_distinct();
+  unsafe_bytes_are_escaped();
+  names_stay_distinct();
+  escapes_are_not_split();
   long_keys_are_cut_with_hash();
   utf8_is_not_split();
   return tap_done();
