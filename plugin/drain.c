@@ -79,28 +79,37 @@ static int remember_idle(mctop_drain_t *d, __u64 id) {
   return 0;
 }
 
+/* Reads a key's bytes for the series module (only for keys it sees first
+ * and only when collapsing rules are configured). */
+static int read_name(void *ctx, uint64_t id, struct mctop_key *out) {
+  __u64 key = id;
+  return bpf_map_lookup_elem(*(int *)ctx, &key, out) == 0 ? 0 : -1;
+}
+
 static void take_chunk(mctop_drain_t *d, size_t n, uint64_t gen, bool evict,
-                       mctop_topn_t *topn) {
+                       int names_fd, mctop_series_t *series) {
   for (size_t i = 0; i < n; i++) {
-    mctop_topn_offer(topn, mctop_score_of(&d->vals[i], gen), d->ids[i],
-                     &d->vals[i]);
+    mctop_series_take_key(series, d->ids[i], &d->vals[i],
+                          mctop_score_of(&d->vals[i], gen), read_name,
+                          &names_fd);
     if (evict && last_touched(&d->vals[i]) + MCTOP_IDLE_GENERATIONS <= gen)
       remember_idle(d, d->ids[i]);
   }
 }
 
 static void delete_idle(mctop_drain_t *d, int keys_fd, int names_fd,
-                        size_t *evicted) {
+                        mctop_series_t *series, size_t *evicted) {
   for (size_t i = 0; i < d->evict_num; i++) {
     if (bpf_map_delete_elem(keys_fd, &d->evict[i]) == 0)
       (*evicted)++;
     bpf_map_delete_elem(names_fd, &d->evict[i]);
+    mctop_series_forget_key(series, d->evict[i]);
   }
   d->evict_num = 0;
 }
 
 int mctop_drain_keys(mctop_drain_t *d, int keys_fd, int names_fd, uint64_t gen,
-                     bool evict, mctop_topn_t *topn,
+                     bool evict, mctop_series_t *series,
                      mctop_drain_result_t *res) {
   __u32 in = 0, out = 0;
   void *cursor = NULL; /* NULL: start from the first bucket */
@@ -114,13 +123,13 @@ int mctop_drain_keys(mctop_drain_t *d, int keys_fd, int names_fd, uint64_t gen,
     int saved = errno;
     if (err != 0 && saved != ENOENT)
       return -saved;
-    take_chunk(d, n, gen, evict, topn);
+    take_chunk(d, n, gen, evict, names_fd, series);
     res->tracked += n;
     if (err != 0) /* ENOENT: that was the last batch */
       break;
     in = out;
     cursor = &in;
   }
-  delete_idle(d, keys_fd, names_fd, &res->evicted);
+  delete_idle(d, keys_fd, names_fd, series, &res->evicted);
   return 0;
 }

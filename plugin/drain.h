@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "mctop.h"
-#include "topn.h"
+#include "series.h"
 
 /* Keys read per batch syscall: large enough that no hash bucket overflows a
  * batch (ENOSPC), small enough to keep the buffers under 1 MB. */
@@ -43,11 +43,12 @@ int mctop_read_totals(int map_fd, struct mctop_totals *sum);
 uint64_t mctop_score_of(const struct mctop_key_stats *s, uint64_t gen);
 
 /*
- * Reads every tracked key once, offering each to topn with its score for
+ * Reads every tracked key once, handing each to series with its score for
  * generation gen (which the kernel has stopped writing).  If evict is set,
  * keys idle for MCTOP_IDLE_GENERATIONS are deleted from both maps afterwards.
  */
 int mctop_drain_keys(mctop_drain_t *d, int keys_fd, int names_fd, uint64_t gen,
-                     bool evict, mctop_topn_t *topn, mctop_drain_result_t *res);
+                     bool evict, mctop_series_t *series,
+                     mctop_drain_result_t *res);
 
 #endif /* MCTOP_DRAIN_H */

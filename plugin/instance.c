@@ -24,8 +24,8 @@
 #include "log.h"
 #include "mctop.skel.h"
 #include "probes.h"
+#include "series.h"
 #include "submit.h"
-#include "topn.h"
 #include "tracking.h"
 
 #define RETRY_FIRST TIME_T_TO_CDTIME_T(10)
@@ -40,9 +40,10 @@ struct mctop_instance {
   mctop_tracking_t tracking;
   bool announced; /* "tracing" said */
   mctop_drain_t drain;
-  mctop_topn_t topn;
-  size_t tracked;       /* keys in the map at the last drain */
-  uint64_t slot_misses; /* key_slot_misses at the last drain */
+  mctop_series_t series;
+  size_t tracked;              /* keys in the map at the last drain */
+  uint64_t slot_misses;        /* key_slot_misses at the last drain */
+  uint64_t new_series_refused; /* picks MaxNewSeries turned away, ever */
   cdtime_t next_setup;
   cdtime_t retry_delay;
 };
@@ -52,15 +53,19 @@ mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
   if (inst == NULL)
     return NULL;
   if (mctop_drain_init(&inst->drain) != 0 ||
-      mctop_topn_init(&inst->topn, cfg->top_keys) != 0 ||
       mctop_tracking_init(&inst->tracking, cfg) != 0) {
     mctop_drain_free(&inst->drain);
-    mctop_topn_free(&inst->topn);
     free(inst);
     return NULL;
   }
   inst->cfg = *cfg;
   memset(cfg, 0, sizeof(*cfg));
+  /* After the move: the series module keeps a pointer to the policy. */
+  if (mctop_series_init(&inst->series, &inst->cfg.keys, inst->cfg.top_keys) !=
+      0) {
+    mctop_instance_free(inst);
+    return NULL;
+  }
   inst->retry_delay = RETRY_FIRST;
   return inst;
 }
@@ -128,17 +133,30 @@ static double seconds_since(clockid_t clock, const struct timespec *t0) {
          (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Names only the keys that are dispatched: O(TopKeys) lookups. */
-static void submit_top_keys(mctop_instance_t *inst) {
+/* Dispatches the interval's picks.  Key names are read only for them:
+ * O(TopKeys) lookups. */
+static void submit_series(mctop_instance_t *inst) {
+  mctop_series_t *s = &inst->series;
   int names_fd = bpf_map__fd(inst->skel->maps.names);
-  struct mctop_key key;
-  for (size_t i = 0; i < inst->topn.len; i++) {
-    const mctop_candidate_t *c = &inst->topn.items[i];
-    /* A key inserted this very instant may not have its name yet: it is
-     * dispatched next interval. */
-    if (bpf_map_lookup_elem(names_fd, &c->id, &key) == 0 &&
-        key.len <= MCTOP_KEY_MAX)
-      mctop_submit_key(inst->cfg.name, &key, &c->stats);
+  uint64_t values[MCTOP_KEY_FIELDS_NUM];
+  char name[MCTOP_KEYNAME_SIZE];
+  for (size_t i = 0; i < s->chosen_num; i++) {
+    const mctop_candidate_t *c = s->chosen[i];
+    if (c->series < 0) {
+      struct mctop_key key;
+      /* A key inserted this very instant may not have its name yet: it is
+       * dispatched next interval, and counted in "other" this one. */
+      __u64 id = c->id;
+      if (bpf_map_lookup_elem(names_fd, &id, &key) != 0 ||
+          key.len > MCTOP_KEY_MAX)
+        continue;
+      mctop_key_own_name(&inst->cfg.keys, key.data, key.len, name);
+    } else {
+      snprintf(name, sizeof(name), "%s", s->coll[c->series].name);
+    }
+    mctop_series_values(s, c, values);
+    mctop_submit_key(inst->cfg.name, name, values);
+    mctop_series_dispatched(s, c);
   }
 }
 
@@ -146,10 +164,11 @@ static int drain_and_submit(mctop_instance_t *inst) {
   struct timespec t0, cpu0;
   struct mctop_totals totals;
   mctop_drain_result_t res;
+  int totals_fd = bpf_map__fd(inst->skel->maps.totals);
 
   clock_gettime(CLOCK_MONOTONIC, &t0);
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
-  int err = mctop_read_totals(bpf_map__fd(inst->skel->maps.totals), &totals);
+  int err = mctop_read_totals(totals_fd, &totals);
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": reading the totals map failed: %s",
                 inst->cfg.name, strerror(-err));
@@ -158,26 +177,44 @@ static int drain_and_submit(mctop_instance_t *inst) {
   bool evict =
       inst->tracked * 100 >= (size_t)inst->cfg.max_keys * EVICT_FILL_PERCENT ||
       totals.key_slot_misses > inst->slot_misses;
-  mctop_topn_reset(&inst->topn);
+  uint64_t gen = next_generation(inst);
+  mctop_series_begin(&inst->series, gen);
   err = mctop_drain_keys(&inst->drain, bpf_map__fd(inst->skel->maps.keys),
-                         bpf_map__fd(inst->skel->maps.names),
-                         next_generation(inst), evict, &inst->topn, &res);
+                         bpf_map__fd(inst->skel->maps.names), gen, evict,
+                         &inst->series, &res);
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": reading the keys map failed: %s",
                 inst->cfg.name, strerror(-err));
     return -1;
   }
   inst->tracked = res.tracked - res.evicted;
+  mctop_series_pick(&inst->series);
+  /* The totals again, after the keys: every event a key was charged with
+   * is in them, so "other" (totals less the picks) is never short. */
+  err = mctop_read_totals(totals_fd, &totals);
+  if (err != 0) {
+    MCTOP_ERROR("instance \"%s\": reading the totals map failed: %s",
+                inst->cfg.name, strerror(-err));
+    return -1;
+  }
   inst->slot_misses = totals.key_slot_misses;
-  mctop_topn_sort(&inst->topn);
   mctop_submit_totals(inst->cfg.name, &totals);
-  submit_top_keys(inst);
+  submit_series(inst);
+  uint64_t other[MCTOP_KEY_FIELDS_NUM];
+  mctop_series_end(&inst->series, &totals, other);
+  mctop_submit_other(inst->cfg.name, other);
   unsigned probes[MCTOP_PROBE_COUNT];
   size_t targets = mctop_tracking_count(&inst->tracking, probes);
   mctop_submit_probes(inst->cfg.name, probes, targets);
-  mctop_submit_health(inst->cfg.name, &totals, inst->tracked,
-                      seconds_since(CLOCK_MONOTONIC, &t0),
-                      seconds_since(CLOCK_THREAD_CPUTIME_ID, &cpu0));
+  inst->new_series_refused += inst->series.dropped_new;
+  mctop_health_t health = {
+      .tracked = inst->tracked,
+      .drain_seconds = seconds_since(CLOCK_MONOTONIC, &t0),
+      .drain_cpu_seconds = seconds_since(CLOCK_THREAD_CPUTIME_ID, &cpu0),
+      .new_series_refused = inst->new_series_refused,
+      .state_bytes = mctop_series_bytes(&inst->series),
+  };
+  mctop_submit_health(inst->cfg.name, &totals, &health);
   return 0;
 }
 
@@ -219,7 +256,7 @@ void mctop_instance_free(void *p) {
   mctop_tracking_free(&inst->tracking);
   teardown(inst);
   mctop_drain_free(&inst->drain);
-  mctop_topn_free(&inst->topn);
+  mctop_series_free(&inst->series);
   mctop_config_free(&inst->cfg);
   free(inst);
 }

@@ -55,3 +55,28 @@ const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM] = {
 _Static_assert(sizeof(mctop_key_fields) / sizeof(mctop_key_fields[0]) ==
                    MCTOP_KEY_FIELDS_NUM,
                "every data source has a row");
+_Static_assert(MCTOP_KEY_FIELD_OBJSIZE < MCTOP_KEY_FIELDS_NUM,
+               "objsize is a row of the table");
+
+bool mctop_key_field_is_level(size_t i) {
+  return mctop_key_fields[i].ds_type == DS_TYPE_GAUGE;
+}
+
+void mctop_key_values(const struct mctop_key_stats *s,
+                      uint64_t out[MCTOP_KEY_FIELDS_NUM]) {
+  for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++)
+    out[i] = mctop_key_fields[i].get(s);
+}
+
+void mctop_totals_values(const struct mctop_totals *t,
+                         uint64_t out[MCTOP_KEY_FIELDS_NUM]) {
+  struct mctop_key_stats as_key;
+  memset(&as_key, 0, sizeof(as_key));
+  memcpy(as_key.cmds, t->cmds, sizeof(as_key.cmds));
+  as_key.misses = t->misses;
+  as_key.rx_bytes = t->rx_bytes;
+  as_key.tx_bytes = t->tx_bytes;
+  as_key.lookups = t->lookups;
+  mctop_key_values(&as_key, out);
+  out[MCTOP_KEY_FIELD_OBJSIZE] = 0;
+}

@@ -7,6 +7,7 @@
 #ifndef MCTOP_KEY_FIELDS_H
 #define MCTOP_KEY_FIELDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,5 +22,20 @@ typedef struct {
 #define MCTOP_KEY_FIELDS_NUM 12
 
 extern const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM];
+
+/* Index of objsize, the one GAUGE: a level, never summed or differenced. */
+#define MCTOP_KEY_FIELD_OBJSIZE 10
+
+/* True for a GAUGE (a level: not summed over keys or differenced). */
+bool mctop_key_field_is_level(size_t i);
+
+/* Every data source of a key, in table order. */
+void mctop_key_values(const struct mctop_key_stats *s,
+                      uint64_t out[MCTOP_KEY_FIELDS_NUM]);
+
+/* The same data sources over the instance totals (objsize 0), so "other"
+ * is computed by the very rules the keys are. */
+void mctop_totals_values(const struct mctop_totals *t,
+                         uint64_t out[MCTOP_KEY_FIELDS_NUM]);
 
 #endif /* MCTOP_KEY_FIELDS_H */

@@ -190,6 +190,9 @@ static int set_name(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
 }
 
 static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
+  int taken = mctop_key_option(o, cfg->name, &cfg->keys);
+  if (taken != 0)
+    return taken > 0 ? 0 : -1;
   if (strcasecmp(o->key, "PID") == 0)
     return add_pid(o, cfg);
   if (strcasecmp(o->key, "PIDFile") == 0)
@@ -209,7 +212,8 @@ static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
     return get_lookups(o, cfg);
   MCTOP_ERROR(
       "Instance \"%s\": unknown option \"%s\": allowed are PID, "
-      "PIDFile, Binary, ProcessMatch, TopKeys, SortBy, MaxKeys and Lookups",
+      "PIDFile, Binary, ProcessMatch, TopKeys, SortBy, MaxKeys, Lookups, "
+      "KeyPattern, KeyPrefix, KeyPrivacy, KeySalt and MaxNewSeries",
       cfg->name, o->key);
   return -1;
 }
@@ -222,6 +226,7 @@ int mctop_config_instance(const oconfig_item_t *ci,
       .max_keys = MCTOP_MAXKEYS_DEFAULT,
   };
   memset(out, 0, sizeof(*out));
+  mctop_key_policy_init(&cfg.keys);
   if (set_name(ci, &cfg) != 0)
     return -1;
   for (int i = 0; i < ci->children_num; i++) {
@@ -235,6 +240,10 @@ int mctop_config_instance(const oconfig_item_t *ci,
     MCTOP_ERROR("Instance \"%s\": nothing to trace: give at least one of PID, "
                 "PIDFile, Binary or ProcessMatch",
                 cfg.name);
+    mctop_config_free(&cfg);
+    return -1;
+  }
+  if (mctop_key_policy_check(&cfg.keys, cfg.name) != 0) {
     mctop_config_free(&cfg);
     return -1;
   }
@@ -258,5 +267,6 @@ void mctop_config_free(mctop_instance_config_t *cfg) {
   for (size_t i = 0; i < cfg->matches_num; i++)
     free(cfg->matches[i]);
   free(cfg->matches);
+  mctop_key_policy_free(&cfg->keys);
   memset(cfg, 0, sizeof(*cfg));
 }

@@ -11,12 +11,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "keyrules.h"
 #include "liboconfig/oconfig.h"
 #include "mctop.h"
 
 #define MCTOP_NAME_MAX 64
 #define MCTOP_TOPKEYS_DEFAULT 20
-#define MCTOP_TOPKEYS_MAX 10000
+/* The hard cap on per-key series one instance dispatches per interval,
+ * whatever the config: TopKeys cannot exceed it. */
+#define MCTOP_TOPKEYS_MAX 1000
 #define MCTOP_MAXKEYS_DEFAULT 65536
 #define MCTOP_MAXKEYS_MIN 16
 #define MCTOP_MAXKEYS_MAX 4194304
@@ -43,6 +46,7 @@ typedef struct {
   enum mctop_sort sort_by;
   unsigned max_keys;
   enum mctop_lookups lookups;
+  mctop_key_policy_t keys; /* collapsing, privacy, new-series budget */
 } mctop_instance_config_t;
 
 /* Parses one <Instance "name"> block.  On error logs what is wrong and how to

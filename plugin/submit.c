@@ -66,20 +66,28 @@ void mctop_submit_totals(const char *instance, const struct mctop_totals *t) {
   submit(instance, "memcached_octets", "", octets, 2);
 }
 
-void mctop_submit_key(const char *instance, const struct mctop_key *key,
-                      const struct mctop_key_stats *stats) {
-  char name[MCTOP_KEYNAME_SIZE];
+static void submit_key_values(const char *instance, const char *name,
+                              const uint64_t *v) {
   value_t values[MCTOP_KEY_FIELDS_NUM];
-
-  mctop_key_name(key->data, key->len, name);
   for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++) {
-    uint64_t v = mctop_key_fields[i].get(stats);
     if (mctop_key_fields[i].ds_type == DS_TYPE_GAUGE)
-      values[i].gauge = (gauge_t)v;
+      values[i].gauge = (gauge_t)v[i];
     else
-      values[i].derive = (derive_t)v;
+      values[i].derive = (derive_t)v[i];
   }
   submit(instance, "mctop_key", name, values, MCTOP_KEY_FIELDS_NUM);
+}
+
+void mctop_submit_key(const char *instance, const char *name,
+                      const uint64_t values[MCTOP_KEY_FIELDS_NUM]) {
+  submit_key_values(instance, name, values);
+}
+
+void mctop_submit_other(const char *instance,
+                        const uint64_t values[MCTOP_KEY_FIELDS_NUM]) {
+  /* No key name starts with '~' (keyname.h) and KeyPattern names hold none,
+   * so this series never merges with a key's. */
+  submit_key_values(instance, "~other", values);
 }
 
 void mctop_submit_probes(const char *instance, const unsigned *attached,
@@ -95,14 +103,17 @@ void mctop_submit_probes(const char *instance, const unsigned *attached,
 }
 
 void mctop_submit_health(const char *instance, const struct mctop_totals *t,
-                         size_t tracked, double drain_seconds,
-                         double drain_cpu_seconds) {
-  value_t v = {.gauge = (gauge_t)tracked};
+                         const mctop_health_t *h) {
+  value_t v = {.gauge = (gauge_t)h->tracked};
   submit(instance, "gauge", "tracked_keys", &v, 1);
   submit_derive(instance, "derive", "key_slot_misses", t->key_slot_misses);
   submit_derive(instance, "derive", "bad_keys", t->bad_keys);
-  v.gauge = drain_seconds;
+  submit_derive(instance, "derive", "new_series_refused",
+                h->new_series_refused);
+  v.gauge = h->drain_seconds;
   submit(instance, "duration", "drain", &v, 1);
-  v.gauge = drain_cpu_seconds;
+  v.gauge = h->drain_cpu_seconds;
   submit(instance, "duration", "drain_cpu", &v, 1);
+  v.gauge = (gauge_t)h->state_bytes;
+  submit(instance, "memory", "series_state", &v, 1);
 }

@@ -5,25 +5,38 @@
 #define MCTOP_SUBMIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "key_fields.h"
 #include "mctop.h"
-#include "topn.h"
 
 /* Registers the mctop_key type, so hosts need no types.db edit. */
 int mctop_register_types(void);
 
 void mctop_submit_totals(const char *instance, const struct mctop_totals *t);
 
-void mctop_submit_key(const char *instance, const struct mctop_key *key,
-                      const struct mctop_key_stats *stats);
+/* One mctop_key series: a key's or a collapsed series' cumulative values. */
+void mctop_submit_key(const char *instance, const char *name,
+                      const uint64_t values[MCTOP_KEY_FIELDS_NUM]);
+
+/* The "~other" series: everything the interval's picks did not account. */
+void mctop_submit_other(const char *instance,
+                        const uint64_t values[MCTOP_KEY_FIELDS_NUM]);
 
 /* One gauge per probe of the table: how many links attach it (0: not);
  * and how many processes or binaries are traced. */
 void mctop_submit_probes(const char *instance, const unsigned *attached,
                          size_t targets);
 
+typedef struct {
+  size_t tracked;              /* keys in the kernel map */
+  double drain_seconds;        /* the read callback's wall time */
+  double drain_cpu_seconds;    /* and its CPU time */
+  uint64_t new_series_refused; /* picks MaxNewSeries turned away, ever */
+  size_t state_bytes;          /* user-space per-key state */
+} mctop_health_t;
+
 void mctop_submit_health(const char *instance, const struct mctop_totals *t,
-                         size_t tracked, double drain_seconds,
-                         double drain_cpu_seconds);
+                         const mctop_health_t *h);
 
 #endif /* MCTOP_SUBMIT_H */

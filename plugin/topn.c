@@ -62,16 +62,14 @@ void mctop_topn_free(mctop_topn_t *t) {
 
 void mctop_topn_reset(mctop_topn_t *t) { t->len = 0; }
 
-void mctop_topn_offer(mctop_topn_t *t, uint64_t score, uint64_t id,
-                      const struct mctop_key_stats *stats) {
-  if (score == 0 || t->cap == 0)
+void mctop_topn_offer(mctop_topn_t *t, const mctop_candidate_t *c) {
+  if (c->score == 0 || t->cap == 0)
     return;
-  mctop_candidate_t c = {.score = score, .id = id, .stats = *stats};
   if (t->len < t->cap) {
-    t->items[t->len] = c;
+    t->items[t->len] = *c;
     sift_up(t->items, t->len++);
-  } else if (worse(&t->items[0], &c)) {
-    t->items[0] = c;
+  } else if (worse(&t->items[0], c)) {
+    t->items[0] = *c;
     sift_down(t->items, t->len, 0);
   }
 }

@@ -9,12 +9,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "key_fields.h"
 #include "mctop.h"
 
+/* A candidate is a tracked key (series < 0) or a collapsed series. */
 typedef struct {
   uint64_t score;
-  uint64_t id; /* the key's slot in the kernel map (its hash) */
-  struct mctop_key_stats stats;
+  uint64_t id;    /* the key's slot in the kernel map (its hash), or the
+                     collapsed series' name hash */
+  int32_t series; /* -1: a key of its own; else index of a collapsed series */
+  struct mctop_key_stats stats;         /* a key's counters */
+  uint64_t delta[MCTOP_KEY_FIELDS_NUM]; /* what it did in the interval */
 } mctop_candidate_t;
 
 typedef struct {
@@ -29,8 +34,7 @@ void mctop_topn_reset(mctop_topn_t *t);
 
 /* Keeps the candidate if it is among the best cap seen so far.  Scores of 0
  * are never kept: an idle key is not a top key. */
-void mctop_topn_offer(mctop_topn_t *t, uint64_t score, uint64_t id,
-                      const struct mctop_key_stats *stats);
+void mctop_topn_offer(mctop_topn_t *t, const mctop_candidate_t *c);
 
 /* Sorts the kept candidates best first: higher score, then the smaller id,
  * so equal scores come out in a stable order.  The heap is spent after. */

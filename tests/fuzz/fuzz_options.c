@@ -11,7 +11,7 @@
  *
  * The recipe, one byte each unless said:
  *   shape (name values: %16 == 0 none, == 1 two, else one), name values,
- *   children (%9), then per child: key (%9 into keys[]; bit 6 lower case,
+ *   children (%9), then per child: key (%14 into keys[]; bit 6 lower case,
  *   bit 7 upper case), values (%4), values.
  *   A value is a type byte (%3: string, number, boolean), then
  *   - a string: a length byte (< 0xF0) and that many bytes (a NUL ends it
@@ -49,9 +49,10 @@ void plugin_log(int level, const char *format, ...) {
   va_end(ap);
 }
 
-static const char *const keys[] = {"PID",     "PIDFile", "Binary",
-                                   "TopKeys", "SortBy",  "MaxKeys",
-                                   "Lookups", "Bogus",   "ProcessMatch"};
+static const char *const keys[] = {
+    "PID",       "PIDFile",    "Binary",  "TopKeys",      "SortBy",
+    "MaxKeys",   "Lookups",    "Bogus",   "ProcessMatch", "KeyPattern",
+    "KeyPrefix", "KeyPrivacy", "KeySalt", "MaxNewSeries"};
 
 /* The input, consumed from the front; reads past its end give zeros. */
 typedef struct {
@@ -218,7 +219,7 @@ static void check_accepted(const tree_t *t, const mctop_instance_config_t *c) {
       strchr(c->name, '/') != NULL)
     fail("accepted an empty, unterminated or '/'-holding name");
   if (c->top_keys > MCTOP_TOPKEYS_MAX)
-    fail("accepted TopKeys above 10000");
+    fail("accepted TopKeys above the hard cap");
   if (c->max_keys < MCTOP_MAXKEYS_MIN || c->max_keys > MCTOP_MAXKEYS_MAX)
     fail("accepted MaxKeys outside 16..4194304");
   if (c->pids_num == 0 && c->pidfile == NULL && c->binaries_num == 0 &&
@@ -244,6 +245,27 @@ static void check_accepted(const tree_t *t, const mctop_instance_config_t *c) {
     fail("sort_by or lookups out of its enum");
   if (c->sort_by == MCTOP_SORT_LOOKUPS && c->lookups == MCTOP_LOOKUPS_OFF)
     fail("accepted SortBy lookups with Lookups false");
+  if (c->keys.rules_num !=
+      count_key(t, "KeyPattern") + count_key(t, "KeyPrefix"))
+    fail("rule count differs from the block's KeyPattern/KeyPrefix");
+  if (c->keys.hash && (c->keys.salt == NULL || c->keys.salt_len < 16))
+    fail("accepted KeyPrivacy hash without a 16-byte salt");
+  if (c->keys.max_new_series > 1000)
+    fail("accepted MaxNewSeries above 1000");
+  /* Every accepted rule set must name any key safely. */
+  static const char *const samples[] = {"user:42", "a.b:c", "x",
+                                        "sess:",   ":lead", "k\xff:z"};
+  for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+    char name[MCTOP_KEYNAME_SIZE];
+    memset(name, 0x5A, sizeof(name));
+    int rule = mctop_key_classify(&c->keys, (const uint8_t *)samples[i],
+                                  strlen(samples[i]), name);
+    if (rule >= (int)c->keys.rules_num)
+      fail("classify returned a rule that does not exist");
+    if (rule >= 0 && (memchr(name, '\0', sizeof(name)) == NULL ||
+                      strchr(name, '.') != NULL || strchr(name, '/') != NULL))
+      fail("a collapsed series name is unterminated or holds '.' or '/'");
+  }
 }
 
 static bool all_zero(const void *p, size_t n) {

@@ -6,8 +6,11 @@
 
 /* Candidates are named by one letter; the id is the letter's code. */
 static void offer(mctop_topn_t *t, const char *name, uint64_t score) {
-  struct mctop_key_stats s = {.misses = score};
-  mctop_topn_offer(t, score, (uint64_t)name[0] * 1000 + strlen(name), &s);
+  mctop_candidate_t c = {.score = score,
+                         .id = (uint64_t)name[0] * 1000 + strlen(name),
+                         .series = -1,
+                         .stats = {.misses = score}};
+  mctop_topn_offer(t, &c);
 }
 
 static char name_of(const mctop_candidate_t *c) { return (char)(c->id / 1000); }
@@ -67,8 +70,8 @@ static void matches_a_full_sort(void) {
   srand(7);
   for (int i = 0; i < N; i++) {
     scores[i] = (uint64_t)(rand() % 100000) + 1;
-    struct mctop_key_stats st = {0};
-    mctop_topn_offer(&t, scores[i], (uint64_t)i, &st);
+    mctop_candidate_t c = {.score = scores[i], .id = (uint64_t)i};
+    mctop_topn_offer(&t, &c);
   }
   mctop_topn_sort(&t);
   /* The K-th best score by counting. */

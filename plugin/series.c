@@ -1,0 +1,279 @@
+/*
+ * mctop plugin: the series of one interval (see series.h).
+ *
+ * Memory: one key_state per tracked key (the counters seen at the last
+ * interval: ~110 bytes, ~160 with the table's slack), the collapsed series
+ * (bounded by MCTOP_COLLAPSED_MAX) and the ids of recently dispatched series.
+ */
+#include "series.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+enum {
+  SERIES_OWN = -1,      /* the key is its own series */
+  SERIES_UNNAMED = -2,  /* rules exist, the name was not readable yet */
+  SERIES_OVERFLOW = -3, /* its collapsed series found no room: "other" */
+};
+
+typedef struct {
+  int32_t series;
+  uint32_t pad;
+  uint64_t prev[MCTOP_KEY_FIELDS_NUM];
+} key_state_t;
+
+#define F MCTOP_KEY_FIELDS_NUM
+
+int mctop_series_init(mctop_series_t *s, const mctop_key_policy_t *policy,
+                      unsigned top_keys) {
+  memset(s, 0, sizeof(*s));
+  s->policy = policy;
+  s->top_keys = top_keys;
+  mctop_idtab_init(&s->keys, sizeof(key_state_t));
+  mctop_idtab_init(&s->known, 0);
+  mctop_idtab_init(&s->coll_by_name, sizeof(int32_t));
+  /* Room for more than TopKeys candidates: picks refused by MaxNewSeries
+   * leave their place to the next ones. */
+  size_t cap = 2 * (size_t)top_keys;
+  if (mctop_topn_init(&s->topn, cap) != 0)
+    return -1;
+  s->chosen = calloc(cap ? cap : 1, sizeof(*s->chosen));
+  if (s->chosen == NULL) {
+    mctop_series_free(s);
+    return -1;
+  }
+  return 0;
+}
+
+void mctop_series_free(mctop_series_t *s) {
+  mctop_idtab_free(&s->keys);
+  mctop_idtab_free(&s->known);
+  mctop_idtab_free(&s->coll_by_name);
+  free(s->coll);
+  mctop_topn_free(&s->topn);
+  free(s->chosen);
+  memset(s, 0, sizeof(*s));
+}
+
+void mctop_series_begin(mctop_series_t *s, uint64_t gen) {
+  s->stamp = (uint32_t)gen + 1; /* stamps are never 0 */
+  mctop_topn_reset(&s->topn);
+  s->chosen_num = 0;
+  s->dropped_new = 0;
+  memset(s->dispatched, 0, sizeof(s->dispatched));
+  for (size_t i = 0; i < s->coll_cap; i++) {
+    s->coll[i].score = 0;
+    memset(s->coll[i].delta, 0, sizeof(s->coll[i].delta));
+  }
+}
+
+static uint64_t name_id(const char *name) {
+  /* Apart from key hashes (the kernel's own hash) by a fixed tweak. */
+  return mctop_fnv1a((const uint8_t *)name, strlen(name)) ^
+         0x9e3779b97f4a7c15ULL;
+}
+
+/* The collapsed series called name, created if needed; -1 if full. */
+static int32_t collapsed(mctop_series_t *s, const char *name) {
+  uint64_t id = name_id(name);
+  int32_t *idx = mctop_idtab_get(&s->coll_by_name, id);
+  if (idx != NULL)
+    return *idx;
+  size_t i = 0;
+  while (i < s->coll_cap && s->coll[i].used)
+    i++;
+  if (i == s->coll_cap) {
+    if (s->coll_cap == MCTOP_COLLAPSED_MAX)
+      return -1;
+    size_t cap = s->coll_cap ? 2 * s->coll_cap : 16;
+    mctop_collapsed_t *c = realloc(s->coll, cap * sizeof(*c));
+    if (c == NULL)
+      return -1;
+    memset(c + s->coll_cap, 0, (cap - s->coll_cap) * sizeof(*c));
+    s->coll = c;
+    s->coll_cap = cap;
+  }
+  bool created;
+  idx = mctop_idtab_put(&s->coll_by_name, id, 1, &created);
+  if (idx == NULL)
+    return -1;
+  *idx = (int32_t)i;
+  mctop_collapsed_t *c = &s->coll[i];
+  memset(c, 0, sizeof(*c));
+  c->used = true;
+  snprintf(c->name, sizeof(c->name), "%s", name);
+  return (int32_t)i;
+}
+
+static int32_t classify(mctop_series_t *s, uint64_t id, mctop_name_fn names,
+                        void *ctx) {
+  if (s->policy->rules_num == 0)
+    return SERIES_OWN;
+  struct mctop_key key;
+  if (names(ctx, id, &key) != 0 || key.len > MCTOP_KEY_MAX)
+    return SERIES_UNNAMED; /* inserted this instant: next interval */
+  char name[MCTOP_KEYNAME_SIZE];
+  if (mctop_key_classify(s->policy, key.data, key.len, name) < 0)
+    return SERIES_OWN;
+  int32_t idx = collapsed(s, name);
+  if (idx < 0) {
+    if (!s->collapsed_full_said)
+      MCTOP_WARNING("%d collapsed series are tracked: keys of further ones "
+                    "are counted in \"other\"; make the KeyPattern/KeyPrefix "
+                    "rules coarser",
+                    MCTOP_COLLAPSED_MAX);
+    s->collapsed_full_said = true;
+    return SERIES_OVERFLOW;
+  }
+  s->coll[idx].members++;
+  return idx;
+}
+
+void mctop_series_take_key(mctop_series_t *s, uint64_t id,
+                           const struct mctop_key_stats *stats, uint64_t score,
+                           mctop_name_fn names, void *names_ctx) {
+  bool created;
+  key_state_t *k = mctop_idtab_put(&s->keys, id, s->stamp, &created);
+  if (k == NULL)
+    return; /* no memory: this key's interval is counted in "other" */
+  if (created || k->series == SERIES_UNNAMED)
+    k->series = classify(s, id, names, names_ctx);
+
+  mctop_candidate_t c = {.score = score, .id = id, .series = k->series};
+  uint64_t cur[F];
+  mctop_key_values(stats, cur);
+  bool restarted = false;
+  for (size_t f = 0; f < F; f++)
+    if (!mctop_key_field_is_level(f) && cur[f] < k->prev[f])
+      restarted = true; /* the key was deleted and came back */
+  for (size_t f = 0; f < F; f++) {
+    if (mctop_key_field_is_level(f))
+      c.delta[f] = cur[f];
+    else
+      c.delta[f] = restarted ? cur[f] : cur[f] - k->prev[f];
+  }
+  memcpy(k->prev, cur, sizeof(cur));
+
+  if (k->series >= 0) {
+    mctop_collapsed_t *col = &s->coll[k->series];
+    for (size_t f = 0; f < F; f++) {
+      if (!mctop_key_field_is_level(f)) {
+        col->delta[f] += c.delta[f];
+        col->acc[f] += c.delta[f];
+      } else if (score > 0 && cur[f] > col->delta[f]) {
+        col->delta[f] = cur[f]; /* the largest among active members */
+      }
+    }
+    col->score += score;
+    if (score > 0)
+      col->last_active = s->stamp;
+    return;
+  }
+  if (k->series == SERIES_OVERFLOW)
+    return;
+  c.stats = *stats;
+  mctop_topn_offer(&s->topn, &c);
+}
+
+static void leave_collapsed(mctop_series_t *s, int32_t series) {
+  if (series < 0)
+    return;
+  mctop_collapsed_t *c = &s->coll[series];
+  if (c->members > 0 && --c->members == 0) {
+    /* Nothing left in it: forget it (a comeback restarts from zero, like
+     * a deleted key). */
+    mctop_idtab_remove(&s->coll_by_name, name_id(c->name));
+    c->used = false;
+  }
+}
+
+void mctop_series_forget_key(mctop_series_t *s, uint64_t id) {
+  key_state_t *k = mctop_idtab_get(&s->keys, id);
+  if (k == NULL)
+    return;
+  leave_collapsed(s, k->series);
+  mctop_idtab_remove(&s->keys, id);
+}
+
+static void key_gone(void *payload, void *arg) {
+  leave_collapsed(arg, ((key_state_t *)payload)->series);
+}
+
+void mctop_series_pick(mctop_series_t *s) {
+  /* Keys not read this interval are gone from the kernel map. */
+  mctop_idtab_sweep(&s->keys, s->stamp, key_gone, s);
+  for (size_t i = 0; i < s->coll_cap; i++) {
+    mctop_collapsed_t *col = &s->coll[i];
+    if (!col->used || col->score == 0)
+      continue;
+    mctop_candidate_t c = {
+        .score = col->score, .id = name_id(col->name), .series = (int32_t)i};
+    memcpy(c.delta, col->delta, sizeof(c.delta));
+    mctop_topn_offer(&s->topn, &c);
+  }
+  mctop_topn_sort(&s->topn);
+
+  unsigned new_left =
+      s->policy->max_new_series ? s->policy->max_new_series : s->top_keys;
+  for (size_t i = 0; i < s->topn.len && s->chosen_num < s->top_keys; i++) {
+    const mctop_candidate_t *c = &s->topn.items[i];
+    if (mctop_idtab_get(&s->known, c->id) == NULL) {
+      if (new_left == 0) {
+        s->dropped_new++;
+        continue;
+      }
+      new_left--;
+    }
+    s->chosen[s->chosen_num++] = c;
+  }
+}
+
+void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c) {
+  bool created;
+  mctop_idtab_put(&s->known, c->id, s->stamp, &created);
+  for (size_t f = 0; f < F; f++)
+    if (!mctop_key_field_is_level(f))
+      s->dispatched[f] += c->delta[f];
+}
+
+void mctop_series_end(mctop_series_t *s, const struct mctop_totals *totals,
+                      uint64_t other[F]) {
+  uint64_t tot[F];
+  mctop_totals_values(totals, tot);
+  for (size_t f = 0; f < F; f++) {
+    if (mctop_key_field_is_level(f)) {
+      other[f] = 0;
+      continue;
+    }
+    s->other_pending[f] +=
+        (int64_t)(tot[f] - s->prev_totals[f]) - (int64_t)s->dispatched[f];
+    if (s->other_pending[f] > 0) {
+      s->other_acc[f] += (uint64_t)s->other_pending[f];
+      s->other_pending[f] = 0;
+    }
+    s->prev_totals[f] = tot[f];
+    other[f] = s->other_acc[f];
+  }
+  if (s->stamp > MCTOP_KNOWN_GENERATIONS)
+    mctop_idtab_sweep(&s->known, s->stamp - MCTOP_KNOWN_GENERATIONS, NULL,
+                      NULL);
+}
+
+void mctop_series_values(const mctop_series_t *s, const mctop_candidate_t *c,
+                         uint64_t out[F]) {
+  if (c->series < 0) {
+    mctop_key_values(&c->stats, out);
+    return;
+  }
+  const mctop_collapsed_t *col = &s->coll[c->series];
+  for (size_t f = 0; f < F; f++)
+    out[f] = mctop_key_field_is_level(f) ? col->delta[f] : col->acc[f];
+}
+
+size_t mctop_series_bytes(const mctop_series_t *s) {
+  return mctop_idtab_bytes(&s->keys) + mctop_idtab_bytes(&s->known) +
+         mctop_idtab_bytes(&s->coll_by_name) + s->coll_cap * sizeof(*s->coll) +
+         s->topn.cap * sizeof(*s->topn.items);
+}

@@ -1,0 +1,215 @@
+/* Unit tests: per-interval deltas, collapsing, top-N + "other" adding up to
+ * the totals, and the MaxNewSeries budget. */
+#include <stdlib.h>
+
+#include "series.h"
+#include "tap.h"
+
+enum { CALLS = 0, GETS = 1, HITS = 6, MISSES = 7, TX = 9, FIELDS = 12 };
+
+/* A tiny kernel: keys by id, with names, and the instance totals. */
+#define NKEYS 8
+static struct {
+  uint64_t id;
+  const char *name;
+  struct mctop_key_stats st;
+} kern[NKEYS];
+static int nkern;
+static struct mctop_totals totals;
+
+static int names(void *ctx, uint64_t id, struct mctop_key *out) {
+  (void)ctx;
+  for (int i = 0; i < nkern; i++) {
+    if (kern[i].id == id) {
+      out->len = (uint32_t)strlen(kern[i].name);
+      memcpy(out->data, kern[i].name, out->len);
+      return 0;
+    }
+  }
+  return -1;
+}
+
+static int key(const char *name) {
+  for (int i = 0; i < nkern; i++)
+    if (strcmp(kern[i].name, name) == 0)
+      return i;
+  static uint64_t next_id = 1000;
+  kern[nkern].id = next_id++;
+  kern[nkern].name = name;
+  memset(&kern[nkern].st, 0, sizeof(kern[nkern].st));
+  return nkern++;
+}
+
+/* n gets of key (hits, 10 bytes each) in generation gen; unkeyed events
+ * (a full map) only reach the totals. */
+static void gets(const char *name, uint64_t n, uint64_t gen) {
+  struct mctop_key_stats *s = &kern[key(name)].st;
+  s->cmds[MCTOP_CMD_GET] += n;
+  s->tx_bytes += 10 * n;
+  struct mctop_rank *r = &s->rank[gen & 1];
+  if (r->gen != gen) {
+    r->gen = gen;
+    r->score = 0;
+  }
+  r->score += n;
+  totals.cmds[MCTOP_CMD_GET] += n;
+  totals.tx_bytes += 10 * n;
+}
+
+static void unkeyed_gets(uint64_t n) {
+  totals.cmds[MCTOP_CMD_GET] += n;
+  totals.misses += n;
+}
+
+static void reset_kernel(void) {
+  nkern = 0;
+  memset(&totals, 0, sizeof(totals));
+}
+
+/* One interval as instance.c runs it; returns other's calls. */
+static uint64_t interval(mctop_series_t *s, uint64_t gen,
+                         uint64_t sum_picked[FIELDS], uint64_t other[FIELDS]) {
+  mctop_series_begin(s, gen);
+  for (int i = 0; i < nkern; i++) {
+    const struct mctop_rank *r = &kern[i].st.rank[gen & 1];
+    mctop_series_take_key(s, kern[i].id, &kern[i].st,
+                          r->gen == gen ? r->score : 0, names, NULL);
+  }
+  mctop_series_pick(s);
+  memset(sum_picked, 0, FIELDS * sizeof(uint64_t));
+  for (size_t i = 0; i < s->chosen_num; i++) {
+    for (int f = 0; f < FIELDS; f++)
+      sum_picked[f] += s->chosen[i]->delta[f];
+    mctop_series_dispatched(s, s->chosen[i]);
+  }
+  mctop_series_end(s, &totals, other);
+  return other[CALLS];
+}
+
+static const char *chosen_name(const mctop_series_t *s, size_t i) {
+  const mctop_candidate_t *c = s->chosen[i];
+  if (c->series >= 0)
+    return s->coll[c->series].name;
+  for (int k = 0; k < nkern; k++)
+    if (kern[k].id == c->id)
+      return kern[k].name;
+  return "?";
+}
+
+static void other_adds_up(void) {
+  mctop_key_policy_t p;
+  mctop_key_policy_init(&p);
+  mctop_series_t s;
+  mctop_series_init(&s, &p, 2);
+  reset_kernel();
+  uint64_t picked[FIELDS], other[FIELDS];
+
+  gets("a", 10, 0);
+  gets("b", 5, 0);
+  gets("c", 1, 0);
+  unkeyed_gets(7);
+  interval(&s, 0, picked, other);
+  CHECK_U64(2, s.chosen_num, "TopKeys 2: two picks");
+  CHECK_STR("a", chosen_name(&s, 0), "busiest first");
+  CHECK_STR("b", chosen_name(&s, 1), "then b");
+  CHECK_U64(1 + 7, other[CALLS], "other = c's 1 + 7 unkeyed calls");
+  CHECK_U64(7, other[MISSES], "the unkeyed misses are other's");
+  CHECK_U64(10, other[TX], "c's bytes are other's");
+  CHECK_U64(totals.cmds[MCTOP_CMD_GET], picked[CALLS] + other[CALLS],
+            "picks + other = totals, interval 1");
+
+  /* Interval 2: c becomes the hottest; a and b keep their history. */
+  gets("c", 50, 1);
+  gets("a", 3, 1);
+  gets("b", 1, 1);
+  uint64_t other_before = other[CALLS];
+  interval(&s, 1, picked, other);
+  CHECK_STR("c", chosen_name(&s, 0), "c leads interval 2");
+  CHECK_U64(50, s.chosen[0]->delta[CALLS], "c's delta is this interval's");
+  CHECK_U64(51, s.chosen[0]->stats.cmds[MCTOP_CMD_GET],
+            "c dispatches its cumulative count");
+  CHECK_U64(1, other[CALLS] - other_before, "only b's 1 call went to other");
+  CHECK_U64(50 + 3 + 1, picked[CALLS] + other[CALLS] - other_before,
+            "picks + other's growth = totals' growth, interval 2");
+
+  /* A key deleted and re-created restarts from zero: no negative delta. */
+  mctop_series_forget_key(&s, kern[key("a")].id);
+  memset(&kern[key("a")].st, 0, sizeof(kern[0].st));
+  gets("a", 2, 2);
+  interval(&s, 2, picked, other);
+  CHECK_U64(2, s.chosen[0]->delta[CALLS],
+            "a re-created: delta 2, not negative");
+  mctop_series_free(&s);
+}
+
+static void collapsed_series(void) {
+  mctop_key_policy_t p;
+  mctop_key_policy_init(&p);
+  mctop_key_rule_t rule = {.prefix = false};
+  regcomp(&rule.re, "^user:[0-9]+$", REG_EXTENDED | REG_NOSUB);
+  strcpy(rule.name, "user:*");
+  p.rules = &rule;
+  p.rules_num = 1;
+  mctop_series_t s;
+  mctop_series_init(&s, &p, 1);
+  reset_kernel();
+  uint64_t picked[FIELDS], other[FIELDS];
+
+  gets("user:1", 4, 0);
+  gets("user:2", 4, 0);
+  gets("hot", 6, 0);
+  interval(&s, 0, picked, other);
+  CHECK_U64(1, s.chosen_num, "one pick");
+  CHECK_STR("user:*", chosen_name(&s, 0),
+            "4 + 4 collapsed calls beat one key's 6");
+  uint64_t v[FIELDS];
+  mctop_series_values(&s, s.chosen[0], v);
+  CHECK_U64(8, v[CALLS], "collapsed calls summed");
+  CHECK_U64(80, v[TX], "collapsed bytes summed");
+  CHECK_U64(6, other[CALLS], "the key not picked is in other");
+
+  /* A member goes away: the series keeps counting from where it was. */
+  int gone = key("user:1");
+  mctop_series_forget_key(&s, kern[gone].id);
+  kern[gone] = kern[--nkern]; /* deleted from the kernel's maps */
+  gets("user:2", 5, 1);
+  gets("user:3", 5, 1);
+  interval(&s, 1, picked, other);
+  mctop_series_values(&s, s.chosen[0], v);
+  CHECK_U64(18, v[CALLS], "cumulative across members leaving and joining");
+  CHECK_U64(10, s.chosen[0]->delta[CALLS], "the interval's 10");
+  mctop_series_free(&s);
+  regfree(&rule.re);
+}
+
+static void new_series_budget(void) {
+  mctop_key_policy_t p;
+  mctop_key_policy_init(&p);
+  p.max_new_series = 1;
+  mctop_series_t s;
+  mctop_series_init(&s, &p, 3);
+  reset_kernel();
+  uint64_t picked[FIELDS], other[FIELDS];
+
+  gets("k1", 30, 0);
+  gets("k2", 20, 0);
+  gets("k3", 10, 0);
+  interval(&s, 0, picked, other);
+  CHECK_U64(1, s.chosen_num, "MaxNewSeries 1: one new series per interval");
+  CHECK_U64(2, s.dropped_new, "two refused");
+  CHECK_U64(30, other[CALLS], "refused picks are counted in other");
+  gets("k1", 30, 1);
+  gets("k2", 20, 1);
+  gets("k3", 10, 1);
+  interval(&s, 1, picked, other);
+  CHECK_U64(2, s.chosen_num, "k1 known, plus one new");
+  CHECK_STR("k2", chosen_name(&s, 1), "the best new one");
+  mctop_series_free(&s);
+}
+
+int main(void) {
+  other_adds_up();
+  collapsed_series();
+  new_series_budget();
+  return tap_done();
+}
