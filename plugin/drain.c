@@ -57,11 +57,6 @@ int mctop_read_totals(int map_fd, struct mctop_totals *sum) {
   return err;
 }
 
-uint64_t mctop_score_of(const struct mctop_key_stats *s, uint64_t gen) {
-  const struct mctop_rank *r = &s->rank[gen & 1];
-  return r->gen == gen ? r->score : 0;
-}
-
 static uint64_t last_touched(const struct mctop_key_stats *s) {
   return s->rank[0].gen > s->rank[1].gen ? s->rank[0].gen : s->rank[1].gen;
 }
@@ -89,9 +84,7 @@ static int read_name(void *ctx, uint64_t id, struct mctop_key *out) {
 static void take_chunk(mctop_drain_t *d, size_t n, uint64_t gen, bool evict,
                        int names_fd, mctop_series_t *series) {
   for (size_t i = 0; i < n; i++) {
-    mctop_series_take_key(series, d->ids[i], &d->vals[i],
-                          mctop_score_of(&d->vals[i], gen), read_name,
-                          &names_fd);
+    mctop_series_take_key(series, d->ids[i], &d->vals[i], read_name, &names_fd);
     if (evict && last_touched(&d->vals[i]) + MCTOP_IDLE_GENERATIONS <= gen)
       remember_idle(d, d->ids[i]);
   }

@@ -39,9 +39,6 @@ void mctop_drain_free(mctop_drain_t *d);
 /* Sums the per-CPU totals. */
 int mctop_read_totals(int map_fd, struct mctop_totals *sum);
 
-/* The score a key earned in generation gen (0 if it was not touched then). */
-uint64_t mctop_score_of(const struct mctop_key_stats *s, uint64_t gen);
-
 /*
  * Reads every tracked key once, handing each to series with its score for
  * generation gen (which the kernel has stopped writing).  If evict is set,

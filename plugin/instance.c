@@ -168,6 +168,10 @@ static int drain_and_submit(mctop_instance_t *inst) {
 
   clock_gettime(CLOCK_MONOTONIC, &t0);
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
+  /* Totals before keys: an event landing between the two reads is then in
+   * a key's figures a moment before it is in the totals, which "other"
+   * carries as a shortfall and settles the next interval; read the other
+   * way round it would be counted in "other" and then again in the key. */
   int err = mctop_read_totals(totals_fd, &totals);
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": reading the totals map failed: %s",
@@ -178,7 +182,7 @@ static int drain_and_submit(mctop_instance_t *inst) {
       inst->tracked * 100 >= (size_t)inst->cfg.max_keys * EVICT_FILL_PERCENT ||
       totals.key_slot_misses > inst->slot_misses;
   uint64_t gen = next_generation(inst);
-  mctop_series_begin(&inst->series, gen);
+  mctop_series_begin(&inst->series, gen, inst->skel->bss->sort_by);
   err = mctop_drain_keys(&inst->drain, bpf_map__fd(inst->skel->maps.keys),
                          bpf_map__fd(inst->skel->maps.names), gen, evict,
                          &inst->series, &res);
@@ -189,14 +193,6 @@ static int drain_and_submit(mctop_instance_t *inst) {
   }
   inst->tracked = res.tracked - res.evicted;
   mctop_series_pick(&inst->series);
-  /* The totals again, after the keys: every event a key was charged with
-   * is in them, so "other" (totals less the picks) is never short. */
-  err = mctop_read_totals(totals_fd, &totals);
-  if (err != 0) {
-    MCTOP_ERROR("instance \"%s\": reading the totals map failed: %s",
-                inst->cfg.name, strerror(-err));
-    return -1;
-  }
   inst->slot_misses = totals.key_slot_misses;
   mctop_submit_totals(inst->cfg.name, &totals);
   submit_series(inst);

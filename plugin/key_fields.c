@@ -55,8 +55,20 @@ const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM] = {
 _Static_assert(sizeof(mctop_key_fields) / sizeof(mctop_key_fields[0]) ==
                    MCTOP_KEY_FIELDS_NUM,
                "every data source has a row");
-_Static_assert(MCTOP_KEY_FIELD_OBJSIZE < MCTOP_KEY_FIELDS_NUM,
-               "objsize is a row of the table");
+uint64_t mctop_key_score(enum mctop_sort by,
+                         const uint64_t delta[MCTOP_KEY_FIELDS_NUM]) {
+  switch (by) {
+  case MCTOP_SORT_BYTES:
+    return delta[MCTOP_KEY_FIELD_RX] + delta[MCTOP_KEY_FIELD_TX];
+  case MCTOP_SORT_MISSES:
+    return delta[MCTOP_KEY_FIELD_MISSES];
+  case MCTOP_SORT_LOOKUPS:
+    return delta[MCTOP_KEY_FIELD_LOOKUPS];
+  case MCTOP_SORT_CALLS:
+  default:
+    return delta[MCTOP_KEY_FIELD_CALLS];
+  }
+}
 
 bool mctop_key_field_is_level(size_t i) {
   return mctop_key_fields[i].ds_type == DS_TYPE_GAUGE;

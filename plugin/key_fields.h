@@ -23,8 +23,19 @@ typedef struct {
 
 extern const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM];
 
-/* Index of objsize, the one GAUGE: a level, never summed or differenced. */
-#define MCTOP_KEY_FIELD_OBJSIZE 10
+/* Indexes into the table (and into value arrays in its order). */
+enum {
+  MCTOP_KEY_FIELD_CALLS = 0,
+  MCTOP_KEY_FIELD_MISSES = 7,
+  MCTOP_KEY_FIELD_RX = 8,
+  MCTOP_KEY_FIELD_TX = 9,
+  MCTOP_KEY_FIELD_OBJSIZE = 10, /* the one GAUGE: a level */
+  MCTOP_KEY_FIELD_LOOKUPS = 11,
+};
+
+/* The SortBy figure of an interval's values (deltas). */
+uint64_t mctop_key_score(enum mctop_sort by,
+                         const uint64_t delta[MCTOP_KEY_FIELDS_NUM]);
 
 /* True for a GAUGE (a level: not summed over keys or differenced). */
 bool mctop_key_field_is_level(size_t i);

@@ -57,8 +57,9 @@ void mctop_series_free(mctop_series_t *s) {
   memset(s, 0, sizeof(*s));
 }
 
-void mctop_series_begin(mctop_series_t *s, uint64_t gen) {
+void mctop_series_begin(mctop_series_t *s, uint64_t gen, enum mctop_sort sort) {
   s->stamp = (uint32_t)gen + 1; /* stamps are never 0 */
+  s->sort = sort;
   mctop_topn_reset(&s->topn);
   s->chosen_num = 0;
   s->dropped_new = 0;
@@ -132,7 +133,7 @@ static int32_t classify(mctop_series_t *s, uint64_t id, mctop_name_fn names,
 }
 
 void mctop_series_take_key(mctop_series_t *s, uint64_t id,
-                           const struct mctop_key_stats *stats, uint64_t score,
+                           const struct mctop_key_stats *stats,
                            mctop_name_fn names, void *names_ctx) {
   bool created;
   key_state_t *k = mctop_idtab_put(&s->keys, id, s->stamp, &created);
@@ -141,7 +142,7 @@ void mctop_series_take_key(mctop_series_t *s, uint64_t id,
   if (created || k->series == SERIES_UNNAMED)
     k->series = classify(s, id, names, names_ctx);
 
-  mctop_candidate_t c = {.score = score, .id = id, .series = k->series};
+  mctop_candidate_t c = {.id = id, .series = k->series};
   uint64_t cur[F];
   mctop_key_values(stats, cur);
   bool restarted = false;
@@ -155,6 +156,8 @@ void mctop_series_take_key(mctop_series_t *s, uint64_t id,
       c.delta[f] = restarted ? cur[f] : cur[f] - k->prev[f];
   }
   memcpy(k->prev, cur, sizeof(cur));
+  uint64_t score = mctop_key_score(s->sort, c.delta);
+  c.score = score;
 
   if (k->series >= 0) {
     mctop_collapsed_t *col = &s->coll[k->series];

@@ -54,6 +54,7 @@ typedef struct {
   size_t coll_cap;
   mctop_topn_t topn;
   uint32_t stamp; /* this interval, from 1 */
+  enum mctop_sort sort;
   uint64_t other_acc[MCTOP_KEY_FIELDS_NUM];
   int64_t other_pending[MCTOP_KEY_FIELDS_NUM];
   uint64_t prev_totals[MCTOP_KEY_FIELDS_NUM];
@@ -68,14 +69,17 @@ int mctop_series_init(mctop_series_t *s, const mctop_key_policy_t *policy,
                       unsigned top_keys);
 void mctop_series_free(mctop_series_t *s);
 
-/* Starts interval gen (the ranking generation just finished). */
-void mctop_series_begin(mctop_series_t *s, uint64_t gen);
+/* Starts interval gen (the generation just finished), ranking by sort. */
+void mctop_series_begin(mctop_series_t *s, uint64_t gen, enum mctop_sort sort);
 
-/* Takes one tracked key with its counters and its SortBy score for the
- * interval.  Looks its name up (names) only the first time, and only if
- * rules are configured. */
+/* Takes one tracked key with its cumulative counters.  Its score is the
+ * SortBy figure of what it did since the last interval, the very figures
+ * "other" is computed from (the kernel's per-generation score would miss
+ * events racing the generation bump, which would then be counted twice).
+ * Looks its name up (names) only the first time, and only if rules are
+ * configured. */
 void mctop_series_take_key(mctop_series_t *s, uint64_t id,
-                           const struct mctop_key_stats *stats, uint64_t score,
+                           const struct mctop_key_stats *stats,
                            mctop_name_fn names, void *names_ctx);
 
 /* A key deleted from the kernel maps. */
@@ -90,8 +94,9 @@ void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c);
 /*
  * Ends the interval: "other" grows by the totals' growth less what was
  * dispatched.  Writes other's cumulative values to other (objsize: 0, it has
- * none).  A shortfall (a key read a moment after the totals) is carried to
- * the next interval, so other never goes backwards and sums stay exact.
+ * none).  totals must be read before the keys: a shortfall (an event in a
+ * key read a moment after the totals) is carried to the next interval,
+ * whose totals hold it, so other never goes backwards and sums stay exact.
  */
 void mctop_series_end(mctop_series_t *s, const struct mctop_totals *totals,
                       uint64_t other[MCTOP_KEY_FIELDS_NUM]);

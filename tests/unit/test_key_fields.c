@@ -28,7 +28,27 @@ static char *types_db_line(const char *path) {
   return found;
 }
 
+/* The named indexes the series code uses point at the right rows. */
+static void named_indexes(void) {
+  CHECK_STR("calls", mctop_key_fields[MCTOP_KEY_FIELD_CALLS].name, "calls");
+  CHECK_STR("misses", mctop_key_fields[MCTOP_KEY_FIELD_MISSES].name, "misses");
+  CHECK_STR("rx", mctop_key_fields[MCTOP_KEY_FIELD_RX].name, "rx");
+  CHECK_STR("tx", mctop_key_fields[MCTOP_KEY_FIELD_TX].name, "tx");
+  CHECK_STR("objsize", mctop_key_fields[MCTOP_KEY_FIELD_OBJSIZE].name,
+            "objsize");
+  CHECK_STR("lookups", mctop_key_fields[MCTOP_KEY_FIELD_LOOKUPS].name,
+            "lookups");
+  for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++)
+    CHECK(mctop_key_field_is_level(i) == (i == MCTOP_KEY_FIELD_OBJSIZE),
+          "only objsize is a level (%s)", mctop_key_fields[i].name);
+  uint64_t d[MCTOP_KEY_FIELDS_NUM] = {0};
+  d[MCTOP_KEY_FIELD_RX] = 3;
+  d[MCTOP_KEY_FIELD_TX] = 4;
+  CHECK_U64(7, mctop_key_score(MCTOP_SORT_BYTES, d), "bytes = rx + tx");
+}
+
 int main(void) {
+  named_indexes();
   const char *path = getenv("MCTOP_TYPES_DB");
   char *line = path ? types_db_line(path) : NULL;
   CHECK(line != NULL, "mctop.types.db has a mctop_key line (%s)",

@@ -69,12 +69,9 @@ static void reset_kernel(void) {
 /* One interval as instance.c runs it; returns other's calls. */
 static uint64_t interval(mctop_series_t *s, uint64_t gen,
                          uint64_t sum_picked[FIELDS], uint64_t other[FIELDS]) {
-  mctop_series_begin(s, gen);
-  for (int i = 0; i < nkern; i++) {
-    const struct mctop_rank *r = &kern[i].st.rank[gen & 1];
-    mctop_series_take_key(s, kern[i].id, &kern[i].st,
-                          r->gen == gen ? r->score : 0, names, NULL);
-  }
+  mctop_series_begin(s, gen, MCTOP_SORT_CALLS);
+  for (int i = 0; i < nkern; i++)
+    mctop_series_take_key(s, kern[i].id, &kern[i].st, names, NULL);
   mctop_series_pick(s);
   memset(sum_picked, 0, FIELDS * sizeof(uint64_t));
   for (size_t i = 0; i < s->chosen_num; i++) {
