@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "drain.h"
+#include "latency.h"
 #include "log.h"
 #include "mctop.skel.h"
 #include "probes.h"
@@ -45,6 +46,7 @@ struct mctop_instance {
   uint64_t slot_misses; /* key_slot_misses at the last drain */
   cdtime_t next_setup;
   cdtime_t retry_delay;
+  mctop_latency_t latency; /* last interval's histograms (Latency) */
 };
 
 mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
@@ -53,7 +55,9 @@ mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
     return NULL;
   if (mctop_drain_init(&inst->drain) != 0 ||
       mctop_topn_init(&inst->topn, cfg->top_keys) != 0 ||
-      mctop_tracking_init(&inst->tracking, cfg) != 0) {
+      mctop_tracking_init(&inst->tracking, cfg) != 0 ||
+      mctop_latency_init(&inst->latency) != 0) {
+    mctop_latency_free(&inst->latency);
     mctop_drain_free(&inst->drain);
     mctop_topn_free(&inst->topn);
     free(inst);
@@ -78,6 +82,9 @@ static int load(mctop_instance_t *inst) {
                 inst->cfg.name, strerror(errno));
     return -1;
   }
+  inst->skel->rodata->targ_latency = inst->cfg.latency;
+  /* A new object's histograms start at zero. */
+  memset(inst->latency.prev, 0, sizeof(inst->latency.prev));
   int err = bpf_map__set_max_entries(inst->skel->maps.keys, inst->cfg.max_keys);
   if (err == 0)
     err = bpf_map__set_max_entries(inst->skel->maps.names, inst->cfg.max_keys);
@@ -129,7 +136,7 @@ static double seconds_since(clockid_t clock, const struct timespec *t0) {
 }
 
 /* Names only the keys that are dispatched: O(TopKeys) lookups. */
-static void submit_top_keys(mctop_instance_t *inst) {
+static void submit_top_keys(mctop_instance_t *inst, uint64_t gen) {
   int names_fd = bpf_map__fd(inst->skel->maps.names);
   struct mctop_key key;
   for (size_t i = 0; i < inst->topn.len; i++) {
@@ -138,8 +145,20 @@ static void submit_top_keys(mctop_instance_t *inst) {
      * dispatched next interval. */
     if (bpf_map_lookup_elem(names_fd, &c->id, &key) == 0 &&
         key.len <= MCTOP_KEY_MAX)
-      mctop_submit_key(inst->cfg.name, &key, &c->stats);
+      mctop_submit_key(inst->cfg.name, &key, &c->stats, gen);
   }
+}
+
+/* The per-command latency percentiles of the interval (option Latency). */
+static void submit_latency(mctop_instance_t *inst) {
+  if (!inst->cfg.latency)
+    return;
+  int err = mctop_latency_submit(
+      &inst->latency, bpf_map__fd(inst->skel->maps.latency), inst->cfg.name,
+      inst->cfg.percentiles, inst->cfg.percentiles_num);
+  if (err != 0)
+    MCTOP_ERROR("instance \"%s\": reading the latency map failed: %s",
+                inst->cfg.name, strerror(-err));
 }
 
 static int drain_and_submit(mctop_instance_t *inst) {
@@ -159,9 +178,10 @@ static int drain_and_submit(mctop_instance_t *inst) {
       inst->tracked * 100 >= (size_t)inst->cfg.max_keys * EVICT_FILL_PERCENT ||
       totals.key_slot_misses > inst->slot_misses;
   mctop_topn_reset(&inst->topn);
+  uint64_t gen = next_generation(inst);
   err = mctop_drain_keys(&inst->drain, bpf_map__fd(inst->skel->maps.keys),
-                         bpf_map__fd(inst->skel->maps.names),
-                         next_generation(inst), evict, &inst->topn, &res);
+                         bpf_map__fd(inst->skel->maps.names), gen, evict,
+                         &inst->topn, &res);
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": reading the keys map failed: %s",
                 inst->cfg.name, strerror(-err));
@@ -171,7 +191,8 @@ static int drain_and_submit(mctop_instance_t *inst) {
   inst->slot_misses = totals.key_slot_misses;
   mctop_topn_sort(&inst->topn);
   mctop_submit_totals(inst->cfg.name, &totals);
-  submit_top_keys(inst);
+  submit_top_keys(inst, gen);
+  submit_latency(inst);
   unsigned probes[MCTOP_PROBE_COUNT];
   size_t targets = mctop_tracking_count(&inst->tracking, probes);
   mctop_submit_probes(inst->cfg.name, probes, targets);
@@ -220,6 +241,7 @@ void mctop_instance_free(void *p) {
   teardown(inst);
   mctop_drain_free(&inst->drain);
   mctop_topn_free(&inst->topn);
+  mctop_latency_free(&inst->latency);
   mctop_config_free(&inst->cfg);
   free(inst);
 }

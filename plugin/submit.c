@@ -67,12 +67,16 @@ void mctop_submit_totals(const char *instance, const struct mctop_totals *t) {
 }
 
 void mctop_submit_key(const char *instance, const struct mctop_key *key,
-                      const struct mctop_key_stats *stats) {
+                      const struct mctop_key_stats *stats, uint64_t gen) {
   char name[MCTOP_KEYNAME_SIZE];
   value_t values[MCTOP_KEY_FIELDS_NUM];
 
   mctop_key_name(key->data, key->len, name);
   for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++) {
+    if (mctop_key_fields[i].interval != NULL) {
+      values[i].gauge = mctop_key_fields[i].interval(stats, gen);
+      continue;
+    }
     uint64_t v = mctop_key_fields[i].get(stats);
     if (mctop_key_fields[i].ds_type == DS_TYPE_GAUGE)
       values[i].gauge = (gauge_t)v;
@@ -105,4 +109,14 @@ void mctop_submit_health(const char *instance, const struct mctop_totals *t,
   submit(instance, "duration", "drain", &v, 1);
   v.gauge = drain_cpu_seconds;
   submit(instance, "duration", "drain_cpu", &v, 1);
+}
+
+const char *mctop_cmd_name(unsigned cmd) {
+  return cmd < MCTOP_CMD_COUNT ? cmd_names[cmd] : "other";
+}
+
+void mctop_submit_gauge(const char *instance, const char *type,
+                        const char *type_instance, double v) {
+  value_t value = {.gauge = v};
+  submit(instance, type, type_instance, &value, 1);
 }
