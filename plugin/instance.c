@@ -88,6 +88,8 @@ static int load(mctop_instance_t *inst) {
   int err = bpf_map__set_max_entries(inst->skel->maps.keys, inst->cfg.max_keys);
   if (err == 0)
     err = bpf_map__set_max_entries(inst->skel->maps.names, inst->cfg.max_keys);
+  if (err == 0 && !inst->cfg.latency) /* no connection is ever tracked */
+    err = bpf_map__set_max_entries(inst->skel->maps.inflight, 1);
   if (err == 0)
     err = mctop_bpf__load(inst->skel);
   if (err != 0) {
