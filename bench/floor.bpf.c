@@ -31,5 +31,7 @@ EMPTY(mctop_incr)
 EMPTY(mctop_decr)
 EMPTY(mctop_delete)
 EMPTY(mctop_lookup)
+EMPTY(mctop_cmd_start)
+EMPTY(mctop_cmd_end)
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -28,7 +28,7 @@ static void on_signal(int sig) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s PID [lookups]\n", argv[0]);
+    fprintf(stderr, "usage: %s PID [lookups] [latency]\n", argv[0]);
     return 2;
   }
   pid_t pid = (pid_t)atoi(argv[1]);
@@ -37,15 +37,18 @@ int main(int argc, char **argv) {
   mctop_target_t t;
   if (mctop_target_inspect(&t, "floor", exe, pid) != 0)
     return 1;
-  bool lookups =
-      (argc > 2 && strcmp(argv[2], "lookups") == 0) || !t.text_command_probes;
+  bool lookups = !t.text_command_probes, latency = false;
+  for (int i = 2; i < argc; i++) {
+    lookups |= strcmp(argv[i], "lookups") == 0;
+    latency |= strcmp(argv[i], "latency") == 0;
+  }
   struct floor_bpf *skel = floor_bpf__open_and_load();
   if (skel == NULL) {
     fprintf(stderr, "floor: loading the BPF object failed\n");
     return 1;
   }
   mctop_links_t links = {0};
-  int n = mctop_attach_target(skel->obj, "floor", &t, lookups, &links);
+  int n = mctop_attach_target(skel->obj, "floor", &t, lookups, latency, &links);
   printf("attached %d\n", n);
   fflush(stdout);
   signal(SIGTERM, on_signal);

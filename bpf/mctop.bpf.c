@@ -36,6 +36,10 @@ volatile __u32 sort_by = MCTOP_SORT_CALLS;
 /* The ranking generation, bumped by user space through the mmapped .bss. */
 volatile __u64 drain_gen;
 
+/* Option Latency, set before load: when false the verifier drops the
+ * latency code from the command programs, which then cost what they did. */
+const volatile bool targ_latency = false;
+
 /* Per-key counters, keyed by the key's hash (see mctop.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -60,6 +64,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mctop_totals);
 } totals SEC(".maps");
+
+/*
+ * The command in flight per connection (see mctop.h).  LRU: an entry left
+ * by a connection that closed mid-command is recycled, never leaked.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, struct mctop_conn_id);
+	__type(value, struct mctop_inflight);
+} inflight SEC(".maps");
+
+/* Cumulative latency histograms per command type (mctop.h); user space
+ * takes the difference between two intervals. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MCTOP_LAT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct mctop_lat_hist);
+} latency SEC(".maps");
 
 /* The key being counted: 264 bytes is too much for the 512-byte stack. */
 struct {
@@ -160,16 +184,30 @@ key_stats(const struct mctop_key *k, __u64 slot, __u64 fingerprint)
 }
 
 /*
- * Adds the event's share of the SortBy figure to the key's score for the
- * current generation.  Two CPUs that both see a new generation may both
- * reset the slot and lose one increment: that only nudges the ranking; the
- * counters stay exact.
+ * The key's ranking slot for the current generation, reset on first use in
+ * a generation.  Two CPUs that both see a new generation may both reset it
+ * and lose one increment: that only nudges the ranking and the latency
+ * mean; the counters stay exact.
  */
-static __always_inline void add_score(struct mctop_key_stats *s, __u64 calls,
-				      __u64 bytes, __u64 misses, __u64 lookups)
+static __always_inline struct mctop_rank *rank_slot(struct mctop_key_stats *s)
 {
 	__u64 gen = drain_gen;
 	struct mctop_rank *r = &s->rank[gen & 1];
+
+	if (r->gen != gen) {
+		r->score = 0;
+		r->lat_count = 0;
+		r->lat_ns = 0;
+		r->gen = gen;
+	}
+	return r;
+}
+
+/* Adds the event's share of the SortBy figure to the key's score. */
+static __always_inline void add_score(struct mctop_key_stats *s, __u64 calls,
+				      __u64 bytes, __u64 misses, __u64 lookups)
+{
+	struct mctop_rank *r = rank_slot(s);
 	__u64 v;
 
 	switch (sort_by) {
@@ -182,12 +220,11 @@ static __always_inline void add_score(struct mctop_key_stats *s, __u64 calls,
 	case MCTOP_SORT_LOOKUPS:
 		v = lookups;
 		break;
+	case MCTOP_SORT_LATENCY:
+		v = 0; /* charge_key() scores latency */
+		break;
 	default:
 		v = calls;
-	}
-	if (r->gen != gen) {
-		r->score = 0;
-		r->gen = gen;
 	}
 	if (v)
 		__sync_fetch_and_add(&r->score, v);
@@ -195,7 +232,7 @@ static __always_inline void add_score(struct mctop_key_stats *s, __u64 calls,
 
 /* The key's counters, or NULL (counted in the totals) if it has none. */
 static __always_inline struct mctop_key_stats *
-key_slot(struct mctop_totals *t, const void *ukey, long keylen)
+key_slot(struct mctop_totals *t, const void *ukey, long keylen, __u64 *slot_out)
 {
 	struct mctop_key_stats *s;
 	struct mctop_key *k;
@@ -213,6 +250,7 @@ key_slot(struct mctop_totals *t, const void *ukey, long keylen)
 		t->key_slot_misses++;
 		return NULL;
 	}
+	*slot_out = slot;
 	return s;
 }
 
@@ -223,8 +261,10 @@ static __always_inline struct mctop_totals *get_totals(void)
 	return bpf_map_lookup_elem(&totals, &zero);
 }
 
-static __always_inline int count_event(enum mctop_cmd cmd, const void *ukey,
-				       long keylen, long size)
+/* Counts one command probe; returns the key's counters (slot in *slot). */
+static __always_inline struct mctop_key_stats *
+count_event(enum mctop_cmd cmd, const void *ukey, long keylen, long size,
+	    __u64 *slot)
 {
 	bool is_get = cmd == MCTOP_CMD_GET;
 	bool is_store = cmd >= MCTOP_CMD_SET && cmd <= MCTOP_CMD_CAS;
@@ -236,7 +276,7 @@ static __always_inline int count_event(enum mctop_cmd cmd, const void *ukey,
 
 	t = get_totals();
 	if (!t)
-		return 0;
+		return NULL;
 	t->cmds[cmd]++;
 	t->hits += hit;
 	t->misses += miss;
@@ -247,9 +287,9 @@ static __always_inline int count_event(enum mctop_cmd cmd, const void *ukey,
 			t->rx_bytes += len;
 	}
 
-	s = key_slot(t, ukey, keylen);
+	s = key_slot(t, ukey, keylen, slot);
 	if (!s)
-		return 0;
+		return NULL;
 	__sync_fetch_and_add(&s->cmds[cmd], 1);
 	if (miss)
 		__sync_fetch_and_add(&s->misses, 1);
@@ -261,7 +301,7 @@ static __always_inline int count_event(enum mctop_cmd cmd, const void *ukey,
 		s->objsize = len;
 	}
 	add_score(s, 1, has_bytes ? len : 0, miss, 0);
-	return 0;
+	return s;
 }
 
 /*
@@ -275,6 +315,7 @@ int mctop_lookup(struct pt_regs *ctx)
 	long key = 0, keylen = 0;
 	struct mctop_key_stats *s;
 	struct mctop_totals *t;
+	__u64 slot;
 
 	if (bpf_usdt_arg(ctx, 0, &key) || bpf_usdt_arg(ctx, 1, &keylen))
 		return 0;
@@ -282,7 +323,7 @@ int mctop_lookup(struct pt_regs *ctx)
 	if (!t)
 		return 0;
 	t->lookups++;
-	s = key_slot(t, (const void *)key, keylen);
+	s = key_slot(t, (const void *)key, keylen, &slot);
 	if (!s)
 		return 0;
 	__sync_fetch_and_add(&s->lookups, 1);
@@ -290,21 +331,162 @@ int mctop_lookup(struct pt_regs *ctx)
 	return 0;
 }
 
+/* ---- latency (option Latency; README "Latency") ---- */
+
+/* The calling thread's entry for connection connid, or NULL. */
+static __always_inline struct mctop_inflight *
+inflight_of(long connid, struct mctop_conn_id *id)
+{
+	id->pid_tgid = bpf_get_current_pid_tgid();
+	id->fd = (__u32)connid;
+	id->pad = 0;
+	return bpf_map_lookup_elem(&inflight, id);
+}
+
+/* Charges ns to the key for this generation; count says whether this is
+ * the key's own command probe (a command naming it) or its tail. */
+static __always_inline void charge_key(struct mctop_key_stats *s, __u64 ns,
+				       bool count)
+{
+	struct mctop_rank *r = rank_slot(s);
+
+	if (count)
+		__sync_fetch_and_add(&r->lat_count, 1);
+	__sync_fetch_and_add(&r->lat_ns, ns);
+	if (sort_by == MCTOP_SORT_LATENCY)
+		__sync_fetch_and_add(&r->score, ns);
+}
+
+/*
+ * A command probe inside a timed command: the time since the start (or
+ * since the previous key of a multi-key get) is this key's, so the keys of
+ * `get a b c` share the command's time and their sum is the command's.
+ */
+static __always_inline void note_key(struct pt_regs *ctx, enum mctop_cmd cmd,
+				     struct mctop_key_stats *s, __u64 slot)
+{
+	struct mctop_conn_id id;
+	struct mctop_inflight *f;
+	long connid = 0;
+	__u64 now;
+
+	if (bpf_usdt_arg(ctx, 0, &connid))
+		return;
+	f = inflight_of(connid, &id);
+	if (!f || !f->start_ns)
+		return; /* no start seen: not timed (1.6.40+ text, or attached
+			   mid-command) */
+	now = bpf_ktime_get_ns();
+	if (f->keys++ == 0)
+		f->cmd = cmd;
+	if (s)
+		charge_key(s, now - f->last_ns, true);
+	f->last_ns = now;
+	f->key_slot = s ? slot : 0;
+	f->fingerprint = s ? s->fingerprint : 0;
+}
+
+/* Ends the connection's command at now: its type's histogram gets the
+ * whole latency, its last key the time since that key's probe. */
+static __always_inline void finish(struct mctop_inflight *f, __u64 now)
+{
+	__u32 type = f->keys ? f->cmd : MCTOP_LAT_OTHER;
+	struct mctop_lat_hist *h;
+	struct mctop_key_stats *s;
+	__u64 b;
+
+	if (type >= MCTOP_LAT_SLOTS)
+		type = MCTOP_LAT_OTHER;
+	h = bpf_map_lookup_elem(&latency, &type);
+	b = mctop_lat_bucket(now - f->start_ns);
+	/* clang knows b < BUCKETS and drops the check the verifier needs. */
+	asm volatile("" : "+r"(b));
+	if (h && b < MCTOP_LAT_BUCKETS)
+		h->bucket[b]++; /* per-CPU: no other writer */
+	if (f->key_slot) {
+		s = bpf_map_lookup_elem(&keys, &f->key_slot);
+		/* The key may have been evicted and its slot reused. */
+		if (s && s->fingerprint == f->fingerprint)
+			charge_key(s, now - f->last_ns, false);
+	}
+	f->start_ns = 0;
+}
+
+/*
+ * process__command__start(connid, request, size): fires per command
+ * (process_command_ascii, dispatch_bin_command).  A command still in
+ * flight on the connection ends here: pipelined commands run back to back
+ * and memcached fires the end probe once per batch.
+ */
+SEC("usdt")
+int mctop_cmd_start(struct pt_regs *ctx)
+{
+	struct mctop_inflight *f, fresh = {};
+	struct mctop_conn_id id;
+	long connid = 0;
+	__u64 now;
+
+	if (bpf_usdt_arg(ctx, 0, &connid))
+		return 0;
+	now = bpf_ktime_get_ns();
+	f = inflight_of(connid, &id);
+	if (!f) {
+		fresh.start_ns = now;
+		fresh.last_ns = now;
+		bpf_map_update_elem(&inflight, &id, &fresh, BPF_ANY);
+		return 0;
+	}
+	if (f->start_ns)
+		finish(f, now);
+	f->start_ns = now;
+	f->last_ns = now;
+	f->key_slot = 0;
+	f->fingerprint = 0;
+	f->cmd = 0;
+	f->keys = 0;
+	return 0;
+}
+
+/*
+ * process__command__end(connid, response, size): fires in conn_set_state()
+ * when the connection turns to writing its replies, i.e. after the last
+ * command of a batch, before the reply is sent.
+ */
+SEC("usdt")
+int mctop_cmd_end(struct pt_regs *ctx)
+{
+	struct mctop_conn_id id;
+	struct mctop_inflight *f;
+	long connid = 0;
+
+	if (bpf_usdt_arg(ctx, 0, &connid))
+		return 0;
+	f = inflight_of(connid, &id);
+	if (f && f->start_ns)
+		finish(f, bpf_ktime_get_ns());
+	return 0;
+}
+
 /*
  * Fetches the probe's arguments and counts the event.  Arguments are read
  * with bpf_usdt_arg() rather than BPF_USDT() so that only the ones used are
- * fetched (connid and casid never are).
+ * fetched (connid only with Latency, casid never).
  */
 static __always_inline int handle_probe(struct pt_regs *ctx, enum mctop_cmd cmd,
 					bool sized)
 {
 	long key = 0, keylen = 0, size = NO_SIZE;
+	struct mctop_key_stats *s;
+	__u64 slot = 0;
 
 	if (bpf_usdt_arg(ctx, 1, &key) || bpf_usdt_arg(ctx, 2, &keylen))
 		return 0;
 	if (sized && bpf_usdt_arg(ctx, 3, &size))
 		return 0;
-	return count_event(cmd, (const void *)key, keylen, size);
+	s = count_event(cmd, (const void *)key, keylen, size, &slot);
+	if (targ_latency)
+		note_key(ctx, cmd, s, slot);
+	return 0;
 }
 
 /* One program per probe: the command is the only thing that differs. */

@@ -72,6 +72,12 @@ struct mctop_key_stats {
 	struct mctop_rank {
 		__u64 gen;
 		__u64 score;
+		/* Latency (option Latency): commands of the generation that
+		 * named this key, and the nanoseconds charged to it (see
+		 * "Latency" in README.md).  Per generation, like the score,
+		 * so the interval's mean is exact with no history kept. */
+		__u64 lat_count;
+		__u64 lat_ns;
 	} rank[2];
 	__u64 misses;	/* command__get with size -1 */
 	__u64 tx_bytes; /* value bytes of get hits */
@@ -87,6 +93,7 @@ enum mctop_sort {
 	MCTOP_SORT_BYTES,
 	MCTOP_SORT_MISSES,
 	MCTOP_SORT_LOOKUPS,
+	MCTOP_SORT_LATENCY, /* nanoseconds charged to the key (Latency) */
 };
 
 struct mctop_totals {
@@ -101,12 +108,99 @@ struct mctop_totals {
 	__u64 bad_keys; /* events whose key was empty, too long or unreadable */
 };
 
+/*
+ * Latency, from process__command__start to the command's end (the end probe
+ * or the connection's next start).  One histogram per command type, indexed
+ * by enum mctop_cmd; commands that fired no command probe (stats, version,
+ * text touch, ...) go to the extra slot MCTOP_LAT_OTHER, never to a key.
+ */
+#define MCTOP_LAT_OTHER MCTOP_CMD_COUNT
+#define MCTOP_LAT_SLOTS (MCTOP_CMD_COUNT + 1)
+
+/*
+ * Buckets: log2 of the nanoseconds, each power of two split in four
+ * (MCTOP_LAT_SUB linear steps), so a bucket is at most 25% wide: p99 of
+ * 9 us and of 12 us land in different buckets, which plain log2 (100% wide)
+ * cannot tell apart.  Values 0..3 get a bucket each; bucket i >= 4 holds
+ * [(4 + i % 4) << (i / 4 - 1), (5 + i % 4) << (i / 4 - 1)).  160 buckets
+ * reach 2^41 ns (36 minutes); the last one also takes anything longer.
+ * 1,280 bytes per command type and CPU.
+ */
+#define MCTOP_LAT_SUB_BITS 2
+#define MCTOP_LAT_SUB	   (1 << MCTOP_LAT_SUB_BITS)
+#define MCTOP_LAT_BUCKETS  160
+
+struct mctop_lat_hist {
+	__u64 bucket[MCTOP_LAT_BUCKETS];
+};
+
+/* floor(log2(v)) for v > 0, without a loop the verifier must unroll. */
+static inline __u32 mctop_log2(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	return r | (__u32)(v >> 1);
+}
+
+/* The bucket of a latency of ns nanoseconds. */
+static inline __u32 mctop_lat_bucket(__u64 ns)
+{
+	__u32 e, i;
+
+	if (ns < MCTOP_LAT_SUB)
+		return (__u32)ns;
+	e = mctop_log2(ns);
+	i = ((e - MCTOP_LAT_SUB_BITS + 1) << MCTOP_LAT_SUB_BITS) |
+	    (__u32)((ns >> (e - MCTOP_LAT_SUB_BITS)) & (MCTOP_LAT_SUB - 1));
+	return i < MCTOP_LAT_BUCKETS ? i : MCTOP_LAT_BUCKETS - 1;
+}
+
+/*
+ * A connection as the kernel side sees it: memcached runs each connection
+ * on one worker thread for its whole life, so (thread, fd) names it, and
+ * commands of other connections or threads never share its entry.
+ */
+struct mctop_conn_id {
+	__u64 pid_tgid;
+	__u32 fd; /* the probes' connid: c->sfd */
+	__u32 pad;
+};
+
+/* The command in flight on a connection (map "inflight"). */
+struct mctop_inflight {
+	__u64 start_ns;	   /* process__command__start; 0: none in flight */
+	__u64 last_ns;	   /* start, then each command probe of the command */
+	__u64 key_slot;	   /* the last key's map slot, 0 if none */
+	__u64 fingerprint; /* ... and its fingerprint, to check the slot */
+	__u32 cmd;	   /* enum mctop_cmd of the first command probe */
+	__u32 keys;	   /* command probes fired so far */
+};
+
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct mctop_key) == 8 + MCTOP_KEY_WORDS * 8,
 	       "mctop_key layout");
-_Static_assert(sizeof(struct mctop_key_stats) == 21 * 8,
+_Static_assert(sizeof(struct mctop_key_stats) == 25 * 8,
 	       "mctop_key_stats layout");
 _Static_assert(sizeof(struct mctop_totals) == 18 * 8, "mctop_totals layout");
+_Static_assert(sizeof(struct mctop_conn_id) == 16, "mctop_conn_id layout");
+_Static_assert(sizeof(struct mctop_inflight) == 5 * 8, "mctop_inflight layout");
+_Static_assert(sizeof(struct mctop_lat_hist) == MCTOP_LAT_BUCKETS * 8,
+	       "mctop_lat_hist layout");
 #endif
 
 #endif /* MCTOP_H */

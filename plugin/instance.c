@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "drain.h"
+#include "latency.h"
 #include "log.h"
 #include "mctop.skel.h"
 #include "probes.h"
@@ -46,6 +47,7 @@ struct mctop_instance {
   uint64_t new_series_refused; /* picks MaxNewSeries turned away, ever */
   cdtime_t next_setup;
   cdtime_t retry_delay;
+  mctop_latency_t latency; /* last interval's histograms (Latency) */
 };
 
 mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
@@ -53,7 +55,9 @@ mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
   if (inst == NULL)
     return NULL;
   if (mctop_drain_init(&inst->drain) != 0 ||
-      mctop_tracking_init(&inst->tracking, cfg) != 0) {
+      mctop_tracking_init(&inst->tracking, cfg) != 0 ||
+      mctop_latency_init(&inst->latency) != 0) {
+    mctop_latency_free(&inst->latency);
     mctop_drain_free(&inst->drain);
     free(inst);
     return NULL;
@@ -83,9 +87,14 @@ static int load(mctop_instance_t *inst) {
                 inst->cfg.name, strerror(errno));
     return -1;
   }
+  inst->skel->rodata->targ_latency = inst->cfg.latency;
+  /* A new object's histograms start at zero. */
+  memset(inst->latency.prev, 0, sizeof(inst->latency.prev));
   int err = bpf_map__set_max_entries(inst->skel->maps.keys, inst->cfg.max_keys);
   if (err == 0)
     err = bpf_map__set_max_entries(inst->skel->maps.names, inst->cfg.max_keys);
+  if (err == 0 && !inst->cfg.latency) /* no connection is ever tracked */
+    err = bpf_map__set_max_entries(inst->skel->maps.inflight, 1);
   if (err == 0)
     err = mctop_bpf__load(inst->skel);
   if (err != 0) {
@@ -155,9 +164,21 @@ static void submit_series(mctop_instance_t *inst) {
       snprintf(name, sizeof(name), "%s", s->coll[c->series].name);
     }
     mctop_series_values(s, c, values);
-    mctop_submit_key(inst->cfg.name, name, values);
+    mctop_submit_key(inst->cfg.name, name, values, mctop_series_latency(s, c));
     mctop_series_dispatched(s, c);
   }
+}
+
+/* The per-command latency percentiles of the interval (option Latency). */
+static void submit_latency(mctop_instance_t *inst) {
+  if (!inst->cfg.latency)
+    return;
+  int err = mctop_latency_submit(
+      &inst->latency, bpf_map__fd(inst->skel->maps.latency), inst->cfg.name,
+      inst->cfg.percentiles, inst->cfg.percentiles_num);
+  if (err != 0)
+    MCTOP_ERROR("instance \"%s\": reading the latency map failed: %s",
+                inst->cfg.name, strerror(-err));
 }
 
 static int drain_and_submit(mctop_instance_t *inst) {
@@ -197,8 +218,10 @@ static int drain_and_submit(mctop_instance_t *inst) {
   mctop_submit_totals(inst->cfg.name, &totals);
   submit_series(inst);
   uint64_t other[MCTOP_KEY_FIELDS_NUM];
-  mctop_series_end(&inst->series, &totals, other);
-  mctop_submit_other(inst->cfg.name, other);
+  double other_latency;
+  mctop_series_end(&inst->series, &totals, other, &other_latency);
+  mctop_submit_other(inst->cfg.name, other, other_latency);
+  submit_latency(inst);
   unsigned probes[MCTOP_PROBE_COUNT];
   size_t targets = mctop_tracking_count(&inst->tracking, probes);
   mctop_submit_probes(inst->cfg.name, probes, targets);
@@ -253,6 +276,7 @@ void mctop_instance_free(void *p) {
   teardown(inst);
   mctop_drain_free(&inst->drain);
   mctop_series_free(&inst->series);
+  mctop_latency_free(&inst->latency);
   mctop_config_free(&inst->cfg);
   free(inst);
 }

@@ -44,13 +44,29 @@ static uint64_t tx(const struct mctop_key_stats *s) { return s->tx_bytes; }
 static uint64_t objsize(const struct mctop_key_stats *s) { return s->objsize; }
 static uint64_t lookups(const struct mctop_key_stats *s) { return s->lookups; }
 
+/* Mean seconds charged per command naming the key in the interval (NaN,
+ * i.e. no value, without any: Latency off or the key untimed). */
+static double latency(const struct mctop_key_stats *s, uint64_t gen) {
+  const struct mctop_rank *r = &s->rank[gen & 1];
+  if (r->gen != gen || r->lat_count == 0)
+    return NAN;
+  return (double)r->lat_ns / (double)r->lat_count / 1e9;
+}
+
 const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM] = {
-    {"calls", DS_TYPE_DERIVE, calls},     {"gets", DS_TYPE_DERIVE, gets},
-    {"sets", DS_TYPE_DERIVE, sets},       {"deletes", DS_TYPE_DERIVE, deletes},
-    {"touches", DS_TYPE_DERIVE, touches}, {"ariths", DS_TYPE_DERIVE, ariths},
-    {"hits", DS_TYPE_DERIVE, hits},       {"misses", DS_TYPE_DERIVE, misses},
-    {"rx", DS_TYPE_DERIVE, rx},           {"tx", DS_TYPE_DERIVE, tx},
-    {"objsize", DS_TYPE_GAUGE, objsize},  {"lookups", DS_TYPE_DERIVE, lookups},
+    {"calls", DS_TYPE_DERIVE, calls, NULL},
+    {"gets", DS_TYPE_DERIVE, gets, NULL},
+    {"sets", DS_TYPE_DERIVE, sets, NULL},
+    {"deletes", DS_TYPE_DERIVE, deletes, NULL},
+    {"touches", DS_TYPE_DERIVE, touches, NULL},
+    {"ariths", DS_TYPE_DERIVE, ariths, NULL},
+    {"hits", DS_TYPE_DERIVE, hits, NULL},
+    {"misses", DS_TYPE_DERIVE, misses, NULL},
+    {"rx", DS_TYPE_DERIVE, rx, NULL},
+    {"tx", DS_TYPE_DERIVE, tx, NULL},
+    {"objsize", DS_TYPE_GAUGE, objsize, NULL},
+    {"lookups", DS_TYPE_DERIVE, lookups, NULL},
+    {"latency", DS_TYPE_GAUGE, NULL, latency},
 };
 _Static_assert(sizeof(mctop_key_fields) / sizeof(mctop_key_fields[0]) ==
                    MCTOP_KEY_FIELDS_NUM,
@@ -77,7 +93,7 @@ bool mctop_key_field_is_level(size_t i) {
 void mctop_key_values(const struct mctop_key_stats *s,
                       uint64_t out[MCTOP_KEY_FIELDS_NUM]) {
   for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++)
-    out[i] = mctop_key_fields[i].get(s);
+    out[i] = mctop_key_fields[i].get ? mctop_key_fields[i].get(s) : 0;
 }
 
 void mctop_totals_values(const struct mctop_totals *t,

@@ -17,9 +17,12 @@ typedef struct {
   const char *name;
   int ds_type; /* DS_TYPE_DERIVE or DS_TYPE_GAUGE */
   uint64_t (*get)(const struct mctop_key_stats *s);
+  /* Instead of get, for a GAUGE of the interval that just ended: gen is
+   * that interval's ranking generation (see struct mctop_rank). */
+  double (*interval)(const struct mctop_key_stats *s, uint64_t gen);
 } mctop_key_field_t;
 
-#define MCTOP_KEY_FIELDS_NUM 12
+#define MCTOP_KEY_FIELDS_NUM 13
 
 extern const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM];
 

@@ -18,10 +18,9 @@
 #include "regex_guard.h"
 
 static const char *const sort_names[] = {
-    [MCTOP_SORT_CALLS] = "calls",
-    [MCTOP_SORT_BYTES] = "bytes",
-    [MCTOP_SORT_MISSES] = "misses",
-    [MCTOP_SORT_LOOKUPS] = "lookups",
+    [MCTOP_SORT_CALLS] = "calls",     [MCTOP_SORT_BYTES] = "bytes",
+    [MCTOP_SORT_MISSES] = "misses",   [MCTOP_SORT_LOOKUPS] = "lookups",
+    [MCTOP_SORT_LATENCY] = "latency", /* needs Latency true */
 };
 
 const char *mctop_sort_by_name(enum mctop_sort s) { return sort_names[s]; }
@@ -149,7 +148,7 @@ static int get_sort_by(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
     }
   }
   MCTOP_ERROR("Instance \"%s\": SortBy \"%s\" is unknown: use \"calls\", "
-              "\"bytes\", \"misses\" or \"lookups\"",
+              "\"bytes\", \"misses\", \"lookups\" or \"latency\"",
               cfg->name, v);
   return -1;
 }
@@ -210,11 +209,14 @@ static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
                     &cfg->max_keys);
   if (strcasecmp(o->key, "Lookups") == 0)
     return get_lookups(o, cfg);
-  MCTOP_ERROR(
-      "Instance \"%s\": unknown option \"%s\": allowed are PID, "
-      "PIDFile, Binary, ProcessMatch, TopKeys, SortBy, MaxKeys, Lookups, "
-      "KeyPattern, KeyPrefix, KeyPrivacy, KeySalt and MaxNewSeries",
-      cfg->name, o->key);
+  int latency = mctop_latency_option(o, cfg);
+  if (latency <= 0)
+    return latency;
+  MCTOP_ERROR("Instance \"%s\": unknown option \"%s\": allowed are PID, "
+              "PIDFile, Binary, ProcessMatch, TopKeys, SortBy, MaxKeys, "
+              "Lookups, Latency, LatencyPercentiles, KeyPattern, KeyPrefix, "
+              "KeyPrivacy, KeySalt and MaxNewSeries",
+              cfg->name, o->key);
   return -1;
 }
 
@@ -227,6 +229,7 @@ int mctop_config_instance(const oconfig_item_t *ci,
   };
   memset(out, 0, sizeof(*out));
   mctop_key_policy_init(&cfg.keys);
+  mctop_latency_defaults(&cfg);
   if (set_name(ci, &cfg) != 0)
     return -1;
   for (int i = 0; i < ci->children_num; i++) {
@@ -251,6 +254,10 @@ int mctop_config_instance(const oconfig_item_t *ci,
     MCTOP_ERROR("Instance \"%s\": SortBy \"lookups\" needs key lookups: "
                 "remove Lookups false",
                 cfg.name);
+    mctop_config_free(&cfg);
+    return -1;
+  }
+  if (mctop_latency_validate(&cfg) != 0) {
     mctop_config_free(&cfg);
     return -1;
   }

@@ -23,6 +23,7 @@
 #define MCTOP_MAXKEYS_DEFAULT 65536
 #define MCTOP_MAXKEYS_MIN 16
 #define MCTOP_MAXKEYS_MAX 4194304
+#define MCTOP_PERCENTILES_MAX 16
 /* Linux's PID_MAX_LIMIT on 64-bit. */
 #define MCTOP_PID_MAX 4194304
 
@@ -47,6 +48,9 @@ typedef struct {
   unsigned max_keys;
   enum mctop_lookups lookups;
   mctop_key_policy_t keys; /* collapsing, privacy, new-series budget */
+  bool latency; /* process__command__start/end: two more probes a command */
+  double percentiles[MCTOP_PERCENTILES_MAX]; /* LatencyPercentiles */
+  size_t percentiles_num;
 } mctop_instance_config_t;
 
 /* Parses one <Instance "name"> block.  On error logs what is wrong and how to
@@ -57,5 +61,13 @@ int mctop_config_instance(const oconfig_item_t *ci,
 void mctop_config_free(mctop_instance_config_t *cfg);
 
 const char *mctop_sort_by_name(enum mctop_sort s);
+
+/* Latency and LatencyPercentiles (latency_options.c): 1 if o is neither,
+ * else 0 or -1 as for any option. */
+int mctop_latency_option(const oconfig_item_t *o, mctop_instance_config_t *cfg);
+
+/* The latency defaults, and the checks that span options. */
+void mctop_latency_defaults(mctop_instance_config_t *cfg);
+int mctop_latency_validate(const mctop_instance_config_t *cfg);
 
 #endif /* MCTOP_OPTIONS_H */

@@ -23,24 +23,28 @@ static const struct {
   const char *usdt;
   const char *program;
   unsigned nargs;
-  bool lookup; /* attached only when key lookups are counted */
+  bool lookup;  /* attached only when key lookups are counted */
+  bool latency; /* attached only with option Latency */
 } probe_table[MCTOP_PROBE_COUNT] = {
     /* (connid, key, keylen, size, casid) */
-    {"command__get", "mctop_get", 5, false},
-    {"command__set", "mctop_set", 5, false},
-    {"command__add", "mctop_add", 5, false},
-    {"command__replace", "mctop_replace", 5, false},
-    {"command__append", "mctop_append", 5, false},
-    {"command__prepend", "mctop_prepend", 5, false},
-    {"command__cas", "mctop_cas", 5, false},
-    {"command__touch", "mctop_touch", 5, false},
+    {"command__get", "mctop_get", 5, false, false},
+    {"command__set", "mctop_set", 5, false, false},
+    {"command__add", "mctop_add", 5, false, false},
+    {"command__replace", "mctop_replace", 5, false, false},
+    {"command__append", "mctop_append", 5, false, false},
+    {"command__prepend", "mctop_prepend", 5, false, false},
+    {"command__cas", "mctop_cas", 5, false, false},
+    {"command__touch", "mctop_touch", 5, false, false},
     /* (connid, key, keylen, value) */
-    {"command__incr", "mctop_incr", 4, false},
-    {"command__decr", "mctop_decr", 4, false},
+    {"command__incr", "mctop_incr", 4, false, false},
+    {"command__decr", "mctop_decr", 4, false, false},
     /* (connid, key, keylen) */
-    {"command__delete", "mctop_delete", 3, false},
+    {"command__delete", "mctop_delete", 3, false, false},
     /* (key, keylen, depth) */
-    {"assoc__find", "mctop_lookup", 3, true},
+    {"assoc__find", "mctop_lookup", 3, true, false},
+    /* (connid, request, size) and (connid, response, size) */
+    {"process__command__start", "mctop_cmd_start", 3, false, true},
+    {"process__command__end", "mctop_cmd_end", 3, false, true},
 };
 
 const char *mctop_probe_name(size_t i) { return probe_table[i].usdt; }
@@ -87,13 +91,14 @@ static void append(char *list, size_t size, const char *name) {
 }
 
 int mctop_attach_target(struct bpf_object *obj, const char *instance,
-                        const mctop_target_t *t, bool lookups,
+                        const mctop_target_t *t, bool lookups, bool latency,
                         mctop_links_t *links) {
   char attached[512] = "", absent[512] = "";
   int count = 0;
 
   for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++) {
-    if (probe_table[i].lookup && !lookups)
+    if ((probe_table[i].lookup && !lookups) ||
+        (probe_table[i].latency && !latency))
       continue;
     unsigned nargs = mctop_usdt_nargs(&t->notes, probe_table[i].usdt);
     if (!mctop_usdt_has(&t->notes, probe_table[i].usdt))

@@ -14,8 +14,9 @@
 struct bpf_object;
 struct bpf_link;
 
-/* Rows of the probe table: eleven command probes and assoc__find. */
-#define MCTOP_PROBE_COUNT 12
+/* Rows of the probe table: eleven command probes, assoc__find and the two
+ * latency probes (process__command__start/end). */
+#define MCTOP_PROBE_COUNT 14
 
 typedef struct {
   struct bpf_link **links;
@@ -28,11 +29,11 @@ const char *mctop_probe_name(size_t i);
 
 /*
  * Attaches every probe of the table that the inspected target carries (the
- * lookup probe only if lookups is set).  Returns the number of probes
- * attached; failures are logged.
+ * lookup probe only if lookups is set, the latency probes only if latency
+ * is).  Returns the number of probes attached; failures are logged.
  */
 int mctop_attach_target(struct bpf_object *obj, const char *instance,
-                        const mctop_target_t *t, bool lookups,
+                        const mctop_target_t *t, bool lookups, bool latency,
                         mctop_links_t *links);
 
 void mctop_detach_all(mctop_links_t *links);

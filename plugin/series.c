@@ -7,6 +7,7 @@
  */
 #include "series.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,12 +61,16 @@ void mctop_series_free(mctop_series_t *s) {
 void mctop_series_begin(mctop_series_t *s, uint64_t gen, enum mctop_sort sort) {
   s->stamp = (uint32_t)gen + 1; /* stamps are never 0 */
   s->sort = sort;
+  s->gen = gen;
+  s->lat_count_all = s->lat_ns_all = 0;
+  s->lat_count_sent = s->lat_ns_sent = 0;
   mctop_topn_reset(&s->topn);
   s->chosen_num = 0;
   s->dropped_new = 0;
   memset(s->dispatched, 0, sizeof(s->dispatched));
   for (size_t i = 0; i < s->coll_cap; i++) {
     s->coll[i].score = 0;
+    s->coll[i].lat_count = s->coll[i].lat_ns = 0;
     memset(s->coll[i].delta, 0, sizeof(s->coll[i].delta));
   }
 }
@@ -156,7 +161,18 @@ void mctop_series_take_key(mctop_series_t *s, uint64_t id,
       c.delta[f] = restarted ? cur[f] : cur[f] - k->prev[f];
   }
   memcpy(k->prev, cur, sizeof(cur));
-  uint64_t score = mctop_key_score(s->sort, c.delta);
+  /* Latency is kept per generation by the kernel (struct mctop_rank):
+   * the finished generation's slot is the interval's. */
+  const struct mctop_rank *r = &stats->rank[s->gen & 1];
+  if (r->gen == s->gen) {
+    c.lat_count = r->lat_count;
+    c.lat_ns = r->lat_ns;
+  }
+  s->lat_count_all += c.lat_count;
+  s->lat_ns_all += c.lat_ns;
+  uint64_t score = s->sort == MCTOP_SORT_LATENCY
+                       ? c.lat_ns
+                       : mctop_key_score(s->sort, c.delta);
   c.score = score;
 
   if (k->series >= 0) {
@@ -170,6 +186,8 @@ void mctop_series_take_key(mctop_series_t *s, uint64_t id,
       }
     }
     col->score += score;
+    col->lat_count += c.lat_count;
+    col->lat_ns += c.lat_ns;
     if (score > 0)
       col->last_active = s->stamp;
     return;
@@ -214,6 +232,8 @@ void mctop_series_pick(mctop_series_t *s) {
     mctop_candidate_t c = {
         .score = col->score, .id = name_id(col->name), .series = (int32_t)i};
     memcpy(c.delta, col->delta, sizeof(c.delta));
+    c.lat_count = col->lat_count;
+    c.lat_ns = col->lat_ns;
     mctop_topn_offer(&s->topn, &c);
   }
   mctop_topn_sort(&s->topn);
@@ -236,13 +256,27 @@ void mctop_series_pick(mctop_series_t *s) {
 void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c) {
   bool created;
   mctop_idtab_put(&s->known, c->id, s->stamp, &created);
+  s->lat_count_sent += c->lat_count;
+  s->lat_ns_sent += c->lat_ns;
   for (size_t f = 0; f < F; f++)
     if (!mctop_key_field_is_level(f))
       s->dispatched[f] += c->delta[f];
 }
 
+static double mean_seconds(uint64_t count, uint64_t ns) {
+  return count ? (double)ns / (double)count / 1e9 : NAN;
+}
+
+double mctop_series_latency(const mctop_series_t *s,
+                            const mctop_candidate_t *c) {
+  (void)s;
+  return mean_seconds(c->lat_count, c->lat_ns);
+}
+
 void mctop_series_end(mctop_series_t *s, const struct mctop_totals *totals,
-                      uint64_t other[F]) {
+                      uint64_t other[F], double *latency) {
+  *latency = mean_seconds(s->lat_count_all - s->lat_count_sent,
+                          s->lat_ns_all - s->lat_ns_sent);
   uint64_t tot[F];
   mctop_totals_values(totals, tot);
   for (size_t f = 0; f < F; f++) {

@@ -35,8 +35,9 @@ typedef struct {
   char name[MCTOP_KEYNAME_SIZE];
   uint64_t acc[MCTOP_KEY_FIELDS_NUM];   /* cumulative, what is dispatched */
   uint64_t delta[MCTOP_KEY_FIELDS_NUM]; /* this interval */
-  uint64_t score;   /* this interval's SortBy figure, summed */
-  uint32_t members; /* tracked keys in it; freed at 0 */
+  uint64_t score;             /* this interval's SortBy figure, summed */
+  uint64_t lat_count, lat_ns; /* this interval's timed commands, summed */
+  uint32_t members;           /* tracked keys in it; freed at 0 */
   uint32_t last_active;
   bool used;
 } mctop_collapsed_t;
@@ -59,6 +60,9 @@ typedef struct {
   int64_t other_pending[MCTOP_KEY_FIELDS_NUM];
   uint64_t prev_totals[MCTOP_KEY_FIELDS_NUM];
   uint64_t dispatched[MCTOP_KEY_FIELDS_NUM]; /* this interval, summed */
+  uint64_t gen;                              /* the interval's generation */
+  uint64_t lat_count_all, lat_ns_all;        /* every key's timed commands */
+  uint64_t lat_count_sent, lat_ns_sent;      /* ... and the picks' */
   const mctop_candidate_t **chosen;          /* the interval's picks */
   size_t chosen_num;
   size_t dropped_new; /* picks refused by MaxNewSeries this interval */
@@ -91,15 +95,21 @@ void mctop_series_pick(mctop_series_t *s);
 /* The candidate was dispatched: its interval figures are not "other". */
 void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c);
 
+/* The interval's mean latency of a candidate, in seconds; NaN if none of
+ * its commands was timed (Latency off, or no command probe). */
+double mctop_series_latency(const mctop_series_t *s,
+                            const mctop_candidate_t *c);
+
 /*
  * Ends the interval: "other" grows by the totals' growth less what was
  * dispatched.  Writes other's cumulative values to other (objsize: 0, it has
- * none).  totals must be read before the keys: a shortfall (an event in a
- * key read a moment after the totals) is carried to the next interval,
- * whose totals hold it, so other never goes backwards and sums stay exact.
+ * none) and the mean latency of the keys not dispatched to *latency.  totals
+ * must be read before the keys: a shortfall (an event in a key read a moment
+ * after the totals) is carried to the next interval, whose totals hold it, so
+ * other never goes backwards and sums stay exact.
  */
 void mctop_series_end(mctop_series_t *s, const struct mctop_totals *totals,
-                      uint64_t other[MCTOP_KEY_FIELDS_NUM]);
+                      uint64_t other[MCTOP_KEY_FIELDS_NUM], double *latency);
 
 /* The cumulative values dispatched for a candidate. */
 void mctop_series_values(const mctop_series_t *s, const mctop_candidate_t *c,

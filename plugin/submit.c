@@ -67,9 +67,13 @@ void mctop_submit_totals(const char *instance, const struct mctop_totals *t) {
 }
 
 static void submit_key_values(const char *instance, const char *name,
-                              const uint64_t *v) {
+                              const uint64_t *v, double latency) {
   value_t values[MCTOP_KEY_FIELDS_NUM];
   for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++) {
+    if (mctop_key_fields[i].interval != NULL) {
+      values[i].gauge = latency; /* the one interval figure: latency */
+      continue;
+    }
     if (mctop_key_fields[i].ds_type == DS_TYPE_GAUGE)
       values[i].gauge = (gauge_t)v[i];
     else
@@ -79,15 +83,17 @@ static void submit_key_values(const char *instance, const char *name,
 }
 
 void mctop_submit_key(const char *instance, const char *name,
-                      const uint64_t values[MCTOP_KEY_FIELDS_NUM]) {
-  submit_key_values(instance, name, values);
+                      const uint64_t values[MCTOP_KEY_FIELDS_NUM],
+                      double latency) {
+  submit_key_values(instance, name, values, latency);
 }
 
 void mctop_submit_other(const char *instance,
-                        const uint64_t values[MCTOP_KEY_FIELDS_NUM]) {
+                        const uint64_t values[MCTOP_KEY_FIELDS_NUM],
+                        double latency) {
   /* No key name starts with '~' (keyname.h) and KeyPattern names hold none,
    * so this series never merges with a key's. */
-  submit_key_values(instance, "~other", values);
+  submit_key_values(instance, "~other", values, latency);
 }
 
 void mctop_submit_probes(const char *instance, const unsigned *attached,
@@ -116,4 +122,14 @@ void mctop_submit_health(const char *instance, const struct mctop_totals *t,
   submit(instance, "duration", "drain_cpu", &v, 1);
   v.gauge = (gauge_t)h->state_bytes;
   submit(instance, "memory", "series_state", &v, 1);
+}
+
+const char *mctop_cmd_name(unsigned cmd) {
+  return cmd < MCTOP_CMD_COUNT ? cmd_names[cmd] : "other";
+}
+
+void mctop_submit_gauge(const char *instance, const char *type,
+                        const char *type_instance, double v) {
+  value_t value = {.gauge = v};
+  submit(instance, type, type_instance, &value, 1);
 }

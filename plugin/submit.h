@@ -15,13 +15,23 @@ int mctop_register_types(void);
 
 void mctop_submit_totals(const char *instance, const struct mctop_totals *t);
 
-/* One mctop_key series: a key's or a collapsed series' cumulative values. */
+/* One mctop_key series: a key's or a collapsed series' cumulative values,
+ * and the mean latency of the interval in seconds (NaN: none timed). */
 void mctop_submit_key(const char *instance, const char *name,
-                      const uint64_t values[MCTOP_KEY_FIELDS_NUM]);
+                      const uint64_t values[MCTOP_KEY_FIELDS_NUM],
+                      double latency);
 
 /* The "~other" series: everything the interval's picks did not account. */
 void mctop_submit_other(const char *instance,
-                        const uint64_t values[MCTOP_KEY_FIELDS_NUM]);
+                        const uint64_t values[MCTOP_KEY_FIELDS_NUM],
+                        double latency);
+
+/* "get", ..., for enum mctop_cmd; "other" for MCTOP_LAT_OTHER. */
+const char *mctop_cmd_name(unsigned cmd);
+
+/* One GAUGE value of a type from collectd's types.db. */
+void mctop_submit_gauge(const char *instance, const char *type,
+                        const char *type_instance, double v);
 
 /* One gauge per probe of the table: how many links attach it (0: not);
  * and how many processes or binaries are traced. */

@@ -20,6 +20,7 @@ typedef struct {
   int32_t series; /* -1: a key of its own; else index of a collapsed series */
   struct mctop_key_stats stats;         /* a key's counters */
   uint64_t delta[MCTOP_KEY_FIELDS_NUM]; /* what it did in the interval */
+  uint64_t lat_count, lat_ns;           /* its timed commands in the interval */
 } mctop_candidate_t;
 
 typedef struct {

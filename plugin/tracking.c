@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "latency.h"
 #include "log.h"
 #include "procs.h"
 
@@ -100,8 +101,10 @@ static void add(mctop_tracking_t *t, const mctop_instance_config_t *c,
       c->lookups == MCTOP_LOOKUPS_AUTO && !a->info.text_command_probes;
   bool lookups = c->lookups == MCTOP_LOOKUPS_ON || auto_lookups;
   a->lookups_for_calls = auto_lookups;
-  a->usable =
-      mctop_attach_target(obj, c->name, &a->info, lookups, &a->links) > 0;
+  if (c->latency)
+    mctop_latency_check_target(c->name, &a->info);
+  a->usable = mctop_attach_target(obj, c->name, &a->info, lookups, c->latency,
+                                  &a->links) > 0;
   if (a->usable && pid > 0)
     MCTOP_INFO("instance \"%s\": tracing memcached PID %d (from %s)", c->name,
                (int)pid, source_names[src]);

@@ -242,7 +242,8 @@ def bpf_objects():
     """{id: line} of mctop's programs and maps in the kernel now."""
     found = {}
     for kind, rx in (("prog", r"name mctop_"),
-                     ("map", r"name (keys|names|scratch_key|mctop_bp\.bss)\b")):
+                     ("map", r"name (keys|names|scratch_key|inflight|latency|"
+                             r"mctop_bp\.(bss|rodata))\b")):
         out = subprocess.run(["bpftool", kind, "show"], capture_output=True,
                              text=True).stdout
         for line in out.splitlines():

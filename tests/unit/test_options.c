@@ -79,7 +79,7 @@ static void bad_values(void) {
   oconfig_value_t neg[] = {NUM(-1)}, frac[] = {NUM(2.5)}, huge[] = {NUM(1e12)};
   oconfig_value_t word[] = {STR("many")}, b[] = {BOOL(1)};
   oconfig_value_t rel[] = {STR("bin/memcached")}, empty[] = {STR("")};
-  oconfig_value_t sort[] = {STR("latency")}, two[] = {NUM(1), NUM(2)};
+  oconfig_value_t sort[] = {STR("speed")}, two[] = {NUM(1), NUM(2)};
 #define ONE(k, v)                                                              \
   (oconfig_item_t[]) {                                                         \
     {.key = "Binary", .values = bin, .values_num = 1}, {                       \
@@ -176,7 +176,44 @@ static void lookups(void) {
   rejects("Lookups \"sometimes\"", o, 2, "true, false or \"auto\"");
 }
 
+static void latency(void) {
+  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
+  oconfig_value_t on[] = {BOOL(1)}, off[] = {BOOL(0)}, by[] = {STR("Latency")};
+  oconfig_value_t pcts[] = {NUM(50), NUM(99.9), NUM(100)};
+  oconfig_value_t zero[] = {NUM(0)}, big[] = {NUM(100.5)}, word[] = {STR("x")};
+  mctop_instance_config_t c;
+  oconfig_item_t o[] = {
+      {.key = "Binary", .values = bin, .values_num = 1},
+      {.key = "SortBy", .values = by, .values_num = 1},
+      {.key = "Latency", .values = on, .values_num = 1},
+      {.key = "LatencyPercentiles", .values = pcts, .values_num = 3}};
+  CHECK(parse(o, 1, &c) == 0 && !c.latency && c.percentiles_num == 4 &&
+            c.percentiles[0] == 50 && c.percentiles[3] == 100,
+        "Latency off by default, percentiles 50 90 99 100");
+  mctop_config_free(&c);
+  CHECK(parse(o, 4, &c) == 0 && c.latency && c.sort_by == MCTOP_SORT_LATENCY &&
+            c.percentiles_num == 3 && c.percentiles[1] == 99.9,
+        "Latency true, SortBy latency, LatencyPercentiles 50 99.9 100");
+  mctop_config_free(&c);
+  rejects("SortBy latency without Latency", o, 2, "add Latency true");
+  o[2].values = off;
+  rejects("SortBy latency with Latency false", o, 3, "add Latency true");
+  o[2].values = word;
+  rejects("Latency \"x\"", o + 2, 1, "Latency takes true or false");
+  oconfig_item_t p[] = {
+      {.key = "Binary", .values = bin, .values_num = 1},
+      {.key = "LatencyPercentiles", .values = zero, .values_num = 1}};
+  rejects("percentile 0", p, 2, "argument 1 is not a number above 0");
+  p[1].values = big;
+  rejects("percentile 100.5", p, 2, "at most 100");
+  p[1].values = word;
+  rejects("a word as percentile", p, 2, "LatencyPercentiles: argument 1");
+  p[1].values_num = 0;
+  rejects("no percentile", p, 2, "takes 1 to 16 numbers");
+}
+
 int main(void) {
+  latency();
   full_block();
   defaults();
   bad_values();

@@ -1,11 +1,12 @@
 /* Unit tests: per-interval deltas, collapsing, top-N + "other" adding up to
  * the totals, and the MaxNewSeries budget. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "series.h"
 #include "tap.h"
 
-enum { CALLS = 0, GETS = 1, HITS = 6, MISSES = 7, TX = 9, FIELDS = 12 };
+enum { CALLS = 0, MISSES = 7, TX = 9, FIELDS = MCTOP_KEY_FIELDS_NUM };
 
 /* A tiny kernel: keys by id, with names, and the instance totals. */
 #define NKEYS 8
@@ -66,6 +67,16 @@ static void reset_kernel(void) {
   memset(&totals, 0, sizeof(totals));
 }
 
+static double last_other_latency;
+
+/* count commands of key timed at ns each, in generation gen's slot (gets
+ * made it current). */
+static void timed(const char *name, uint64_t count, uint64_t ns, uint64_t gen) {
+  struct mctop_rank *r = &kern[key(name)].st.rank[gen & 1];
+  r->lat_count += count;
+  r->lat_ns += count * ns;
+}
+
 /* One interval as instance.c runs it; returns other's calls. */
 static uint64_t interval(mctop_series_t *s, uint64_t gen,
                          uint64_t sum_picked[FIELDS], uint64_t other[FIELDS]) {
@@ -79,7 +90,7 @@ static uint64_t interval(mctop_series_t *s, uint64_t gen,
       sum_picked[f] += s->chosen[i]->delta[f];
     mctop_series_dispatched(s, s->chosen[i]);
   }
-  mctop_series_end(s, &totals, other);
+  mctop_series_end(s, &totals, other, &last_other_latency);
   return other[CALLS];
 }
 
@@ -162,6 +173,8 @@ static void collapsed_series(void) {
   uint64_t v[FIELDS];
   mctop_series_values(&s, s.chosen[0], v);
   CHECK_U64(8, v[CALLS], "collapsed calls summed");
+  CHECK(isnan(mctop_series_latency(&s, s.chosen[0])),
+        "no command timed: no latency (NaN)");
   CHECK_U64(80, v[TX], "collapsed bytes summed");
   CHECK_U64(6, other[CALLS], "the key not picked is in other");
 
@@ -175,6 +188,20 @@ static void collapsed_series(void) {
   mctop_series_values(&s, s.chosen[0], v);
   CHECK_U64(18, v[CALLS], "cumulative across members leaving and joining");
   CHECK_U64(10, s.chosen[0]->delta[CALLS], "the interval's 10");
+
+  /* Latency: a collapsed series' mean weighs its keys' commands. */
+  gets("user:2", 1, 2);
+  gets("user:3", 1, 2);
+  gets("hot", 1, 2);
+  timed("user:2", 1, 1000, 2);
+  timed("user:3", 3, 3000, 2);
+  timed("hot", 2, 500, 2);
+  interval(&s, 2, picked, other);
+  CHECK(fabs(mctop_series_latency(&s, s.chosen[0]) - 10000e-9 / 4) < 1e-12,
+        "collapsed mean = (1000 + 3 x 3000) ns / 4 commands (%g s)",
+        mctop_series_latency(&s, s.chosen[0]));
+  CHECK(fabs(last_other_latency - 500e-9) < 1e-12,
+        "other's mean: the keys not picked (%g s)", last_other_latency);
   mctop_series_free(&s);
   regfree(&rule.re);
 }
