@@ -56,16 +56,17 @@ static size_t utf8_len(const uint8_t *s, size_t avail) {
  * (collectd's identifier separator and a path separator for the csv and
  * rrdtool files), '%' (our escape) and '~' (our hash marker).
  */
-static bool kept_ascii(uint8_t c) {
-  return c > 0x20 && c < 0x7F && c != '.' && c != '/' && c != '%' && c != '~';
+static bool kept_ascii(uint8_t c, const char *escape) {
+  return c > 0x20 && c < 0x7F && c != '.' && c != '/' && c != '%' && c != '~' &&
+         (escape == NULL || strchr(escape, c) == NULL);
 }
 
 /* Bytes of key[i..] that form the next unit: a kept byte, a whole UTF-8
  * sequence, or one byte to escape (*escape set). */
 static size_t next_unit(const uint8_t *key, size_t len, size_t i,
-                        bool *escape) {
+                        const char *extra, bool *escape) {
   *escape = false;
-  if (kept_ascii(key[i]))
+  if (kept_ascii(key[i], extra))
     return 1;
   if (key[i] >= 0x80) {
     size_t n = utf8_len(key + i, len - i);
@@ -78,13 +79,13 @@ static size_t next_unit(const uint8_t *key, size_t len, size_t i,
 
 /* Encodes key into out, stopping before the unit that would pass limit;
  * returns the length written (out is not terminated). */
-static size_t encode(const uint8_t *key, size_t len, char *out, size_t limit,
-                     bool *altered, bool *complete) {
+static size_t encode(const uint8_t *key, size_t len, const char *extra,
+                     char *out, size_t limit, bool *altered, bool *complete) {
   static const char hex[] = "0123456789ABCDEF";
   size_t o = 0, i = 0;
   while (i < len) {
     bool esc;
-    size_t n = next_unit(key, len, i, &esc);
+    size_t n = next_unit(key, len, i, extra, &esc);
     size_t width = esc ? 3 : n;
     if (o + width > limit)
       break;
@@ -104,15 +105,21 @@ static size_t encode(const uint8_t *key, size_t len, char *out, size_t limit,
 }
 
 int mctop_key_name(const uint8_t *key, size_t len, char *out) {
+  return mctop_key_name_escaped(key, len, NULL, out);
+}
+
+int mctop_key_name_escaped(const uint8_t *key, size_t len, const char *escape,
+                           char *out) {
   const size_t room = MCTOP_KEYNAME_SIZE - 1;
   bool altered = false, complete;
-  size_t n = encode(key, len, out, room, &altered, &complete);
+  size_t n = encode(key, len, escape, out, room, &altered, &complete);
   if (complete) {
     out[n] = '\0';
     return altered ? 1 : 0;
   }
   /* Too long: cut on a unit boundary and name the whole key by its hash. */
-  n = encode(key, len, out, room - HASH_SUFFIX_LEN, &altered, &complete);
+  n = encode(key, len, escape, out, room - HASH_SUFFIX_LEN, &altered,
+             &complete);
   snprintf(out + n, MCTOP_KEYNAME_SIZE - n, "~%012llx",
            (unsigned long long)(mctop_fnv1a(key, len) >> 16));
   return 1;

@@ -25,6 +25,12 @@
  */
 int mctop_key_name(const uint8_t *key, size_t len, char *out);
 
+/* The same, also writing every character of escape (printable ASCII; NULL
+ * for none) as %XX: option KeyEscape, for writers that rewrite more than
+ * '.' and spaces (write_graphite also turns ':' and others into '_'). */
+int mctop_key_name_escaped(const uint8_t *key, size_t len, const char *escape,
+                           char *out);
+
 uint64_t mctop_fnv1a(const uint8_t *data, size_t len);
 
 #endif /* MCTOP_KEYNAME_H */

@@ -59,11 +59,13 @@ static int add_pattern(const oconfig_item_t *o, const char *inst,
   char check[MCTOP_KEYNAME_SIZE];
   size_t nlen = strlen(name);
   if (nlen == 0 || nlen > 100 ||
-      mctop_key_name((const uint8_t *)name, nlen, check) != 0) {
+      mctop_key_name_escaped((const uint8_t *)name, nlen, p->escape, check) !=
+          0) {
     MCTOP_ERROR("Instance \"%s\": KeyPattern name \"%s\" is refused: use 1 "
-                "to 100 printable characters without '.', '/', '%%', '~' or "
-                "spaces (it must be one series name in every writer)",
-                inst, name);
+                "to 100 printable characters without '.', '/', '%%', '~', "
+                "spaces or KeyEscape's \"%s\" (it must be one series name in "
+                "every writer)",
+                inst, name, p->escape);
     return -1;
   }
   char why[128];
@@ -147,6 +149,32 @@ static int set_salt(const oconfig_item_t *o, const char *inst,
   return 1;
 }
 
+/* KeyEscape ":!,()" */
+static int set_escape(const oconfig_item_t *o, const char *inst,
+                      mctop_key_policy_t *p) {
+  const char *v = o->values_num == 1 && o->values[0].type == OCONFIG_TYPE_STRING
+                      ? o->values[0].value.string
+                      : NULL;
+  bool ok = v != NULL && strlen(v) < sizeof(p->escape);
+  for (const char *c = v; ok && *c; c++)
+    ok = (unsigned char)*c > 0x20 && (unsigned char)*c < 0x7F;
+  if (!ok) {
+    MCTOP_ERROR("Instance \"%s\": KeyEscape takes one string of up to %zu "
+                "printable ASCII characters to write as %%XX in names, e.g. "
+                "KeyEscape \":!,()\\\"\\\\\" for Graphite",
+                inst, sizeof(p->escape) - 1);
+    return -1;
+  }
+  if (p->rules_num > 0) {
+    MCTOP_ERROR("Instance \"%s\": put KeyEscape before KeyPattern and "
+                "KeyPrefix: the rules' names are checked against it",
+                inst);
+    return -1;
+  }
+  snprintf(p->escape, sizeof(p->escape), "%s", v);
+  return 1;
+}
+
 static int set_max_new(const oconfig_item_t *o, const char *inst,
                        mctop_key_policy_t *p) {
   double v = o->values_num == 1 && o->values[0].type == OCONFIG_TYPE_NUMBER
@@ -173,6 +201,8 @@ int mctop_key_option(const oconfig_item_t *o, const char *inst,
     return set_privacy(o, inst, p);
   if (strcasecmp(o->key, "KeySalt") == 0)
     return set_salt(o, inst, p);
+  if (strcasecmp(o->key, "KeyEscape") == 0)
+    return set_escape(o, inst, p);
   if (strcasecmp(o->key, "MaxNewSeries") == 0)
     return set_max_new(o, inst, p);
   return 0;
@@ -205,7 +235,7 @@ void mctop_key_own_name(const mctop_key_policy_t *p, const uint8_t *key,
   if (p->hash)
     hashed_name(p, key, len, out);
   else
-    mctop_key_name(key, len, out);
+    mctop_key_name_escaped(key, len, p->escape, out);
 }
 
 int mctop_key_classify(const mctop_key_policy_t *p, const uint8_t *key,
@@ -226,7 +256,7 @@ int mctop_key_classify(const mctop_key_policy_t *p, const uint8_t *key,
         uint8_t star[MCTOP_KEY_MAX + 1];
         memcpy(star, key, plen);
         star[plen] = '*';
-        mctop_key_name(star, plen + 1, name);
+        mctop_key_name_escaped(star, plen + 1, p->escape, name);
       }
       return (int)i;
     }

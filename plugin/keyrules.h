@@ -34,6 +34,7 @@ typedef struct {
   bool hash; /* KeyPrivacy "hash" */
   uint8_t *salt;
   size_t salt_len;
+  char escape[33];         /* KeyEscape: more characters written %XX */
   unsigned max_new_series; /* series not dispatched lately that may appear
                               per interval; 0: unset (TopKeys) */
 } mctop_key_policy_t;
@@ -44,8 +45,8 @@ void mctop_key_policy_free(mctop_key_policy_t *p);
 
 /*
  * Applies option o if it is one of KeyPattern, KeyPrefix, KeyPrivacy,
- * KeySalt or MaxNewSeries: returns 1 if taken, -1 if taken but invalid
- * (logged, naming the fix), 0 if o is some other option.
+ * KeySalt, KeyEscape or MaxNewSeries: returns 1 if taken, -1 if taken but
+ * invalid (logged, naming the fix), 0 if o is some other option.
  */
 int mctop_key_option(const oconfig_item_t *o, const char *inst,
                      mctop_key_policy_t *p);

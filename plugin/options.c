@@ -215,7 +215,7 @@ static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
   MCTOP_ERROR("Instance \"%s\": unknown option \"%s\": allowed are PID, "
               "PIDFile, Binary, ProcessMatch, TopKeys, SortBy, MaxKeys, "
               "Lookups, Latency, LatencyPercentiles, KeyPattern, KeyPrefix, "
-              "KeyPrivacy, KeySalt and MaxNewSeries",
+              "KeyPrivacy, KeySalt, KeyEscape and MaxNewSeries",
               cfg->name, o->key);
   return -1;
 }

@@ -11,7 +11,7 @@
  *
  * The recipe, one byte each unless said:
  *   shape (name values: %16 == 0 none, == 1 two, else one), name values,
- *   children (%9), then per child: key (%14 into keys[]; bit 6 lower case,
+ *   children (%9), then per child: key (%15 into keys[]; bit 6 lower case,
  *   bit 7 upper case), values (%4), values.
  *   A value is a type byte (%3: string, number, boolean), then
  *   - a string: a length byte (< 0xF0) and that many bytes (a NUL ends it
@@ -52,7 +52,7 @@ void plugin_log(int level, const char *format, ...) {
 static const char *const keys[] = {
     "PID",       "PIDFile",    "Binary",  "TopKeys",      "SortBy",
     "MaxKeys",   "Lookups",    "Bogus",   "ProcessMatch", "KeyPattern",
-    "KeyPrefix", "KeyPrivacy", "KeySalt", "MaxNewSeries"};
+    "KeyPrefix", "KeyPrivacy", "KeySalt", "MaxNewSeries", "KeyEscape"};
 
 /* The input, consumed from the front; reads past its end give zeros. */
 typedef struct {

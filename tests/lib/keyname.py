@@ -29,13 +29,13 @@ def _utf8_len(data, i):
     return n
 
 
-def _units(key):
+def _units(key, escape=b""):
     """(text, escaped) for each unit of key: a kept byte, a whole UTF-8
     sequence, or one byte written as %XX."""
     i = 0
     while i < len(key):
         c = key[i]
-        if 0x20 < c < 0x7F and c not in b"./%~":
+        if 0x20 < c < 0x7F and c not in b"./%~" and c not in escape:
             yield chr(c), False
             i += 1
             continue
@@ -48,13 +48,14 @@ def _units(key):
             i += 1
 
 
-def key_name(key):
-    """The collectd type_instance mctop gives key (bytes)."""
-    whole = "".join(t for t, _ in _units(key))
+def key_name(key, escape=b""):
+    """The collectd type_instance mctop gives key (bytes); escape: the
+    instance's KeyEscape characters (bytes)."""
+    whole = "".join(t for t, _ in _units(key, escape))
     if len(whole.encode("utf-8")) <= ROOM:
         return whole
     out = ""
-    for t, _ in _units(key):
+    for t, _ in _units(key, escape):
         if len((out + t).encode("utf-8")) > ROOM - SUFFIX:
             break
         out += t

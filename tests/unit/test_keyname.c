@@ -44,6 +44,18 @@ static void unsafe_bytes_are_escaped(void) {
   CHECK_STR("%7F", name_of("\x7f", 1, &alt), "DEL escaped");
 }
 
+static void extra_escapes(void) {
+  char out[MCTOP_KEYNAME_SIZE];
+  int alt =
+      mctop_key_name_escaped((const uint8_t *)"user:42(x)", 10, ":()", out);
+  CHECK_STR("user%3A42%28x%29", out, "KeyEscape characters are escaped");
+  CHECK(alt == 1, "and count as altered");
+  mctop_key_name_escaped((const uint8_t *)"user_42", 7, ":()", out);
+  CHECK_STR("user_42", out, "user_42 stays apart from user%%3A42");
+  mctop_key_name_escaped((const uint8_t *)"a.b", 3, NULL, out);
+  CHECK_STR("a%2Eb", out, "NULL: the default set");
+}
+
 static void names_stay_distinct(void) {
   const char *keys[] = {"a/b", "a b", "a_b", "a.b", "a%2Eb", "a%b"};
   char names[6][MCTOP_KEYNAME_SIZE];
@@ -106,6 +118,7 @@ int main(void) {
   plain_keys_are_kept();
   unsafe_bytes_are_escaped();
   names_stay_distinct();
+  extra_escapes();
   escapes_are_not_split();
   long_keys_are_cut_with_hash();
   utf8_is_not_split();

@@ -71,6 +71,41 @@ static void rules_in_order(void) {
   mctop_config_free(&c);
 }
 
+static void key_escape(void) {
+  oconfig_value_t esc[] = {STR(":")};
+  oconfig_value_t pfx[] = {STR("_")};
+  oconfig_value_t pat[] = {STR("^x"), STR("a:b")};
+  oconfig_item_t o[] = {
+      {.key = "KeyEscape", .values = esc, .values_num = 1},
+      {.key = "KeyPrefix", .values = pfx, .values_num = 1},
+  };
+  mctop_instance_config_t c;
+  CHECK(parse(o, 2, &c) == 0, "KeyEscape then KeyPrefix parse");
+  int rule;
+  CHECK_STR("user%3A1_*", classify(&c.keys, "user:1_x", &rule),
+            "a prefix name is escaped with KeyEscape");
+  char out[MCTOP_KEYNAME_SIZE];
+  mctop_key_own_name(&c.keys, (const uint8_t *)"a:b", 3, out);
+  CHECK_STR("a%3Ab", out, "own names too");
+  mctop_config_free(&c);
+  oconfig_item_t o2[] = {
+      {.key = "KeyEscape", .values = esc, .values_num = 1},
+      {.key = "KeyPattern", .values = pat, .values_num = 2},
+  };
+  CHECK(parse(o2, 2, &c) != 0 && logged("KeyPattern name \"a:b\""),
+        "a KeyPattern name holding an escaped character is refused");
+  oconfig_item_t o3[] = {
+      {.key = "KeyPrefix", .values = pfx, .values_num = 1},
+      {.key = "KeyEscape", .values = esc, .values_num = 1},
+  };
+  CHECK(parse(o3, 2, &c) != 0 && logged("before KeyPattern"),
+        "KeyEscape after a rule is refused, naming the order");
+  oconfig_value_t sp[] = {STR("a b")};
+  oconfig_item_t o4[] = {{.key = "KeyEscape", .values = sp, .values_num = 1}};
+  CHECK(parse(o4, 1, &c) != 0 && logged("printable ASCII"),
+        "KeyEscape with a space is refused");
+}
+
 static void bad_rules_are_refused(void) {
   mctop_instance_config_t c;
   oconfig_value_t dot[] = {STR("^a"), STR("a.*")};
@@ -183,6 +218,7 @@ static void prefix_is_hashed_pattern_kept(void) {
 int main(void) {
   rules_in_order();
   bad_rules_are_refused();
+  key_escape();
   privacy_needs_salt();
   hashed_names();
   prefix_is_hashed_pattern_kept();
