@@ -77,6 +77,18 @@ class Tap:
         return self.ok(got == expected, desc,
                        'got:      %r\nexpected: %r' % (got, expected))
 
+    def todo(self, cond, desc, reason, diag=None):
+        """A test point for a known, not yet fixed problem: reported (an
+        expected failure while it fails; an unexpected pass once fixed, which
+        the TAP driver treats as a failure so the TODO gets removed), but it
+        does not fail the script."""
+        self.n += 1
+        self._out('%s %d - %s # TODO %s' % ('ok' if cond else 'not ok',
+                                            self.n, desc, reason))
+        if not cond and diag is not None:
+            self.diag(diag)
+        return bool(cond)
+
     def skip(self, desc, reason):
         """A skipped test point."""
         self.n += 1
