@@ -24,8 +24,10 @@ HOST = mctest.Collectd.HOST
 # The README's render target (section "Where the metrics land").
 TOP10 = ('highestAverage(exclude(perSecond(keepLastValue('
          '%s.mctop-*.mctop_key-*.gets)), "~other"), 10)' % HOST)
-# What write_graphite writes as '_' in each part of a path (collectd 5.12,
-# src/utils/format_graphite/format_graphite.c): '.' and these.
+# What write_graphite writes as '_' in each part of a path: '.' and its
+# GRAPHITE_FORBIDDEN set (src/utils/format_graphite/format_graphite.c; ','
+# joined it in some version).  Of these, mctop's names can hold ':' and the
+# others but never '.' or a space; the workload's keys exercise ':'.
 GRAPHITE_ESCAPED = ' \t"\\:!,/()\n\r.'
 
 
