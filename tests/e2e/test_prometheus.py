@@ -106,7 +106,7 @@ def dashboard_queries():
     return dash, out
 
 
-def check_dashboard(tap, prom, exp):
+def check_dashboard(tap, prom):
     dash, queries = dashboard_queries()
     tap.ok(len(queries) >= 6 and dash["templating"]["list"],
            "dashboard: %d queries, variables %s" % (
@@ -168,7 +168,7 @@ def run(tap):
         check_labels(tap, prom)
         check_rate(tap, prom, want[HOT]["gets"])
         check_top10(tap, prom)
-        check_dashboard(tap, prom, exp)
+        check_dashboard(tap, prom)
         tap.ok(cd.running() and prom.running(), "collectd and prometheus "
                "kept running")
 

@@ -18,8 +18,13 @@ right order.
 """
 import time
 
-from expect import FIELDS, Expect  # noqa: F401  (Expect: for the tests)
-from keyname import key_name  # noqa: F401
+from expect import FIELDS, Expect
+from keyname import key_name
+
+# Expect and key_name are re-exported for the tests.
+__all__ = ["HOT", "GETS", "MISS_KEY", "MISSES", "SET_KEY", "SETS", "BY_GETS",
+           "KEYS", "CHECKED", "CONF", "Expect", "key_name", "value_of",
+           "warm", "load", "expected"]
 
 HOT = b"user:42"
 # (key, protocol, gets): every get hits; values are len(key) + 3 bytes.

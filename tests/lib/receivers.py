@@ -24,7 +24,6 @@ files or their ports.  MCTOP_KEEP_TMP=1 keeps the temp dirs.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -501,20 +500,3 @@ def write_prometheus_conf(port):
 </Plugin>
 '''.format(port=port)
 
-
-def scrape(port):
-    """The text collectd's write_prometheus serves now."""
-    status, body = http_get('http://127.0.0.1:%d/metrics' % port, 5)
-    if status != 200:
-        raise ReceiverError('write_prometheus on %d: %s %s'
-                            % (port, status, body))
-    return body
-
-
-def tcp_open(port):
-    """True if something accepts TCP connections on 127.0.0.1:port."""
-    try:
-        socket.create_connection(('127.0.0.1', port), 1).close()
-        return True
-    except OSError:
-        return False
