@@ -77,6 +77,18 @@ class Tap:
         return self.ok(got == expected, desc,
                        'got:      %r\nexpected: %r' % (got, expected))
 
+    def todo(self, cond, desc, reason, diag=None):
+        """A test point for a known, not yet fixed problem: reported (an
+        expected failure while it fails; an unexpected pass once fixed, which
+        the TAP driver treats as a failure so the TODO gets removed), but it
+        does not fail the script."""
+        self.n += 1
+        self._out('%s %d - %s # TODO %s' % ('ok' if cond else 'not ok',
+                                            self.n, desc, reason))
+        if not cond and diag is not None:
+            self.diag(diag)
+        return bool(cond)
+
     def skip(self, desc, reason):
         """A skipped test point."""
         self.n += 1
@@ -303,16 +315,19 @@ class Collectd:
     <Plugin mctop> (None: `LoadPlugin mctop` with no block).  extra_conf:
     raw text appended at the end of collectd.conf.  Every name in
     extra_plugins is copied from /usr/lib/collectd and loaded (logfile and
-    csv with the blocks above).
+    csv with the blocks above); their <Plugin> blocks go in extra_conf
+    (receivers.py has them for write_graphite, network, write_prometheus).
+    hostname: collectd's Hostname (default HOST).
     """
 
     HOST = 'mctop-test'
 
     def __init__(self, plugin_so, plugin_conf='', interval=1,
                  extra_plugins=('csv', 'logfile'), types_db_extra=(),
-                 extra_conf='', log_level='info', wrapper=()):
+                 extra_conf='', log_level='info', wrapper=(), hostname=None):
         """wrapper: argv run before collectd (e.g. setpriv to drop root);
         the temp dir is then world-writable."""
+        self.host = hostname or self.HOST
         self.wrapper = list(wrapper)
         self.plugin_so, self.plugin_conf = plugin_so, plugin_conf
         self.interval, self.extra_conf = interval, extra_conf
@@ -352,7 +367,7 @@ class Collectd:
 
     def config_text(self):
         """The collectd.conf this instance runs with."""
-        v = dict(host=self.HOST, interval=self.interval, tmp=self.tmp,
+        v = dict(host=self.host, interval=self.interval, tmp=self.tmp,
                  log_level=self.log_level,
                  types_db=' '.join('"%s"' % p for p in self.types_db))
         parts = [CONF_HEAD.format(**v)]
