@@ -14,13 +14,18 @@ typedef struct {
 
 #define MIN_CAP 64
 
-/* The ids are already hashes, but not always good ones in their low bits
- * (a test may use small integers): mix before masking. */
+/* The ids are already hashes, but not always good ones (a test may use
+ * small integers): mix, then map onto [0, cap) by multiplying (any cap, not
+ * only powers of two, so the table grows by half and wastes less). */
 static size_t home(const mctop_idtab_t *t, uint64_t id) {
   id ^= id >> 33;
   id *= 0xff51afd7ed558ccdULL;
   id ^= id >> 33;
-  return (size_t)id & (t->cap - 1);
+  return (size_t)(((unsigned __int128)id * t->cap) >> 64);
+}
+
+static size_t next(const mctop_idtab_t *t, size_t i) {
+  return i + 1 == t->cap ? 0 : i + 1;
 }
 
 static slot_head_t *slot(const mctop_idtab_t *t, size_t i) {
@@ -52,7 +57,7 @@ static size_t find(const mctop_idtab_t *t, uint64_t id, bool *found) {
       *found = true;
       return i;
     }
-    i = (i + 1) & (t->cap - 1);
+    i = next(t, i);
   }
 }
 
@@ -95,8 +100,8 @@ static int rehash(mctop_idtab_t *t, size_t new_cap, uint32_t min_stamp,
 void *mctop_idtab_put(mctop_idtab_t *t, uint64_t id, uint32_t stamp,
                       bool *created) {
   *created = false;
-  if ((t->len + 1) * 10 > t->cap * 7 &&
-      rehash(t, t->cap ? 2 * t->cap : MIN_CAP, 0, NULL, NULL) != 0)
+  if ((t->len + 1) * 4 > t->cap * 3 &&
+      rehash(t, t->cap ? t->cap + t->cap / 2 : MIN_CAP, 0, NULL, NULL) != 0)
     return NULL;
   bool found;
   size_t i = find(t, id, &found);
@@ -130,7 +135,7 @@ void mctop_idtab_remove(mctop_idtab_t *t, uint64_t id) {
   /* Backward-shift deletion: pull later members of the probe run into the
    * hole so lookups never stop early at it. */
   size_t hole = i;
-  for (size_t j = (i + 1) & (t->cap - 1);; j = (j + 1) & (t->cap - 1)) {
+  for (size_t j = next(t, i);; j = next(t, j)) {
     slot_head_t *h = slot(t, j);
     if (h->stamp == 0)
       break;
@@ -161,8 +166,8 @@ void mctop_idtab_sweep(mctop_idtab_t *t, uint32_t min_stamp,
     return;
   /* Shrink when mostly empty, so a flood's peak is given back. */
   size_t cap = t->cap;
-  while (cap > MIN_CAP && live * 10 < cap * 2)
-    cap /= 2;
+  while (cap > MIN_CAP && live * 4 < cap)
+    cap -= cap / 3;
   if (rehash(t, cap, min_stamp, gone, arg) != 0) {
     /* No memory for a new array: drop entries in place instead. */
     for (size_t i = 0; i < t->cap; i++) {

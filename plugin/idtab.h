@@ -1,9 +1,9 @@
 /*
  * mctop plugin: an open-addressing hash table from 64-bit ids (key hashes,
  * series hashes) to a fixed-size payload, for the per-key state user space
- * keeps between intervals.  Linear probing on a power-of-two array; grows at
- * 70 % load.  Entries carry a stamp (the interval that last saw them, never
- * 0: 0 marks a free slot), so stale ones are dropped in one sweep.
+ * keeps between intervals.  Linear probing; grows by half at 75 % load and
+ * shrinks below 25 %.  Entries carry a stamp (the interval that last saw them,
+ * never 0: 0 marks a free slot), so stale ones are dropped in one sweep.
  */
 #ifndef MCTOP_IDTAB_H
 #define MCTOP_IDTAB_H
