@@ -58,7 +58,7 @@ def run(tap):
             mctest.Collectd(os.environ["MCTOP_PLUGIN"],
                             hotkeys.CONF.format(pid=mcd.pid),
                             hostname=EDGE,
-                            extra_plugins=("logfile", *e_plugins),
+                            extra_plugins=("logfile", "csv", *e_plugins),
                             extra_conf=e_conf) as edge:
         plugindir = os.listdir(os.path.join(central.tmp, "plugindir"))
         tap.ok("mctop.so" not in plugindir, "the central collectd has no "
@@ -72,6 +72,12 @@ def run(tap):
         arrived = mctest.wait_until(
             lambda: all(key_row(central, k) == want[k] for k in want) and
             totals(central) == exp.commands, 20)
+        # The edge writes csv too: what mctop dispatched, to tell a value
+        # mctop never sent from one lost between the daemons.
+        sent = mctest.wait_until(
+            lambda: all(key_row(edge, k) == want[k] for k in want), 10)
+        tap.ok(sent, "the edge dispatched every key's final counts",
+               {k: key_row(edge, k) for k in want})
         tap.ok(arrived, "the final counts reached the central csv writer")
         for key in hotkeys.KEYS:
             tap.eq(key_row(central, key), want[key],
