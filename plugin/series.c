@@ -82,7 +82,7 @@ int mctop_series_init(mctop_series_t *s, const mctop_key_policy_t *policy,
   s->top_keys = top_keys;
   plan_keep();
   mctop_idtab_init(&s->keys, sizeof(key_state_t));
-  mctop_idtab_init(&s->known, 0);
+  mctop_idtab_init(&s->known, sizeof(uint32_t));
   mctop_idtab_init(&s->coll_by_name, sizeof(int32_t));
   /* Room for more than TopKeys candidates: picks refused by MaxNewSeries
    * leave their place to the next ones. */
@@ -186,6 +186,14 @@ static int32_t classify(mctop_series_t *s, uint64_t id, mctop_name_fn names,
   return idx;
 }
 
+/* True if series id was sent for its activity in the interval before this
+ * one: idle now, it is sent once more (see series.h), in room TopKeys
+ * leaves. */
+static bool sent_last_interval(const mctop_series_t *s, uint64_t id) {
+  const uint32_t *last = mctop_idtab_get(&s->known, id);
+  return last != NULL && *last + 1 == s->stamp;
+}
+
 void mctop_series_take_key(mctop_series_t *s, uint64_t id,
                            const struct mctop_key_stats *stats,
                            mctop_name_fn names, void *names_ctx) {
@@ -236,6 +244,11 @@ void mctop_series_take_key(mctop_series_t *s, uint64_t id,
   }
   if (k->series == SERIES_OVERFLOW)
     return;
+  if (score == 0) {
+    if (!sent_last_interval(s, id))
+      return;
+    c.linger = true;
+  }
   c.stats = *stats;
   mctop_topn_offer(&s->topn, &c);
 }
@@ -269,10 +282,15 @@ void mctop_series_pick(mctop_series_t *s) {
   mctop_idtab_sweep(&s->keys, s->stamp, key_gone, s);
   for (size_t i = 0; i < s->coll_cap; i++) {
     mctop_collapsed_t *col = &s->coll[i];
-    if (!col->used || col->score == 0)
+    if (!col->used)
       continue;
     mctop_candidate_t c = {
         .score = col->score, .id = name_id(col->name), .series = (int32_t)i};
+    if (col->score == 0) {
+      if (!sent_last_interval(s, c.id))
+        continue;
+      c.linger = true;
+    }
     memcpy(c.delta, col->delta, sizeof(c.delta));
     c.lat_count = col->lat_count;
     c.lat_ns = col->lat_ns;
@@ -296,8 +314,12 @@ void mctop_series_pick(mctop_series_t *s) {
 }
 
 void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c) {
-  bool created;
-  mctop_idtab_put(&s->known, c->id, s->stamp, &created);
+  if (!c->linger) {
+    bool created;
+    uint32_t *last = mctop_idtab_put(&s->known, c->id, s->stamp, &created);
+    if (last != NULL)
+      *last = s->stamp;
+  }
   s->lat_count_sent += c->lat_count;
   s->lat_ns_sent += c->lat_ns;
   for (size_t f = 0; f < F; f++)

@@ -8,7 +8,10 @@
  * collapsed series together, picks at most TopKeys of them (at most
  * MaxNewSeries of which were not dispatched lately), and accounts
  * everything not picked, plus events no key was charged for, to "other", so
- * the series of an interval add up to the instance's totals.
+ * the series of an interval add up to the instance's totals.  A series sent
+ * for its activity and idle the next interval is sent once more then, if
+ * TopKeys leaves room: receivers see it drop to zero, and a value lost on
+ * the way (the network plugin's UDP) is sent again.
  *
  * Pure logic: the caller reads the maps and dispatches; unit-tested.
  */

@@ -63,7 +63,7 @@ void mctop_topn_free(mctop_topn_t *t) {
 void mctop_topn_reset(mctop_topn_t *t) { t->len = 0; }
 
 void mctop_topn_offer(mctop_topn_t *t, const mctop_candidate_t *c) {
-  if (c->score == 0 || t->cap == 0)
+  if ((c->score == 0 && !c->linger) || t->cap == 0)
     return;
   if (t->len < t->cap) {
     t->items[t->len] = *c;

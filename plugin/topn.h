@@ -6,6 +6,7 @@
 #ifndef MCTOP_TOPN_H
 #define MCTOP_TOPN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ typedef struct {
   struct mctop_key_stats stats;         /* a key's counters */
   uint64_t delta[MCTOP_KEY_FIELDS_NUM]; /* what it did in the interval */
   uint64_t lat_count, lat_ns;           /* its timed commands in the interval */
+  bool linger; /* idle now, sent last interval: sent once more */
 } mctop_candidate_t;
 
 typedef struct {
@@ -34,7 +36,7 @@ void mctop_topn_free(mctop_topn_t *t);
 void mctop_topn_reset(mctop_topn_t *t);
 
 /* Keeps the candidate if it is among the best cap seen so far.  Scores of 0
- * are never kept: an idle key is not a top key. */
+ * are kept only for a lingering candidate, ranked below every active one. */
 void mctop_topn_offer(mctop_topn_t *t, const mctop_candidate_t *c);
 
 /* Sorts the kept candidates best first: higher score, then the smaller id,

@@ -147,6 +147,18 @@ static void other_adds_up(void) {
   interval(&s, 2, picked, other);
   CHECK_U64(2, s.chosen[0]->delta[CALLS],
             "a re-created: delta 2, not negative");
+  /* c was sent in the interval before and is idle now: sent once more. */
+  CHECK(s.chosen_num == 2 && strcmp(chosen_name(&s, 1), "c") == 0 &&
+            s.chosen[1]->linger && s.chosen[1]->delta[CALLS] == 0,
+        "an idle key sent last interval is sent once more, with no delta");
+  uint64_t other_before_idle = other[CALLS];
+  interval(&s, 3, picked, other);
+  CHECK(s.chosen_num == 1 && strcmp(chosen_name(&s, 0), "a") == 0 &&
+            s.chosen[0]->linger,
+        "next interval: a lingers once, c not again");
+  CHECK_U64(other_before_idle, other[CALLS], "lingering adds nothing to other");
+  interval(&s, 4, picked, other);
+  CHECK_U64(0, s.chosen_num, "all idle: nothing sent");
   mctop_series_free(&s);
 }
 
