@@ -1,37 +1,28 @@
 // SPDX-License-Identifier: (MIT OR GPL-2.0)
 /*
- * The benchmark's floor: programs that do nothing, named like mctop's, so
- * plugin/probes.c attaches them to exactly the probes mctop attaches to.
- * The difference between this and mctop is what mctop's own work costs.
+ * The benchmark's floor: a program that does nothing, named like mctop's
+ * and with mctop's "sites" map, so plugin/probes.c attaches it to exactly
+ * the sites mctop attaches to, on the same kind of link.  The difference
+ * between this and mctop is what mctop's own work costs.
  */
-#include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-/* Not used by the programs, but libbpf attaches USDT probes only to
- * objects that carry its USDT support maps. */
-#include <bpf/usdt.bpf.h>
 
-#define EMPTY(name)                                                            \
-	SEC("usdt") int name(struct pt_regs *ctx)                              \
-	{                                                                      \
-		return ctx == 0;                                               \
-	}
+#include "mctop.h"
 
-EMPTY(mctop_get)
-EMPTY(mctop_set)
-EMPTY(mctop_add)
-EMPTY(mctop_replace)
-EMPTY(mctop_append)
-EMPTY(mctop_prepend)
-EMPTY(mctop_cas)
-EMPTY(mctop_touch)
-EMPTY(mctop_incr)
-EMPTY(mctop_decr)
-EMPTY(mctop_delete)
-EMPTY(mctop_lookup)
-EMPTY(mctop_cmd_start)
-EMPTY(mctop_cmd_end)
+/* Written by plugin/sites.c, read by nothing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MCTOP_SITES_MAX);
+	__type(key, __u32);
+	__type(value, struct mctop_site);
+} sites SEC(".maps");
+
+SEC("uprobe")
+int mctop_site_hit(struct pt_regs *ctx)
+{
+	return ctx == 0;
+}
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -17,7 +17,9 @@
 
 #include "floor.skel.h"
 #include "probes.h"
+#include "sites.h"
 #include "target.h"
+#include "uprobe_links.h"
 
 static volatile sig_atomic_t stop;
 
@@ -42,13 +44,21 @@ int main(int argc, char **argv) {
     lookups |= strcmp(argv[i], "lookups") == 0;
     latency |= strcmp(argv[i], "latency") == 0;
   }
-  struct floor_bpf *skel = floor_bpf__open_and_load();
-  if (skel == NULL) {
+  struct floor_bpf *skel = floor_bpf__open();
+  bool multi = mctop_uprobe_multi_supported();
+  if (skel != NULL && multi)
+    bpf_program__set_expected_attach_type(skel->progs.mctop_site_hit,
+                                          MCTOP_TRACE_UPROBE_MULTI);
+  if (skel == NULL || floor_bpf__load(skel) != 0) {
     fprintf(stderr, "floor: loading the BPF object failed\n");
     return 1;
   }
-  mctop_links_t links = {0};
-  int n = mctop_attach_target(skel->obj, "floor", &t, lookups, latency, &links);
+  mctop_sites_t sites;
+  mctop_sites_init(&sites, bpf_map__fd(skel->maps.sites));
+  mctop_attacher_t attacher = {
+      .prog = skel->progs.mctop_site_hit, .sites = &sites, .multi = multi};
+  mctop_links_t links;
+  int n = mctop_attach_target(&attacher, "floor", &t, lookups, latency, &links);
   printf("attached %d\n", n);
   fflush(stdout);
   signal(SIGTERM, on_signal);
@@ -56,6 +66,7 @@ int main(int argc, char **argv) {
   while (!stop && n > 0)
     pause();
   mctop_detach_all(&links);
+  mctop_sites_destroy(&sites);
   floor_bpf__destroy(skel);
   mctop_target_free(&t);
   return n > 0 ? 0 : 1;

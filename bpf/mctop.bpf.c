@@ -1,24 +1,26 @@
 // SPDX-License-Identifier: (MIT OR GPL-2.0)
 /*
- * mctop's kernel side: one small program per memcached command probe, all
- * funnelling into count_event(), which keeps exact per-instance totals and
- * per-key counters.
+ * mctop's kernel side: one program, mctop_site_hit, attached to every site
+ * of every traced memcached.  The hit's cookie names the site; the site's
+ * entry in the map "sites" (mctop.h) says what happened there and where its
+ * arguments are, and the command sites funnel into count_event(), which
+ * keeps exact per-instance totals and per-key counters.
  *
  * Probe signatures: memcached_dtrace.d in memcached's source.  The command
  * probes are (connid, key, keylen, size, casid), except incr/decr
- * (connid, key, keylen, value) and delete (connid, key, keylen).  The key is
- * not NUL-terminated: exactly keylen bytes are read.
+ * (connid, key, keylen, value) and delete (connid, key, keylen); user space
+ * puts each argument in its fixed place in the site (enum mctop_site_arg).
+ * The key is not NUL-terminated: exactly keylen bytes are read.
  *
- * Integer arguments are declared long: in libbpf 1.1 one probe may have call
- * sites whose argument specs differ in width (keylen as a 1-byte register at
- * one command__get site, 8 bytes at another), so we narrow ourselves.
+ * Arguments are widened to 64 bits as the site's spec says (one probe may
+ * pass keylen as a 1-byte register at one call site and as 8 bytes at
+ * another), so the program narrows nothing itself.
  */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <bpf/usdt.bpf.h>
 
 #include "mctop.h"
 
@@ -84,6 +86,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mctop_lat_hist);
 } latency SEC(".maps");
+
+/* Where each attach site's arguments are: written by user space before it
+ * attaches the site, indexed by the site's cookie (plugin/sites.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MCTOP_SITES_MAX);
+	__type(key, __u32);
+	__type(value, struct mctop_site);
+} sites SEC(".maps");
 
 /* The key being counted: 264 bytes is too much for the 512-byte stack. */
 struct {
@@ -305,30 +316,70 @@ count_event(enum mctop_cmd cmd, const void *ukey, long keylen, long size,
 }
 
 /*
+ * Reads argument i of the site as a 64-bit value, sign- or zero-extended
+ * from its size.  A register is read out of the hit's saved pt_regs at the
+ * offset user space computed (the verifier allows no variable-offset
+ * context load, hence the helper); memory behind a register is user memory.
+ */
+static __always_inline int
+site_arg(struct pt_regs *ctx, const struct mctop_site *site, __u32 i, long *out)
+{
+	const struct mctop_arg_spec *a = &site->arg[i];
+	__u64 v = 0;
+	__u8 shift;
+
+	switch (a->kind) {
+	case MCTOP_ARG_CONST:
+		v = a->val_off;
+		break;
+	case MCTOP_ARG_REG:
+		if (bpf_probe_read_kernel(&v, sizeof(v),
+					  (void *)ctx + a->reg_off))
+			return -1;
+		break;
+	case MCTOP_ARG_REG_DEREF:
+		if (bpf_probe_read_kernel(&v, sizeof(v),
+					  (void *)ctx + a->reg_off))
+			return -1;
+		if (bpf_probe_read_user(&v, sizeof(v),
+					(void *)(v + a->val_off)))
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	/* Little-endian: the argument is the low bytes of what was read. */
+	shift = a->shift & 63;
+	v <<= shift;
+	*out = a->is_signed ? (long)((__s64)v >> shift) : (long)(v >> shift);
+	return 0;
+}
+
+/*
  * assoc__find(key, keylen, depth): one hash-table lookup of a key.  It fires
  * for every command on every memcached version, so it keeps the hot-key
  * signal where the command probes are gone (text and meta on 1.6.40+).
  */
-SEC("usdt")
-int mctop_lookup(struct pt_regs *ctx)
+static __always_inline void on_lookup(struct pt_regs *ctx,
+				      const struct mctop_site *site)
 {
 	long key = 0, keylen = 0;
 	struct mctop_key_stats *s;
 	struct mctop_totals *t;
 	__u64 slot;
 
-	if (bpf_usdt_arg(ctx, 0, &key) || bpf_usdt_arg(ctx, 1, &keylen))
-		return 0;
+	if (site_arg(ctx, site, MCTOP_SITE_KEY, &key) ||
+	    site_arg(ctx, site, MCTOP_SITE_KEYLEN, &keylen))
+		return;
 	t = get_totals();
 	if (!t)
-		return 0;
+		return;
 	t->lookups++;
 	s = key_slot(t, (const void *)key, keylen, &slot);
 	if (!s)
-		return 0;
+		return;
 	__sync_fetch_and_add(&s->lookups, 1);
 	add_score(s, 0, 0, 0, 1);
-	return 0;
 }
 
 /* ---- latency (option Latency; README "Latency") ---- */
@@ -362,7 +413,9 @@ static __always_inline void charge_key(struct mctop_key_stats *s, __u64 ns,
  * since the previous key of a multi-key get) is this key's, so the keys of
  * `get a b c` share the command's time and their sum is the command's.
  */
-static __always_inline void note_key(struct pt_regs *ctx, enum mctop_cmd cmd,
+static __always_inline void note_key(struct pt_regs *ctx,
+				     const struct mctop_site *site,
+				     enum mctop_cmd cmd,
 				     struct mctop_key_stats *s, __u64 slot)
 {
 	struct mctop_conn_id id;
@@ -370,7 +423,7 @@ static __always_inline void note_key(struct pt_regs *ctx, enum mctop_cmd cmd,
 	long connid = 0;
 	__u64 now;
 
-	if (bpf_usdt_arg(ctx, 0, &connid))
+	if (site_arg(ctx, site, MCTOP_SITE_CONNID, &connid))
 		return;
 	f = inflight_of(connid, &id);
 	if (!f || !f->start_ns)
@@ -418,23 +471,23 @@ static __always_inline void finish(struct mctop_inflight *f, __u64 now)
  * flight on the connection ends here: pipelined commands run back to back
  * and memcached fires the end probe once per batch.
  */
-SEC("usdt")
-int mctop_cmd_start(struct pt_regs *ctx)
+static __always_inline void on_cmd_start(struct pt_regs *ctx,
+					 const struct mctop_site *site)
 {
 	struct mctop_inflight *f, fresh = {};
 	struct mctop_conn_id id;
 	long connid = 0;
 	__u64 now;
 
-	if (bpf_usdt_arg(ctx, 0, &connid))
-		return 0;
+	if (site_arg(ctx, site, MCTOP_SITE_CONNID, &connid))
+		return;
 	now = bpf_ktime_get_ns();
 	f = inflight_of(connid, &id);
 	if (!f) {
 		fresh.start_ns = now;
 		fresh.last_ns = now;
 		bpf_map_update_elem(&inflight, &id, &fresh, BPF_ANY);
-		return 0;
+		return;
 	}
 	if (f->start_ns)
 		finish(f, now);
@@ -444,7 +497,6 @@ int mctop_cmd_start(struct pt_regs *ctx)
 	f->fingerprint = 0;
 	f->cmd = 0;
 	f->keys = 0;
-	return 0;
 }
 
 /*
@@ -452,60 +504,70 @@ int mctop_cmd_start(struct pt_regs *ctx)
  * when the connection turns to writing its replies, i.e. after the last
  * command of a batch, before the reply is sent.
  */
-SEC("usdt")
-int mctop_cmd_end(struct pt_regs *ctx)
+static __always_inline void on_cmd_end(struct pt_regs *ctx,
+				       const struct mctop_site *site)
 {
 	struct mctop_conn_id id;
 	struct mctop_inflight *f;
 	long connid = 0;
 
-	if (bpf_usdt_arg(ctx, 0, &connid))
-		return 0;
+	if (site_arg(ctx, site, MCTOP_SITE_CONNID, &connid))
+		return;
 	f = inflight_of(connid, &id);
 	if (f && f->start_ns)
 		finish(f, bpf_ktime_get_ns());
-	return 0;
 }
 
 /*
- * Fetches the probe's arguments and counts the event.  Arguments are read
- * with bpf_usdt_arg() rather than BPF_USDT() so that only the ones used are
- * fetched (connid only with Latency, casid never).
+ * A command probe: fetches only the arguments used (connid only with
+ * Latency) and counts the event.  Sites of probes without a size (incr,
+ * decr, delete) leave that argument MCTOP_ARG_NONE.
  */
-static __always_inline int handle_probe(struct pt_regs *ctx, enum mctop_cmd cmd,
-					bool sized)
+static __always_inline void on_command(struct pt_regs *ctx,
+				       const struct mctop_site *site,
+				       enum mctop_cmd cmd)
 {
 	long key = 0, keylen = 0, size = NO_SIZE;
 	struct mctop_key_stats *s;
 	__u64 slot = 0;
 
-	if (bpf_usdt_arg(ctx, 1, &key) || bpf_usdt_arg(ctx, 2, &keylen))
-		return 0;
-	if (sized && bpf_usdt_arg(ctx, 3, &size))
-		return 0;
+	if (site_arg(ctx, site, MCTOP_SITE_KEY, &key) ||
+	    site_arg(ctx, site, MCTOP_SITE_KEYLEN, &keylen))
+		return;
+	if (site->arg[MCTOP_SITE_SIZE].kind != MCTOP_ARG_NONE &&
+	    site_arg(ctx, site, MCTOP_SITE_SIZE, &size))
+		return;
 	s = count_event(cmd, (const void *)key, keylen, size, &slot);
 	if (targ_latency)
-		note_key(ctx, cmd, s, slot);
-	return 0;
+		note_key(ctx, site, cmd, s, slot);
 }
 
-/* One program per probe: the command is the only thing that differs. */
-#define PROBE_PROGRAM(name, cmd, sized)                                        \
-	SEC("usdt") int name(struct pt_regs *ctx)                              \
-	{                                                                      \
-		return handle_probe(ctx, cmd, sized);                          \
-	}
+/*
+ * Every site of every traced process runs this.  The section name only
+ * tells libbpf the program type: plugin/uprobe_links.c sets the expected
+ * attach type (a uprobe_multi link where the kernel has them) before load
+ * and attaches it itself.
+ */
+SEC("uprobe")
+int mctop_site_hit(struct pt_regs *ctx)
+{
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	const struct mctop_site *site;
+	__u32 ev;
 
-PROBE_PROGRAM(mctop_get, MCTOP_CMD_GET, true)
-PROBE_PROGRAM(mctop_set, MCTOP_CMD_SET, true)
-PROBE_PROGRAM(mctop_add, MCTOP_CMD_ADD, true)
-PROBE_PROGRAM(mctop_replace, MCTOP_CMD_REPLACE, true)
-PROBE_PROGRAM(mctop_append, MCTOP_CMD_APPEND, true)
-PROBE_PROGRAM(mctop_prepend, MCTOP_CMD_PREPEND, true)
-PROBE_PROGRAM(mctop_cas, MCTOP_CMD_CAS, true)
-PROBE_PROGRAM(mctop_touch, MCTOP_CMD_TOUCH, true)
-PROBE_PROGRAM(mctop_incr, MCTOP_CMD_INCR, false)
-PROBE_PROGRAM(mctop_decr, MCTOP_CMD_DECR, false)
-PROBE_PROGRAM(mctop_delete, MCTOP_CMD_DELETE, false)
+	site = bpf_map_lookup_elem(&sites, &id);
+	if (!site)
+		return 0;
+	ev = site->event;
+	if (ev < MCTOP_EV_CMD + MCTOP_CMD_COUNT)
+		on_command(ctx, site, (enum mctop_cmd)(ev - MCTOP_EV_CMD));
+	else if (ev == MCTOP_EV_LOOKUP)
+		on_lookup(ctx, site);
+	else if (targ_latency && ev == MCTOP_EV_CMD_START)
+		on_cmd_start(ctx, site);
+	else if (targ_latency && ev == MCTOP_EV_CMD_END)
+		on_cmd_end(ctx, site);
+	return 0;
+}
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -191,7 +191,70 @@ struct mctop_inflight {
 	__u32 keys;	   /* command probes fired so far */
 };
 
+/*
+ * Attach sites.  Every probe hit runs one program, which learns from the
+ * hit's BPF cookie which site it is: an index into the map "sites", where
+ * user space wrote, before attaching, what the site reports (the event) and
+ * where each of its arguments lives.  One program and one link per traced
+ * process, whatever the number of probes: a link detaches in one kernel
+ * grace period, where a link per uprobe took ~110 ms each (README,
+ * "Following memcached in production").
+ */
+enum mctop_event {
+	/* MCTOP_EV_CMD + enum mctop_cmd: a command probe of that command */
+	MCTOP_EV_CMD = 0,
+	MCTOP_EV_LOOKUP = MCTOP_CMD_COUNT, /* a hash-table lookup of a key */
+	MCTOP_EV_CMD_START,		   /* a command starts (latency) */
+	MCTOP_EV_CMD_END,		   /* a batch of replies is ready */
+	MCTOP_EV_COUNT,
+};
+
+/* How one argument is found when the site is hit. */
+enum mctop_arg_kind {
+	MCTOP_ARG_NONE,	     /* the site does not pass it */
+	MCTOP_ARG_CONST,     /* the value is val_off itself */
+	MCTOP_ARG_REG,	     /* in the register at reg_off in pt_regs */
+	MCTOP_ARG_REG_DEREF, /* in memory at that register + val_off */
+};
+
+struct mctop_arg_spec {
+	__s64 val_off;
+	__u16 reg_off; /* offsetof(struct pt_regs, reg) */
+	__u8 kind;     /* enum mctop_arg_kind */
+	__u8 shift;    /* 64 - 8 * the argument's size in bytes */
+	__u8 is_signed;
+	__u8 pad[3];
+};
+
+/*
+ * A site's arguments in a fixed order, whatever order the probe or function
+ * passes them in: user space puts each where the program looks for it.
+ */
+enum mctop_site_arg {
+	MCTOP_SITE_CONNID, /* the connection (c->sfd), for latency */
+	MCTOP_SITE_KEY,	   /* address of the key bytes */
+	MCTOP_SITE_KEYLEN,
+	MCTOP_SITE_SIZE, /* value length incl. "\r\n"; -1: a get miss */
+	MCTOP_SITE_ARGS,
+};
+
+struct mctop_site {
+	__u32 event; /* enum mctop_event */
+	__u32 pad;
+	struct mctop_arg_spec arg[MCTOP_SITE_ARGS];
+};
+
+/*
+ * Sites per instance: a traced memcached 1.6 uses about 40, so this holds
+ * dozens of processes at once, attached or waiting to be detached.  An
+ * attach that finds no free site waits for the detaching to catch up.
+ */
+#define MCTOP_SITES_MAX 1024
+
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct mctop_arg_spec) == 16, "mctop_arg_spec layout");
+_Static_assert(sizeof(struct mctop_site) == 8 + 16 * MCTOP_SITE_ARGS,
+	       "mctop_site layout");
 _Static_assert(sizeof(struct mctop_key) == 8 + MCTOP_KEY_WORDS * 8,
 	       "mctop_key layout");
 _Static_assert(sizeof(struct mctop_key_stats) == 25 * 8,

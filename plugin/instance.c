@@ -26,8 +26,10 @@
 #include "mctop.skel.h"
 #include "probes.h"
 #include "series.h"
+#include "sites.h"
 #include "submit.h"
 #include "tracking.h"
+#include "uprobe_links.h"
 
 #define RETRY_FIRST TIME_T_TO_CDTIME_T(10)
 #define RETRY_MAX TIME_T_TO_CDTIME_T(300)
@@ -39,7 +41,9 @@ struct mctop_instance {
   mctop_instance_config_t cfg;
   struct mctop_bpf *skel; /* NULL until loaded */
   mctop_tracking_t tracking;
-  bool announced; /* "tracing" said */
+  mctop_sites_t sites;       /* the attach sites of the loaded object */
+  mctop_attacher_t attacher; /* its program, its sites, the link kind */
+  bool announced;            /* "tracing" said */
   mctop_drain_t drain;
   mctop_series_t series;
   size_t tracked;              /* keys in the map at the last drain */
@@ -88,6 +92,10 @@ static int load(mctop_instance_t *inst) {
     return -1;
   }
   inst->skel->rodata->targ_latency = inst->cfg.latency;
+  bool multi = mctop_uprobe_multi_supported();
+  if (multi)
+    bpf_program__set_expected_attach_type(inst->skel->progs.mctop_site_hit,
+                                          MCTOP_TRACE_UPROBE_MULTI);
   /* A new object's histograms start at zero. */
   memset(inst->latency.prev, 0, sizeof(inst->latency.prev));
   int err = bpf_map__set_max_entries(inst->skel->maps.keys, inst->cfg.max_keys);
@@ -104,6 +112,12 @@ static int load(mctop_instance_t *inst) {
                 inst->cfg.name, strerror(-err));
     return -1;
   }
+  mctop_sites_init(&inst->sites, bpf_map__fd(inst->skel->maps.sites));
+  inst->attacher = (mctop_attacher_t){
+      .prog = inst->skel->progs.mctop_site_hit,
+      .sites = &inst->sites,
+      .multi = multi,
+  };
   return 0;
 }
 
@@ -242,7 +256,7 @@ static int drain_and_submit(mctop_instance_t *inst) {
  * memcached fires no command probes for text commands (1.6.40+).
  */
 static void follow_targets(mctop_instance_t *inst) {
-  mctop_tracking_update(&inst->tracking, &inst->cfg, inst->skel->obj);
+  mctop_tracking_update(&inst->tracking, &inst->cfg, &inst->attacher);
   enum mctop_sort score = inst->cfg.sort_by;
   if (score == MCTOP_SORT_CALLS &&
       mctop_tracking_lookups_for_calls(&inst->tracking))
@@ -271,9 +285,11 @@ void mctop_instance_free(void *p) {
   mctop_instance_t *inst = p;
   if (inst == NULL)
     return;
-  /* The reaper's queued links use the object: stop it before destroying. */
+  /* The reaper's queued links use the object and give site ids back: stop
+   * it before destroying either. */
   mctop_tracking_free(&inst->tracking);
   teardown(inst);
+  mctop_sites_destroy(&inst->sites);
   mctop_drain_free(&inst->drain);
   mctop_series_free(&inst->series);
   mctop_latency_free(&inst->latency);

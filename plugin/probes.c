@@ -1,88 +1,169 @@
 /*
- * mctop plugin: attaching the BPF programs to memcached's probes.
+ * mctop plugin: attaching the BPF program to memcached's probes.
  */
 #include "probes.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <bpf/libbpf.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "usdt_args.h"
 
 #define PROVIDER "memcached"
 
+/* No such argument (enum mctop_site_arg slots a probe does not fill). */
+#define NA (-1)
+
 /*
- * Probe name in memcached_dtrace.d -> program in bpf/mctop.bpf.c, and the
- * number of arguments the program reads them by (a binary whose probe has
- * another count is from a memcached whose probes differ: not attached).
+ * Probe name in memcached_dtrace.d -> the event it reports, the number of
+ * arguments it has (a binary whose probe has another count is from a
+ * memcached whose probes differ: not attached), and which of them goes in
+ * each slot of enum mctop_site_arg (connid, key, keylen, size).
  */
 static const struct {
   const char *usdt;
-  const char *program;
+  unsigned event; /* enum mctop_event */
   unsigned nargs;
+  signed char from[MCTOP_SITE_ARGS];
   bool lookup;  /* attached only when key lookups are counted */
   bool latency; /* attached only with option Latency */
 } probe_table[MCTOP_PROBE_COUNT] = {
+#define CMD(name, cmd)                                                         \
+  { name, MCTOP_EV_CMD + cmd, 5, {0, 1, 2, 3}, false, false }
     /* (connid, key, keylen, size, casid) */
-    {"command__get", "mctop_get", 5, false, false},
-    {"command__set", "mctop_set", 5, false, false},
-    {"command__add", "mctop_add", 5, false, false},
-    {"command__replace", "mctop_replace", 5, false, false},
-    {"command__append", "mctop_append", 5, false, false},
-    {"command__prepend", "mctop_prepend", 5, false, false},
-    {"command__cas", "mctop_cas", 5, false, false},
-    {"command__touch", "mctop_touch", 5, false, false},
-    /* (connid, key, keylen, value) */
-    {"command__incr", "mctop_incr", 4, false, false},
-    {"command__decr", "mctop_decr", 4, false, false},
+    CMD("command__get", MCTOP_CMD_GET),
+    CMD("command__set", MCTOP_CMD_SET),
+    CMD("command__add", MCTOP_CMD_ADD),
+    CMD("command__replace", MCTOP_CMD_REPLACE),
+    CMD("command__append", MCTOP_CMD_APPEND),
+    CMD("command__prepend", MCTOP_CMD_PREPEND),
+    CMD("command__cas", MCTOP_CMD_CAS),
+    CMD("command__touch", MCTOP_CMD_TOUCH),
+#undef CMD
+    /* (connid, key, keylen, value): the value is not a size */
+    {"command__incr",
+     MCTOP_EV_CMD + MCTOP_CMD_INCR,
+     4,
+     {0, 1, 2, NA},
+     false,
+     false},
+    {"command__decr",
+     MCTOP_EV_CMD + MCTOP_CMD_DECR,
+     4,
+     {0, 1, 2, NA},
+     false,
+     false},
     /* (connid, key, keylen) */
-    {"command__delete", "mctop_delete", 3, false, false},
+    {"command__delete",
+     MCTOP_EV_CMD + MCTOP_CMD_DELETE,
+     3,
+     {0, 1, 2, NA},
+     false,
+     false},
     /* (key, keylen, depth) */
-    {"assoc__find", "mctop_lookup", 3, true, false},
+    {"assoc__find", MCTOP_EV_LOOKUP, 3, {NA, 0, 1, NA}, true, false},
     /* (connid, request, size) and (connid, response, size) */
-    {"process__command__start", "mctop_cmd_start", 3, false, true},
-    {"process__command__end", "mctop_cmd_end", 3, false, true},
+    {"process__command__start",
+     MCTOP_EV_CMD_START,
+     3,
+     {0, NA, NA, NA},
+     false,
+     true},
+    {"process__command__end",
+     MCTOP_EV_CMD_END,
+     3,
+     {0, NA, NA, NA},
+     false,
+     true},
 };
 
 const char *mctop_probe_name(size_t i) { return probe_table[i].usdt; }
 
-static int keep_link(mctop_links_t *links, struct bpf_link *link) {
-  struct bpf_link **l =
-      realloc(links->links, (links->links_num + 1) * sizeof(*l));
-  if (l == NULL) {
-    bpf_link__destroy(link);
-    return -ENOMEM;
+/* The sites being put together for one target. */
+typedef struct {
+  struct mctop_site *spec;
+  uint64_t *offsets, *ref_ctr, *cookies;
+  uint32_t *ids;
+  size_t num, cap;
+} plan_t;
+
+static void plan_free(plan_t *p) {
+  free(p->spec);
+  free(p->offsets);
+  free(p->ref_ctr);
+  free(p->cookies);
+  free(p->ids);
+  memset(p, 0, sizeof(*p));
+}
+
+static int plan_alloc(plan_t *p, size_t cap) {
+  memset(p, 0, sizeof(*p));
+  p->cap = cap;
+  p->spec = calloc(cap + 1, sizeof(*p->spec));
+  p->offsets = calloc(cap + 1, sizeof(*p->offsets));
+  p->ref_ctr = calloc(cap + 1, sizeof(*p->ref_ctr));
+  p->cookies = calloc(cap + 1, sizeof(*p->cookies));
+  p->ids = calloc(cap + 1, sizeof(*p->ids));
+  if (p->spec && p->offsets && p->ref_ctr && p->cookies && p->ids)
+    return 0;
+  plan_free(p);
+  return -ENOMEM;
+}
+
+/* The site of table row row at call site s, or -1 with err set. */
+static int site_spec(size_t row, const mctop_usdt_site_t *s,
+                     struct mctop_site *out, char *err, size_t errlen) {
+  struct mctop_arg_spec args[MCTOP_USDT_ARGS_MAX];
+  int n =
+      mctop_usdt_parse_args(s->args, args, MCTOP_USDT_ARGS_MAX, err, errlen);
+  if (n < 0)
+    return -1;
+  memset(out, 0, sizeof(*out));
+  out->event = probe_table[row].event;
+  for (size_t slot = 0; slot < MCTOP_SITE_ARGS; slot++) {
+    int from = probe_table[row].from[slot];
+    if (from == NA)
+      continue; /* kind MCTOP_ARG_NONE */
+    if (from >= n) {
+      snprintf(err, errlen, "argument %d is missing from \"%s\"", from + 1,
+               s->args);
+      return -1;
+    }
+    out->arg[slot] = args[from];
   }
-  l[links->links_num++] = link;
-  links->links = l;
   return 0;
 }
 
-static int attach_one(struct bpf_object *obj, size_t i, const char *path,
-                      pid_t pid, mctop_links_t *links, const char *instance) {
-  struct bpf_program *prog =
-      bpf_object__find_program_by_name(obj, probe_table[i].program);
-  if (prog == NULL) {
-    MCTOP_ERROR("instance \"%s\": BPF program %s is missing from the object",
-                instance, probe_table[i].program);
-    return -ENOENT;
+/* Adds every call site of table row row; all or none. */
+static int plan_row(plan_t *p, size_t row, const mctop_target_t *t,
+                    const char *instance) {
+  size_t first = p->num;
+  for (size_t i = 0; i < t->notes.site_num; i++) {
+    const mctop_usdt_site_t *s = &t->notes.site_list[i];
+    if (strcmp(t->notes.names[s->name], probe_table[row].usdt) != 0)
+      continue;
+    char err[256];
+    if (p->num >= p->cap ||
+        site_spec(row, s, &p->spec[p->num], err, sizeof(err)) != 0) {
+      if (p->num >= p->cap)
+        snprintf(err, sizeof(err), "too many call sites");
+      MCTOP_ERROR("instance \"%s\": " PROVIDER ":%s in %s, call site at file "
+                  "offset 0x%llx: %s; the probe is not attached, so that no "
+                  "count comes from only some of its call sites",
+                  instance, probe_table[row].usdt, t->path,
+                  (unsigned long long)s->offset, err);
+      p->num = first;
+      return -1;
+    }
+    p->offsets[p->num] = s->offset;
+    p->ref_ctr[p->num] = s->sema_offset;
+    p->num++;
   }
-  struct bpf_link *link = bpf_program__attach_usdt(prog, pid, path, PROVIDER,
-                                                   probe_table[i].usdt, NULL);
-  if (link == NULL) {
-    int err = -errno;
-    MCTOP_ERROR("instance \"%s\": attaching to " PROVIDER ":%s in %s (pid %d) "
-                "failed: %s",
-                instance, probe_table[i].usdt, path, (int)pid, strerror(-err));
-    return err;
-  }
-  int err = keep_link(links, link);
-  if (err == 0)
-    links->attached[i]++;
-  return err;
+  return p->num > first ? 0 : -1;
 }
 
 static void append(char *list, size_t size, const char *name) {
@@ -90,19 +171,18 @@ static void append(char *list, size_t size, const char *name) {
   snprintf(list + used, size - used, " %s", name);
 }
 
-int mctop_attach_target(struct bpf_object *obj, const char *instance,
+/* Chooses the rows and their sites; fills attached[] and the lists. */
+static void plan_target(plan_t *p, const char *instance,
                         const mctop_target_t *t, bool lookups, bool latency,
-                        mctop_links_t *links) {
-  char attached[512] = "", absent[512] = "";
-  int count = 0;
-
+                        mctop_links_t *links, char *attached, char *absent,
+                        size_t listlen) {
   for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++) {
     if ((probe_table[i].lookup && !lookups) ||
         (probe_table[i].latency && !latency))
       continue;
     unsigned nargs = mctop_usdt_nargs(&t->notes, probe_table[i].usdt);
     if (!mctop_usdt_has(&t->notes, probe_table[i].usdt))
-      append(absent, sizeof(absent), probe_table[i].usdt);
+      append(absent, listlen, probe_table[i].usdt);
     else if (nargs != probe_table[i].nargs)
       MCTOP_ERROR("instance \"%s\": " PROVIDER ":%s in %s takes %u arguments "
                   "where memcached 1.6 has %u: this memcached's probes "
@@ -110,23 +190,87 @@ int mctop_attach_target(struct bpf_object *obj, const char *instance,
                   "arguments by position)",
                   instance, probe_table[i].usdt, t->path, nargs,
                   probe_table[i].nargs);
-    else if (attach_one(obj, i, t->path, t->pid, links, instance) == 0) {
-      append(attached, sizeof(attached), probe_table[i].usdt);
-      count++;
+    else if (plan_row(p, i, t, instance) == 0) {
+      append(attached, listlen, probe_table[i].usdt);
+      links->attached[i] = 1;
     }
   }
-  if (count > 0)
-    MCTOP_INFO("instance \"%s\": attached %d probes to memcached %s at %s "
-               "(pid %d):%s%s%s",
-               instance, count, t->version[0] ? t->version : "(version ?)",
-               t->path, (int)t->pid, attached,
-               absent[0] ? "; not in this binary:" : "", absent);
+}
+
+/* True when the target was one process and it is gone. */
+static bool process_gone(const mctop_target_t *t) {
+  if (t->pid <= 0)
+    return false;
+  int fd = open(t->path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0)
+    close(fd);
+  return fd < 0;
+}
+
+/* Takes site ids and attaches the planned sites as one link. */
+static int attach_plan(const mctop_attacher_t *a, const char *instance,
+                       const mctop_target_t *t, plan_t *p,
+                       mctop_links_t *links) {
+  int err = mctop_sites_take(a->sites, p->spec, p->num, p->ids);
+  if (err != 0)
+    return err;
+  for (size_t i = 0; i < p->num; i++)
+    p->cookies[i] = p->ids[i];
+  err = mctop_uprobe_attach(a->prog, a->multi, t->path, t->pid, p->offsets,
+                            p->ref_ctr, p->cookies, p->num, &links->link);
+  if (err != 0) {
+    mctop_sites_give_back(a->sites, p->ids, p->num);
+    if (process_gone(t))
+      return -ESRCH;
+    MCTOP_ERROR("instance \"%s\": attaching %zu uprobes to %s (pid %d) "
+                "failed: %s",
+                instance, p->num, t->path, (int)t->pid, strerror(-err));
+    return err;
+  }
+  links->owner = a->sites;
+  links->site_ids = p->ids;
+  links->sites_num = p->num;
+  p->ids = NULL; /* now the link's */
+  return 0;
+}
+
+int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
+                        const mctop_target_t *t, bool lookups, bool latency,
+                        mctop_links_t *links) {
+  char attached[512] = "", absent[512] = "";
+  plan_t p;
+  memset(links, 0, sizeof(*links));
+  if (plan_alloc(&p, t->notes.site_num) != 0)
+    return 0;
+  plan_target(&p, instance, t, lookups, latency, links, attached, absent,
+              sizeof(attached));
+  int count = 0;
+  for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++)
+    count += (int)links->attached[i];
+  int err = count > 0 ? attach_plan(a, instance, t, &p, links) : 0;
+  plan_free(&p);
+  if (err != 0) {
+    memset(links, 0, sizeof(*links));
+    return err == -ENOSPC || err == -ESRCH ? err : 0;
+  }
+  if (count > 0 && !a->quiet)
+    MCTOP_INFO("instance \"%s\": attached %d probes (%zu sites, %s) to "
+               "memcached %s at %s (pid %d):%s%s%s",
+               instance, count, links->sites_num,
+               a->multi ? "one uprobe_multi link" : "a perf link per site",
+               t->version[0] ? t->version : "(version ?)", t->path, (int)t->pid,
+               attached, absent[0] ? "; not in this binary:" : "", absent);
   return count;
 }
 
+size_t mctop_links_sites(const mctop_links_t *links) {
+  return links->sites_num;
+}
+
 void mctop_detach_all(mctop_links_t *links) {
-  for (size_t i = 0; i < links->links_num; i++)
-    bpf_link__destroy(links->links[i]);
-  free(links->links);
+  mctop_uprobe_detach(&links->link);
+  if (links->owner != NULL)
+    mctop_sites_give_back(links->owner, links->site_ids, links->sites_num);
+  free(links->site_ids);
   memset(links, 0, sizeof(*links));
 }

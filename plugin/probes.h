@@ -1,27 +1,41 @@
 /*
  * mctop plugin: the attach layer.  One table maps each memcached USDT probe
- * to the BPF program that handles it; attaching walks the table, attaches
- * what the target binary has and reports the rest.
+ * to the event it reports and the places of its arguments; attaching a
+ * target turns every call site of the probes it has into an attach site
+ * (sites.h) and puts them all on one link (uprobe_links.h).
  */
 #ifndef MCTOP_PROBES_H
 #define MCTOP_PROBES_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "sites.h"
 #include "target.h"
+#include "uprobe_links.h"
 
-struct bpf_object;
-struct bpf_link;
+struct bpf_program;
 
 /* Rows of the probe table: eleven command probes, assoc__find and the two
  * latency probes (process__command__start/end). */
 #define MCTOP_PROBE_COUNT 14
 
+/* What attaching needs of the instance: its program and its sites. */
 typedef struct {
-  struct bpf_link **links;
-  size_t links_num;
-  unsigned attached[MCTOP_PROBE_COUNT]; /* links per table row */
+  const struct bpf_program *prog;
+  mctop_sites_t *sites;
+  bool multi; /* uprobe_multi links (mctop_uprobe_multi_supported()) */
+  bool quiet; /* in a restart loop: what was attached is not logged */
+} mctop_attacher_t;
+
+/* One attached target: its link and the site ids it holds. */
+typedef struct {
+  mctop_uprobe_link_t link;
+  mctop_sites_t *owner; /* where the ids go back */
+  uint32_t *site_ids;
+  size_t sites_num;
+  unsigned attached[MCTOP_PROBE_COUNT]; /* 1 per probe attached */
 } mctop_links_t;
 
 /* The USDT name of table row i ("command__get"). */
@@ -30,12 +44,19 @@ const char *mctop_probe_name(size_t i);
 /*
  * Attaches every probe of the table that the inspected target carries (the
  * lookup probe only if lookups is set, the latency probes only if latency
- * is).  Returns the number of probes attached; failures are logged.
+ * is), and logs what it attached.  Returns the number of probes attached;
+ * 0 when none could be (logged); -ENOSPC, with nothing attached or logged,
+ * when the instance's sites are all in use (wait for detaching to give some
+ * back); -ESRCH, with nothing logged, when the process exited meanwhile.
  */
-int mctop_attach_target(struct bpf_object *obj, const char *instance,
+int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
                         const mctop_target_t *t, bool lookups, bool latency,
                         mctop_links_t *links);
 
+/* The number of uprobes of an attached target. */
+size_t mctop_links_sites(const mctop_links_t *links);
+
+/* Detaches, then gives the site ids back.  Blocks for a grace period. */
 void mctop_detach_all(mctop_links_t *links);
 
 #endif /* MCTOP_PROBES_H */

@@ -1,77 +1,98 @@
 /*
- * mctop plugin: the link reaper thread.
+ * mctop plugin: the link reaper thread.  Detaching touches no state shared
+ * with attaching: a link is our own file descriptor(s), and site ids go
+ * back under the site table's lock.
  */
 #include "reaper.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/libbpf.h>
-
 int mctop_reaper_init(mctop_reaper_t *r) {
   memset(r, 0, sizeof(*r));
-  if (pthread_mutex_init(&r->libbpf_lock, NULL) != 0)
+  if (pthread_mutex_init(&r->lock, NULL) != 0)
     return -1;
-  pthread_mutex_init(&r->queue_lock, NULL);
-  pthread_cond_init(&r->wake, NULL);
+  if (pthread_cond_init(&r->wake, NULL) != 0) {
+    pthread_mutex_destroy(&r->lock);
+    return -1;
+  }
   return 0;
 }
 
-/* Pops one link, or NULL when stopping with nothing left. */
-static struct bpf_link *next_link(mctop_reaper_t *r) {
-  pthread_mutex_lock(&r->queue_lock);
-  while (r->queued == 0 && !r->stopping)
-    pthread_cond_wait(&r->wake, &r->queue_lock);
-  struct bpf_link *l = r->queued > 0 ? r->queue[--r->queued] : NULL;
-  pthread_mutex_unlock(&r->queue_lock);
-  return l;
+/* Takes the oldest entry into *out; false when stopping with none left. */
+static bool next_links(mctop_reaper_t *r, mctop_links_t *out) {
+  pthread_mutex_lock(&r->lock);
+  while (r->head == r->queued && !r->stopping)
+    pthread_cond_wait(&r->wake, &r->lock);
+  bool got = r->head < r->queued;
+  if (got)
+    *out = r->queue[r->head++];
+  if (r->head == r->queued)
+    r->head = r->queued = 0; /* empty: start over at the front */
+  pthread_mutex_unlock(&r->lock);
+  return got;
 }
 
 static void *reap(void *arg) {
   mctop_reaper_t *r = arg;
-  for (struct bpf_link *l; (l = next_link(r)) != NULL;) {
-    pthread_mutex_lock(&r->libbpf_lock);
-    bpf_link__destroy(l);
-    pthread_mutex_unlock(&r->libbpf_lock);
+  mctop_links_t l;
+  while (next_links(r, &l)) {
+    size_t n = mctop_links_sites(&l);
+    mctop_detach_all(&l);
+    pthread_mutex_lock(&r->lock);
+    r->behind -= n;
+    pthread_mutex_unlock(&r->lock);
   }
   return NULL;
 }
 
-void mctop_reaper_give(mctop_reaper_t *r, struct bpf_link **links, size_t n) {
-  struct bpf_link **q = NULL;
-  pthread_mutex_lock(&r->queue_lock);
+/* Appends under the lock; false without memory or thread. */
+static bool enqueue(mctop_reaper_t *r, const mctop_links_t *links) {
   if (!r->started)
     r->started = pthread_create(&r->thread, NULL, reap, r) == 0;
-  if (r->started)
-    q = realloc(r->queue, (r->queued + n) * sizeof(*q));
-  if (q != NULL) {
-    memcpy(q + r->queued, links, n * sizeof(*q));
+  if (!r->started)
+    return false;
+  if (r->queued == r->cap) {
+    size_t cap = r->cap ? 2 * r->cap : 8;
+    mctop_links_t *q = realloc(r->queue, cap * sizeof(*q));
+    if (q == NULL)
+      return false;
     r->queue = q;
-    r->queued += n;
-    pthread_cond_signal(&r->wake);
+    r->cap = cap;
   }
-  pthread_mutex_unlock(&r->queue_lock);
-  if (q == NULL) { /* no thread or no memory: inline, slow but correct */
-    pthread_mutex_lock(&r->libbpf_lock);
-    for (size_t i = 0; i < n; i++)
-      bpf_link__destroy(links[i]);
-    pthread_mutex_unlock(&r->libbpf_lock);
-  }
-  free(links);
+  r->queue[r->queued++] = *links;
+  r->behind += mctop_links_sites(links);
+  pthread_cond_signal(&r->wake);
+  return true;
+}
+
+void mctop_reaper_give(mctop_reaper_t *r, mctop_links_t *links) {
+  pthread_mutex_lock(&r->lock);
+  bool queued = !r->stopping && enqueue(r, links);
+  pthread_mutex_unlock(&r->lock);
+  if (!queued) /* inline: slow but correct */
+    mctop_detach_all(links);
+  memset(links, 0, sizeof(*links));
+}
+
+size_t mctop_reaper_behind(mctop_reaper_t *r) {
+  pthread_mutex_lock(&r->lock);
+  size_t n = r->behind;
+  pthread_mutex_unlock(&r->lock);
+  return n;
 }
 
 void mctop_reaper_stop(mctop_reaper_t *r) {
-  pthread_mutex_lock(&r->queue_lock);
+  pthread_mutex_lock(&r->lock);
   r->stopping = true;
   pthread_cond_signal(&r->wake);
-  pthread_mutex_unlock(&r->queue_lock);
+  pthread_mutex_unlock(&r->lock);
   if (r->started)
-    pthread_join(r->thread, NULL);
-  for (size_t i = 0; i < r->queued; i++)
-    bpf_link__destroy(r->queue[i]);
+    pthread_join(r->thread, NULL); /* it drains the queue first */
+  for (size_t i = r->head; i < r->queued; i++)
+    mctop_detach_all(&r->queue[i]);
   free(r->queue);
   pthread_cond_destroy(&r->wake);
-  pthread_mutex_destroy(&r->queue_lock);
-  pthread_mutex_destroy(&r->libbpf_lock);
+  pthread_mutex_destroy(&r->lock);
   memset(r, 0, sizeof(*r));
 }

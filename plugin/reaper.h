@@ -1,10 +1,10 @@
 /*
- * mctop plugin: detaching probes off the read path.  The kernel takes
- * ~170 ms to unregister one uprobe here (it waits for a grace period), so
- * detaching a gone memcached's eleven probes inline would stall the read
- * callback for ~2 s and delay attaching to its successor.  A worker thread
- * destroys the links instead, one at a time under the instance's libbpf
- * lock, so an attach waits at most for one of them.
+ * mctop plugin: detaching probes off the read path.  Detaching waits for
+ * the kernel's grace period (~25 ms for a process's uprobe_multi link here,
+ * ~110 ms per uprobe with per-site perf links), so a worker thread does it
+ * and the read callback goes on.  The queue is bounded by the instance's
+ * site ids: an attach waits while too many are still held by links on
+ * their way out (tracking.c).
  */
 #ifndef MCTOP_REAPER_H
 #define MCTOP_REAPER_H
@@ -13,26 +13,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct bpf_link;
+#include "probes.h"
 
 typedef struct {
-  /* Held around every libbpf attach and link destruction of the instance:
-   * they share the object's USDT bookkeeping. */
-  pthread_mutex_t libbpf_lock;
-  pthread_mutex_t queue_lock;
+  pthread_mutex_t lock;
   pthread_cond_t wake;
-  struct bpf_link **queue;
-  size_t queued;
+  mctop_links_t *queue; /* FIFO: queue[head..queued) */
+  size_t head, queued, cap;
+  size_t behind; /* uprobes queued or being detached */
   bool started, stopping;
   pthread_t thread;
 } mctop_reaper_t;
 
 int mctop_reaper_init(mctop_reaper_t *r);
 
-/* Takes ownership of links[0..n) and of the links array itself. */
-void mctop_reaper_give(mctop_reaper_t *r, struct bpf_link **links, size_t n);
+/* Takes over *links (and zeroes it); detaches it on the thread, or here
+ * when the thread cannot be had. */
+void mctop_reaper_give(mctop_reaper_t *r, mctop_links_t *links);
 
-/* Destroys everything still queued and stops the thread. */
+/* Uprobes handed over and not yet detached. */
+size_t mctop_reaper_behind(mctop_reaper_t *r);
+
+/* Detaches everything still queued and stops the thread. */
 void mctop_reaper_stop(mctop_reaper_t *r);
 
 #endif /* MCTOP_REAPER_H */

@@ -45,6 +45,9 @@ int mctop_target_inspect(mctop_target_t *t, const char *instance,
   memset(t, 0, sizeof(*t));
   snprintf(t->path, sizeof(t->path), "%s", path);
   t->pid = pid;
+  /* A process that exited since it was listed is not an error. */
+  if (pid > 0 && access(path, R_OK) != 0 && (errno == ENOENT || errno == ESRCH))
+    return -ESRCH;
   if (mctop_usdt_list(path, PROVIDER, &t->notes, err, sizeof(err)) != 0) {
     MCTOP_ERROR("instance \"%s\": %s", instance, err);
     return -1;

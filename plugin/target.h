@@ -24,7 +24,8 @@ typedef struct {
 } mctop_target_t;
 
 /* Reads path's probes and version.  Logs, and returns -1, when the file
- * cannot be traced (missing, not ELF, no memcached probes). */
+ * cannot be traced (missing, not ELF, no memcached probes); returns -ESRCH,
+ * without a word, when process pid has exited. */
 int mctop_target_inspect(mctop_target_t *t, const char *instance,
                          const char *path, pid_t pid);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "latency.h"
@@ -21,6 +22,12 @@ static const char *const source_names[] = {
     [MCTOP_SRC_MATCH] = "ProcessMatch",
     [MCTOP_SRC_BINARY] = "Binary",
 };
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 int mctop_tracking_init(mctop_tracking_t *t, const mctop_instance_config_t *c) {
   memset(t, 0, sizeof(*t));
@@ -50,16 +57,6 @@ static void detach_item(mctop_attached_t *a) {
   mctop_target_free(&a->info);
 }
 
-/* Hands a gone target's links to the reaper thread. */
-static void retire_item(mctop_tracking_t *t, mctop_attached_t *a) {
-  if (a->links.links_num > 0)
-    mctop_reaper_give(&t->reaper, a->links.links, a->links.links_num);
-  else
-    free(a->links.links);
-  memset(&a->links, 0, sizeof(a->links));
-  mctop_target_free(&a->info);
-}
-
 void mctop_tracking_detach(mctop_tracking_t *t) {
   for (size_t i = 0; i < t->num; i++)
     detach_item(&t->items[i]);
@@ -79,45 +76,86 @@ void mctop_tracking_free(mctop_tracking_t *t) {
   memset(t, 0, sizeof(*t));
 }
 
-/* Inspects and attaches a new target; it is kept even when unusable, so a
- * binary without probes is reported once, not every interval. */
-static void add(mctop_tracking_t *t, const mctop_instance_config_t *c,
-                struct bpf_object *obj, mctop_source_t src, pid_t pid,
-                uint64_t start, const char *path) {
-  mctop_attached_t *items = realloc(t->items, (t->num + 1) * sizeof(*items));
-  if (items == NULL)
-    return;
-  t->items = items;
-  mctop_attached_t *a = &items[t->num++];
-  memset(a, 0, sizeof(*a));
-  a->source = src;
-  a->pid = pid;
-  a->start_time = start;
-  a->seen = true;
-  snprintf(a->binary, sizeof(a->binary), "%s", path);
-  if (mctop_target_inspect(&a->info, c->name, path, pid) != 0)
-    return;
+/* The context of one update. */
+typedef struct {
+  mctop_tracking_t *t;
+  const mctop_instance_config_t *c;
+  mctop_attacher_t *a;
+} update_t;
+
+/* No site ids free: the attach waits for the reaper, said once. */
+static void wait_for_reaper(update_t *u) {
+  if (!u->t->waiting)
+    MCTOP_WARNING("instance \"%s\": attaching waits for detaching to catch "
+                  "up: detaching is behind by %zu probes and all %d attach "
+                  "sites are in use",
+                  u->c->name, mctop_reaper_behind(&u->t->reaper),
+                  MCTOP_SITES_MAX);
+  u->t->waiting = true;
+}
+
+/* Attaches an inspected target; false (and nothing kept) when it is gone
+ * or must wait, so that the next interval tries again. */
+static bool attach_item(update_t *u, mctop_attached_t *a) {
+  const mctop_instance_config_t *c = u->c;
   bool auto_lookups =
       c->lookups == MCTOP_LOOKUPS_AUTO && !a->info.text_command_probes;
   bool lookups = c->lookups == MCTOP_LOOKUPS_ON || auto_lookups;
   a->lookups_for_calls = auto_lookups;
-  if (c->latency)
+  if (c->latency && !u->a->quiet)
     mctop_latency_check_target(c->name, &a->info);
-  a->usable = mctop_attach_target(obj, c->name, &a->info, lookups, c->latency,
-                                  &a->links) > 0;
-  if (a->usable && pid > 0)
-    MCTOP_INFO("instance \"%s\": tracing memcached PID %d (from %s)", c->name,
-               (int)pid, source_names[src]);
+  int n = mctop_attach_target(u->a, c->name, &a->info, lookups, c->latency,
+                              &a->links);
+  if (n == -ENOSPC)
+    wait_for_reaper(u);
+  if (n < 0)
+    return false;
+  u->t->waiting = false;
+  a->usable = n > 0;
+  return true;
+}
+
+/* Inspects and attaches a new target; it is kept even when unusable, so a
+ * binary without probes is reported once, not every interval. */
+static void add(update_t *u, mctop_source_t src, pid_t pid, uint64_t start,
+                const char *path) {
+  mctop_tracking_t *t = u->t;
+  mctop_attached_t a;
+  memset(&a, 0, sizeof(a));
+  a.source = src;
+  a.pid = pid;
+  a.start_time = start;
+  a.seen = true;
+  snprintf(a.binary, sizeof(a.binary), "%s", path);
+  int err = mctop_target_inspect(&a.info, u->c->name, path, pid);
+  if (err == -ESRCH)
+    return; /* exited since it was listed */
+  if (err == 0 && !attach_item(u, &a)) {
+    mctop_target_free(&a.info);
+    return;
+  }
+  mctop_attached_t *items = realloc(t->items, (t->num + 1) * sizeof(*items));
+  if (items == NULL) {
+    detach_item(&a);
+    return;
+  }
+  t->items = items;
+  t->items[t->num++] = a;
+  if (a.usable && pid > 0) {
+    t->newest = pid;
+    if (!u->a->quiet)
+      MCTOP_INFO("instance \"%s\": tracing memcached PID %d (from %s)",
+                 u->c->name, (int)pid, source_names[src]);
+  }
 }
 
 /* Marks the process as wanted, attaching it if it is new. */
-static void want_pid(mctop_tracking_t *t, const mctop_instance_config_t *c,
-                     struct bpf_object *obj, mctop_source_t src, pid_t pid) {
+static void want_pid(update_t *u, mctop_source_t src, pid_t pid) {
   uint64_t start = mctop_proc_start_time(pid);
   if (start == 0)
     return;
-  for (size_t i = 0; i < t->num; i++) {
-    mctop_attached_t *a = &t->items[i];
+  for (size_t i = 0; i < u->t->num; i++) {
+    mctop_attached_t *a = &u->t->items[i];
     /* One process named by two sources is traced once. */
     if (a->pid == pid && a->start_time == start) {
       a->seen = true;
@@ -126,52 +164,45 @@ static void want_pid(mctop_tracking_t *t, const mctop_instance_config_t *c,
   }
   char exe[64];
   snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-  add(t, c, obj, src, pid, start, exe);
+  add(u, src, pid, start, exe);
 }
 
-static void want_pids(mctop_tracking_t *t, const mctop_instance_config_t *c,
-                      struct bpf_object *obj) {
+static void want_pids(update_t *u) {
+  const mctop_instance_config_t *c = u->c;
   for (size_t i = 0; i < c->pids_num; i++) {
     pid_t pid = c->pids[i];
     if (mctop_proc_start_time(pid) == 0) {
-      if (!t->pid_logged[i])
+      if (!u->t->pid_logged[i])
         MCTOP_ERROR("instance \"%s\": PID %d does not exist (is memcached "
                     "running?)",
                     c->name, (int)pid);
-      t->pid_logged[i] = true;
+      u->t->pid_logged[i] = true;
       continue;
     }
-    want_pid(t, c, obj, MCTOP_SRC_PID, pid);
+    want_pid(u, MCTOP_SRC_PID, pid);
   }
 }
 
-static void want_pidfile(mctop_tracking_t *t, const mctop_instance_config_t *c,
-                         struct bpf_object *obj) {
+static void want_pidfile(update_t *u) {
+  const mctop_instance_config_t *c = u->c;
   if (c->pidfile == NULL)
     return;
   pid_t pid = mctop_read_pidfile(c->pidfile);
   if (pid == 0 || mctop_proc_start_time(pid) == 0) {
-    if (!t->pidfile_logged)
+    if (!u->t->pidfile_logged && !u->a->quiet)
       MCTOP_WARNING("instance \"%s\": PIDFile %s names no running process "
                     "(%s); waiting for memcached to write it",
                     c->name, c->pidfile,
                     pid == 0 ? strerror(errno) : "stale PID");
-    t->pidfile_logged = true;
+    u->t->pidfile_logged = true;
     return;
   }
-  t->pidfile_logged = false;
-  want_pid(t, c, obj, MCTOP_SRC_PIDFILE, pid);
+  u->t->pidfile_logged = false;
+  want_pid(u, MCTOP_SRC_PIDFILE, pid);
 }
 
-struct match_ctx {
-  mctop_tracking_t *t;
-  const mctop_instance_config_t *c;
-  struct bpf_object *obj;
-};
-
 static void on_match(pid_t pid, void *arg) {
-  struct match_ctx *m = arg;
-  want_pid(m->t, m->c, m->obj, MCTOP_SRC_MATCH, pid);
+  want_pid(arg, MCTOP_SRC_MATCH, pid);
 }
 
 static bool binary_tracked(mctop_tracking_t *t, const char *path) {
@@ -183,26 +214,42 @@ static bool binary_tracked(mctop_tracking_t *t, const char *path) {
   return false;
 }
 
-static void want_binaries(mctop_tracking_t *t, const mctop_instance_config_t *c,
-                          struct bpf_object *obj) {
+static void want_binaries(update_t *u) {
+  const mctop_instance_config_t *c = u->c;
   for (size_t i = 0; i < c->binaries_num; i++) {
-    if (binary_tracked(t, c->binaries[i]))
+    if (binary_tracked(u->t, c->binaries[i]))
       continue;
     /* A missing binary is looked for again every interval, and said once. */
     if (access(c->binaries[i], R_OK) != 0) {
-      if (!t->bin_logged[i])
+      if (!u->t->bin_logged[i])
         MCTOP_ERROR("instance \"%s\": Binary %s: %s", c->name, c->binaries[i],
                     strerror(errno));
-      t->bin_logged[i] = true;
+      u->t->bin_logged[i] = true;
       continue;
     }
-    t->bin_logged[i] = false;
-    add(t, c, obj, MCTOP_SRC_BINARY, -1, 0, c->binaries[i]);
+    u->t->bin_logged[i] = false;
+    add(u, MCTOP_SRC_BINARY, -1, 0, c->binaries[i]);
+  }
+}
+
+/* One process of a restart loop is gone: counted, and the loop said once. */
+static void note_exit(update_t *u, const mctop_attached_t *a, double now) {
+  if (mctop_restarts_exit(&u->t->restarts, now)) {
+    MCTOP_WARNING("instance \"%s\": memcached (from %s, now PID %d) "
+                  "restarted %u times in the last minute; detaching is "
+                  "behind by %zu probes. mctop follows every new process and "
+                  "says no more of each one until memcached has run for a "
+                  "minute",
+                  u->c->name, source_names[a->source], (int)u->t->newest,
+                  mctop_restarts_recent(&u->t->restarts, now),
+                  mctop_reaper_behind(&u->t->reaper));
+    u->a->quiet = true;
   }
 }
 
 /* Drops targets no source names any more, saying why once. */
-static void drop_unseen(mctop_tracking_t *t, const char *name) {
+static void drop_unseen(update_t *u, double now) {
+  mctop_tracking_t *t = u->t;
   size_t kept = 0;
   for (size_t i = 0; i < t->num; i++) {
     mctop_attached_t *a = &t->items[i];
@@ -210,27 +257,44 @@ static void drop_unseen(mctop_tracking_t *t, const char *name) {
       t->items[kept++] = *a;
       continue;
     }
-    if (a->usable)
+    if (a->pid > 0)
+      note_exit(u, a, now);
+    if (a->usable && !u->a->quiet)
       MCTOP_NOTICE("instance \"%s\": memcached PID %d (from %s) is gone: "
                    "detached; its counts stay in the totals",
-                   name, (int)a->pid, source_names[a->source]);
-    retire_item(t, a);
+                   u->c->name, (int)a->pid, source_names[a->source]);
+    mctop_reaper_give(&t->reaper, &a->links);
+    mctop_target_free(&a->info);
   }
   t->num = kept;
 }
 
+/* Ends a restart loop once memcached has run for a whole window. */
+static void check_loop_end(update_t *u, double now) {
+  bool ended;
+  u->a->quiet = mctop_restarts_looping(&u->t->restarts, now, &ended);
+  if (ended)
+    MCTOP_NOTICE("instance \"%s\": memcached has not restarted for a minute "
+                 "(%u restarts in the loop); tracing PID %d",
+                 u->c->name, u->t->restarts.loop_exits, (int)u->t->newest);
+}
+
 void mctop_tracking_update(mctop_tracking_t *t,
                            const mctop_instance_config_t *c,
-                           struct bpf_object *obj) {
+                           mctop_attacher_t *a) {
+  update_t u = {t, c, a};
+  double now = now_seconds();
   for (size_t i = 0; i < t->num; i++)
     t->items[i].seen = false;
-  want_pids(t, c, obj);
-  want_pidfile(t, c, obj);
-  struct match_ctx m = {t, c, obj};
+  check_loop_end(&u, now);
+  want_pids(&u);
+  want_pidfile(&u);
   for (size_t i = 0; i < t->match_num; i++)
-    mctop_proc_match(&t->match[i], on_match, &m);
-  want_binaries(t, c, obj);
-  drop_unseen(t, c->name);
+    mctop_proc_match(&t->match[i], on_match, &u);
+  want_binaries(&u);
+  /* Gone ones last: a successor found above is attached before its
+   * predecessor's link is handed to the reaper. */
+  drop_unseen(&u, now);
 }
 
 size_t mctop_tracking_count(const mctop_tracking_t *t,

@@ -4,6 +4,8 @@
  * once), a PIDFile that names a new memcached is followed, ProcessMatch
  * attaches to processes as they appear and detaches as they go.  The BPF
  * maps outlive all of this, so counters stay monotonic across restarts.
+ * A memcached restarting in a loop is followed the same way, with one log
+ * line for the loop instead of lines per restart (restarts.h).
  */
 #ifndef MCTOP_TRACKING_H
 #define MCTOP_TRACKING_H
@@ -15,9 +17,8 @@
 #include "options.h"
 #include "probes.h"
 #include "reaper.h"
+#include "restarts.h"
 #include "target.h"
-
-struct bpf_object;
 
 typedef enum {
   MCTOP_SRC_PID,
@@ -47,15 +48,19 @@ typedef struct {
   bool *pid_logged; /* per configured PID: "does not exist" said */
   bool *bin_logged; /* per Binary: its failure said */
   bool pidfile_logged;
+  mctop_restarts_t restarts;
+  pid_t newest; /* the process attached last, for the loop's log lines */
+  bool waiting; /* an attach waits for site ids: said once */
 } mctop_tracking_t;
 
 int mctop_tracking_init(mctop_tracking_t *t, const mctop_instance_config_t *c);
 void mctop_tracking_free(mctop_tracking_t *t);
 
-/* Attaches what the config names and is there now, detaches what is gone. */
+/* Attaches what the config names and is there now, detaches what is gone.
+ * a's quiet field is managed here. */
 void mctop_tracking_update(mctop_tracking_t *t,
                            const mctop_instance_config_t *c,
-                           struct bpf_object *obj);
+                           mctop_attacher_t *a);
 
 /* Sums the links of every target per probe (for the probe gauges), and
  * returns how many targets are attached. */

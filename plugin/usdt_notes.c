@@ -4,6 +4,12 @@
  * https://sourceware.org/systemtap/wiki/UserSpaceProbeImplementation:
  * three address-sized words (pc, base, semaphore), then the provider, the
  * probe name and the argument format as NUL-terminated strings.
+ *
+ * A uprobe is placed at a file offset, so each site's address is turned
+ * into one through the program header of the loaded segment holding it
+ * (executable for the probe, any for its semaphore).  A binary prelinked
+ * to another base records the base it was built with in each note; the
+ * difference to the .stapsdt.base section's address moves the probe.
  */
 #include "usdt_notes.h"
 
@@ -27,26 +33,83 @@ static unsigned count_args(const char *args) {
   return n;
 }
 
-static void add_name(mctop_usdt_list_t *l, const char *name, const char *args) {
+/* The index of name in l->names, added if new; -1 if the list is full. */
+static int add_name(mctop_usdt_list_t *l, const char *name, const char *args) {
   for (size_t i = 0; i < l->names_num; i++) {
     if (strcmp(l->names[i], name) == 0) {
       l->sites[i]++;
-      return;
+      return (int)i;
     }
   }
   if (l->names_num >= MCTOP_USDT_MAX_PROBES)
-    return;
+    return -1;
   char *copy = strdup(name);
   if (copy == NULL)
-    return;
+    return -1;
   l->sites[l->names_num] = 1;
   l->nargs[l->names_num] = count_args(args);
-  l->names[l->names_num++] = copy;
+  l->names[l->names_num] = copy;
+  return (int)l->names_num++;
+}
+
+/* What turns note addresses into file offsets. */
+typedef struct {
+  GElf_Phdr *load; /* PT_LOAD program headers */
+  size_t load_num;
+  uint64_t base; /* address of .stapsdt.base, 0 if none */
+} layout_t;
+
+/* The file offset of addr in a loaded segment (executable if exec). */
+static int file_offset(const layout_t *lay, uint64_t addr, bool exec,
+                       uint64_t *off) {
+  for (size_t i = 0; i < lay->load_num; i++) {
+    const GElf_Phdr *ph = &lay->load[i];
+    if ((exec && !(ph->p_flags & PF_X)) || addr < ph->p_vaddr ||
+        addr - ph->p_vaddr >= ph->p_memsz)
+      continue;
+    *off = addr - ph->p_vaddr + ph->p_offset;
+    return 0;
+  }
+  return -1;
+}
+
+static uint64_t note_word(const char *p, size_t words) {
+  if (words == 4) {
+    uint32_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+  }
+  uint64_t v;
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+/* Records one call site; a site outside every segment is left out. */
+static void add_site(mctop_usdt_list_t *l, const layout_t *lay, int name,
+                     const char *desc, size_t words, const char *args) {
+  uint64_t pc = note_word(desc, words), base = note_word(desc + words, words);
+  uint64_t sema = note_word(desc + 2 * words, words), off, sema_off = 0;
+  if (lay->base != 0 && base != 0)
+    pc += lay->base - base;
+  if (file_offset(lay, pc, true, &off) != 0 ||
+      (sema != 0 && file_offset(lay, sema, false, &sema_off) != 0))
+    return;
+  mctop_usdt_site_t *s = realloc(l->site_list, (l->site_num + 1) * sizeof(*s));
+  if (s == NULL)
+    return;
+  l->site_list = s;
+  char *copy = strdup(args);
+  if (copy == NULL)
+    return;
+  s[l->site_num++] = (mctop_usdt_site_t){.name = (unsigned)name,
+                                         .offset = off,
+                                         .sema_offset = sema_off,
+                                         .args = copy};
 }
 
 /* Walks one note section's data. */
 static void scan_notes(Elf *elf, Elf_Data *data, const char *provider,
-                       mctop_usdt_list_t *l) {
+                       const layout_t *lay, mctop_usdt_list_t *l) {
   size_t words = gelf_getclass(elf) == ELFCLASS32 ? 4 : 8;
   size_t off = 0, name_off, desc_off;
   GElf_Nhdr nh;
@@ -69,14 +132,44 @@ static void scan_notes(Elf *elf, Elf_Data *data, const char *provider,
         memchr(args, '\0', (size_t)(end - args)) == NULL)
       continue;
     l->notes_num++;
-    if (strcmp(prov, provider) == 0)
-      add_name(l, name, args);
+    if (strcmp(prov, provider) != 0)
+      continue;
+    int idx = add_name(l, name, args);
+    if (idx >= 0)
+      add_site(l, lay, idx, desc, words, args);
   }
+}
+
+/* The loaded segments and the .stapsdt.base address. */
+static int read_layout(Elf *elf, size_t shstrndx, layout_t *lay) {
+  size_t n;
+  memset(lay, 0, sizeof(*lay));
+  if (elf_getphdrnum(elf, &n) != 0)
+    return -1;
+  lay->load = calloc(n + 1, sizeof(*lay->load));
+  if (lay->load == NULL)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    GElf_Phdr ph;
+    if (gelf_getphdr(elf, (int)i, &ph) != NULL && ph.p_type == PT_LOAD)
+      lay->load[lay->load_num++] = ph;
+  }
+  for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+    GElf_Shdr sh;
+    const char *name;
+    if (gelf_getshdr(scn, &sh) != NULL &&
+        (name = elf_strptr(elf, shstrndx, sh.sh_name)) != NULL &&
+        strcmp(name, ".stapsdt.base") == 0)
+      lay->base = sh.sh_addr;
+  }
+  return 0;
 }
 
 static int scan_elf(Elf *elf, const char *provider, mctop_usdt_list_t *l) {
   size_t shstrndx;
-  if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+  layout_t lay;
+  if (elf_getshdrstrndx(elf, &shstrndx) != 0 ||
+      read_layout(elf, shstrndx, &lay) != 0)
     return -1;
   for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
     GElf_Shdr sh;
@@ -87,8 +180,9 @@ static int scan_elf(Elf *elf, const char *provider, mctop_usdt_list_t *l) {
       continue;
     Elf_Data *data = elf_getdata(scn, NULL);
     if (data != NULL)
-      scan_notes(elf, data, provider, l);
+      scan_notes(elf, data, provider, &lay, l);
   }
+  free(lay.load);
   return 0;
 }
 
@@ -140,5 +234,8 @@ bool mctop_usdt_has(const mctop_usdt_list_t *l, const char *name) {
 void mctop_usdt_free(mctop_usdt_list_t *l) {
   for (size_t i = 0; i < l->names_num; i++)
     free(l->names[i]);
+  for (size_t i = 0; i < l->site_num; i++)
+    free(l->site_list[i].args);
+  free(l->site_list);
   memset(l, 0, sizeof(*l));
 }

@@ -8,8 +8,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define MCTOP_USDT_MAX_PROBES 128
+
+/* One call site of a probe of the provider: where to put the uprobe. */
+typedef struct {
+  unsigned name;        /* index into names[] */
+  uint64_t offset;      /* file offset of the probe's instruction */
+  uint64_t sema_offset; /* file offset of its semaphore; 0: it has none */
+  char *args;           /* the note's argument format ("-4@%esi 8@%rax") */
+} mctop_usdt_site_t;
 
 typedef struct {
   /* Distinct probe names of the given provider (e.g. "command__get"). */
@@ -18,10 +27,15 @@ typedef struct {
   unsigned nargs[MCTOP_USDT_MAX_PROBES]; /* arguments, at the first site */
   size_t names_num;
   size_t notes_num; /* all stapsdt notes, every provider, every call site */
+  /* Every call site of the provider's probes whose address lies in a
+   * loaded segment of the file, in note order. */
+  mctop_usdt_site_t *site_list;
+  size_t site_num;
 } mctop_usdt_list_t;
 
-/* Lists the probes of provider in path.  Returns 0, or -1 with errbuf saying
- * what is wrong with the file (missing, unreadable, not ELF). */
+/* Lists the probes of provider in path, and their call sites.  Returns 0, or -1
+ * with errbuf saying what is wrong with the file (missing, unreadable, not
+ * ELF). */
 int mctop_usdt_list(const char *path, const char *provider,
                     mctop_usdt_list_t *out, char *errbuf, size_t errlen);
 

@@ -66,6 +66,11 @@ static void check_list(const mctop_usdt_list_t *l) {
   }
   if (sites > l->notes_num)
     fail("more call sites than notes");
+  if (l->site_num > sites)
+    fail("more attach sites than call sites");
+  for (size_t i = 0; i < l->site_num; i++)
+    if (l->site_list[i].name >= l->names_num || l->site_list[i].args == NULL)
+      fail("an attach site names no listed probe or has no arguments");
   /* A name looked up whether or not the list holds it. */
   unsigned want = 0;
   for (size_t i = 0; i < l->names_num && want == 0; i++)
@@ -93,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   check_list(&list);
   mctop_usdt_free(&list);
-  if (list.names_num != 0 || list.notes_num != 0)
+  if (list.names_num != 0 || list.notes_num != 0 || list.site_num != 0)
     fail("mctop_usdt_free left names behind");
   return 0;
 }

@@ -1,7 +1,9 @@
 /*
  * Source of the usdt_notes fuzz seeds: scripts/fuzz compiles it with
  * clang -c into small ELF relocatable objects (64-bit little-endian, 32-bit,
- * 64-bit big-endian) whose .note.stapsdt holds memcached-like probes, a
+ * 64-bit big-endian), and links it into a small shared object (whose
+ * notes lie in loaded segments, so they become attach sites), all with a
+ * .note.stapsdt that holds memcached-like probes, a
  * probe with two call sites, a probe without arguments and a probe of
  * another provider; with -DSEED_MANY_PROBES also more probe names than
  * mctop keeps.
