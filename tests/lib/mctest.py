@@ -257,8 +257,12 @@ class Memcached:
         _live.discard(self)
         return _stop_process(self.proc, 5)
 
-    def restart(self, timeout=10):
-        """Stop, then start again on the same port (new pid)."""
+    def restart(self, timeout=10, kill=False):
+        """Stop (or, with kill, SIGKILL: a crash), then start again on the
+        same port (new pid)."""
+        if kill and self.running():
+            self.proc.kill()
+            self.proc.wait()
         self.stop()
         self.fixed_port = self.port
         return self.start(timeout)
