@@ -12,6 +12,8 @@ Then: collectd is alive, never printed a sanitizer report, and logged the
 loop once per instance instead of lines per restart; the mctop links in
 bpftool stayed bounded throughout; and a known workload on the last A and
 B processes arrives exactly, per key, in every instance that follows them.
+A short loop then does the same with the fallback for kernels without
+uprobe_multi links forced (MCTOP_UPROBE_LINKS=perf: a link per site).
 
 MCTOP_SOAK_SECONDS above its default (30) adds the slow variant: a restart
 every few seconds for that long, then a minute of calm, after which each
@@ -236,11 +238,42 @@ def slow_loop(tap, work):
     b.stop()
 
 
+def perf_links(tap, work):
+    """The fallback for kernels without uprobe_multi, forced: a perf-event
+    link per site, through a short loop, with exact counts after."""
+    a, b, pidfile = start_pair(work)
+    b.stop()
+    conf = f'  <Instance "pf">\n    PIDFile "{pidfile}"\n  </Instance>\n'
+    os.environ["MCTOP_UPROBE_LINKS"] = "perf"
+    try:
+        cd = mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf).start()
+    finally:
+        del os.environ["MCTOP_UPROBE_LINKS"]
+    with cd:
+        said = cd.wait_log(r'instance "pf": attached 11 probes \(\d+ sites, '
+                           r'a perf link per site\)', 20)
+        tap.ok(said, "perf links: forced, and the log says so")
+        for _ in range(10):
+            a.restart(kill=True)
+            time.sleep(0.3)
+        tap.ok(cd.running(), "perf links: collectd alive through 10 restarts")
+        ready = wait_traced(cd, a.port, ("pf",), "perf-ready")
+        keys = workload(a.port, "perf")
+        want = {"calls": 3, "gets": 2, "sets": 1, "hits": 2}
+        ok = ready and mctest.wait_until(lambda: all(
+            key_calls(cd.csv_dir, "pf", k) == want for k in keys), 15)
+        tap.ok(ok, "perf links: the last process's workload arrived exactly",
+               cd.log()[-2000:])
+        tap.eq(cd.sanitizer_reports(), [], "perf links: no sanitizer report")
+    a.stop()
+
+
 def main():
     tap = mctest.Tap()
     mctest.require_root(tap)
     work = tempfile.mkdtemp(prefix="mctop-restarts-")
     fast_loop(tap, work)
+    perf_links(tap, work)
     if SOAK > 30:
         slow_loop(tap, work)
     else:
