@@ -127,7 +127,12 @@ static void add(update_t *u, mctop_source_t src, pid_t pid, uint64_t start,
   a.start_time = start;
   a.seen = true;
   snprintf(a.binary, sizeof(a.binary), "%s", path);
-  int err = mctop_target_inspect(&a.info, u->c->name, path, pid);
+  mctop_inspect_opts_t o = {
+      .probes = u->c->probes,
+      .debug_dirs = (const char *const *)u->c->debug_dirs,
+      .debug_dirs_num = u->c->debug_dirs_num,
+  };
+  int err = mctop_target_inspect(&a.info, u->c->name, path, pid, &o);
   if (err == -ESRCH)
     return; /* exited since it was listed */
   if (err == 0 && !attach_item(u, &a)) {
