@@ -98,10 +98,12 @@ static void wait_for_reaper(update_t *u) {
  * or must wait, so that the next interval tries again. */
 static bool attach_item(update_t *u, mctop_attached_t *a) {
   const mctop_instance_config_t *c = u->c;
-  bool auto_lookups =
-      c->lookups == MCTOP_LOOKUPS_AUTO && !a->info.text_command_probes;
-  bool lookups = c->lookups == MCTOP_LOOKUPS_ON || auto_lookups;
-  a->lookups_for_calls = auto_lookups;
+  /* Where text commands fire no command probe, "calls" ranks by lookups
+   * whenever they are counted, whether Lookups is "auto" or true. */
+  bool no_text = !a->info.text_command_probes;
+  bool lookups = c->lookups == MCTOP_LOOKUPS_ON ||
+                 (c->lookups == MCTOP_LOOKUPS_AUTO && no_text);
+  a->lookups_for_calls = lookups && no_text;
   if (c->latency && !u->a->quiet)
     mctop_latency_check_target(c->name, &a->info);
   int n = mctop_attach_target(u->a, c->name, &a->info, lookups, c->latency,
