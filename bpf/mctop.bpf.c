@@ -762,7 +762,7 @@ static __always_inline void on_fn_delta(struct pt_regs *ctx,
 
 /* The symbol-mode events, out of line from the USDT ones. */
 static __always_inline int on_function(struct pt_regs *ctx,
-				  const struct mctop_site *site, __u32 ev)
+				       const struct mctop_site *site, __u32 ev)
 {
 	switch (ev) {
 	case MCTOP_EV_FN_GET:

@@ -207,12 +207,12 @@ enum mctop_event {
 	MCTOP_EV_CMD_START,		   /* a command starts (latency) */
 	MCTOP_EV_CMD_END,		   /* a batch of replies is ready */
 	/* Symbol mode: memcached's own functions (plugin/symbol_sites.c) */
-	MCTOP_EV_FN_GET,	/* do_item_get entry: key, keylen, do_update */
-	MCTOP_EV_FN_GET_RET,	/* do_item_get return: the item or NULL */
-	MCTOP_EV_FN_TOUCH,	/* do_item_touch entry: its do_item_get touches */
-	MCTOP_EV_FN_STORE,	/* do_store_item entry: the item, the command */
-	MCTOP_EV_FN_STORE_RET,	/* do_store_item return: stored or not */
-	MCTOP_EV_FN_DELTA,	/* do_add_delta entry: key, keylen, incr */
+	MCTOP_EV_FN_GET,     /* do_item_get entry: key, keylen, do_update */
+	MCTOP_EV_FN_GET_RET, /* do_item_get return: the item or NULL */
+	MCTOP_EV_FN_TOUCH,   /* do_item_touch entry: its do_item_get touches */
+	MCTOP_EV_FN_STORE,   /* do_store_item entry: the item, the command */
+	MCTOP_EV_FN_STORE_RET, /* do_store_item return: stored or not */
+	MCTOP_EV_FN_DELTA,     /* do_add_delta entry: key, keylen, incr */
 	MCTOP_EV_COUNT,
 };
 

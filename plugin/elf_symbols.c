@@ -93,9 +93,8 @@ static void debuglink(Elf *elf, char *name, size_t size) {
 }
 
 /* Looks the names up in one symbol table section type; returns hits. */
-static size_t scan_symbols(Elf *elf, Elf64_Word type,
-                           const char *const *names, size_t n,
-                           uint64_t *vaddr, uint64_t *size) {
+static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
+                           size_t n, uint64_t *vaddr, uint64_t *size) {
   size_t hits = 0;
   for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
     GElf_Shdr sh;
@@ -108,8 +107,8 @@ static size_t scan_symbols(Elf *elf, Elf64_Word type,
       GElf_Sym sym;
       const char *nm;
       if (gelf_getsym(d, (int)i, &sym) == NULL ||
-          GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-          sym.st_shndx == SHN_UNDEF || sym.st_value == 0 ||
+          GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
+          sym.st_value == 0 ||
           (nm = elf_strptr(elf, sh.sh_link, sym.st_name)) == NULL)
         continue;
       /* Exact names only: "do_item_get.constprop.0" is another function
@@ -158,8 +157,8 @@ static bool try_debug_file(const char *path, const unsigned char *id,
   unsigned char other[BUILD_ID_MAX];
   size_t other_len = build_id(f.elf, other);
   /* A debug file of another build would give wrong offsets. */
-  bool same = id_len == 0 || (other_len == id_len &&
-                              memcmp(other, id, id_len) == 0);
+  bool same =
+      id_len == 0 || (other_len == id_len && memcmp(other, id, id_len) == 0);
   bool found = same && find_in(f.elf, names, n, vaddr, size) > 0;
   elf_close(&f);
   return found;
@@ -198,9 +197,8 @@ static bool search_debug(search_t *s, Elf *bin) {
   for (size_t d = 0; id_len > 1 && d < q->debug_dirs_num; d++) {
     int used = snprintf(path, sizeof(path), "%s%s/.build-id/%02x/", q->root,
                         q->debug_dirs[d], id[0]);
-    for (size_t i = 1; i < id_len && used > 0 &&
-                       (size_t)used + 3 < sizeof(path);
-         i++)
+    for (size_t i = 1;
+         i < id_len && used > 0 && (size_t)used + 3 < sizeof(path); i++)
       used += snprintf(path + used, sizeof(path) - (size_t)used, "%02x", id[i]);
     snprintf(path + used, sizeof(path) - (size_t)used, ".debug");
     if (try_path(s, path, id, id_len))
@@ -239,8 +237,8 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
     free(size);
     return -1;
   }
-  search_t s = {q, names, n, vaddr, size, symfile, symlen, tried,
-                sizeof(tried)};
+  search_t s = {q,       names,  n,     vaddr,        size,
+                symfile, symlen, tried, sizeof(tried)};
   if (find_in(bin.elf, names, n, vaddr, size) > 0)
     snprintf(symfile, symlen, "%s", q->path);
   else if (!search_debug(&s, bin.elf)) {

@@ -208,8 +208,8 @@ static int add_debug_dir(const oconfig_item_t *ci,
     free(dir);
     return -1;
   }
-  char **dirs = realloc(cfg->debug_dirs,
-                        (cfg->debug_dirs_num + 1) * sizeof(*dirs));
+  char **dirs =
+      realloc(cfg->debug_dirs, (cfg->debug_dirs_num + 1) * sizeof(*dirs));
   if (dirs == NULL) {
     free(dir);
     return -1;

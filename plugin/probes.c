@@ -326,8 +326,7 @@ int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
   if (plan_alloc(&p, t->symbols ? MCTOP_FN_ROWS : t->notes.site_num) != 0)
     return 0;
   if (t->symbols)
-    plan_functions(&p, instance, t, links, attached, absent,
-                   sizeof(attached));
+    plan_functions(&p, instance, t, links, attached, absent, sizeof(attached));
   else
     plan_target(&p, instance, t, lookups, latency, links, attached, absent,
                 sizeof(attached));
@@ -346,8 +345,8 @@ int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
                instance, count, t->symbols ? "functions" : "probes",
                links->sites_num,
                a->multi ? "uprobe_multi links" : "a perf link per site",
-               t->version[0] ? t->version : "(version ?)", t->path,
-               (int)t->pid, t->symbols ? ", symbol mode, symbols from " : "",
+               t->version[0] ? t->version : "(version ?)", t->path, (int)t->pid,
+               t->symbols ? ", symbol mode, symbols from " : "",
                t->symbols ? t->symfile : "", attached,
                absent[0] ? "; not in this binary:" : "", absent);
   return count;

@@ -76,8 +76,8 @@ static void adjust_entry(mctop_target_t *t, const char *instance, size_t i) {
     if (mctop_read_at(t->path, t->fns[i].offset, b, sizeof(b)) != 0)
       return;
   }
-  bool push = b[0] == 0x55 || b[0] == 0x53 || (b[0] == 0x41 && b[1] >= 0x54 &&
-                                               b[1] <= 0x57);
+  bool push = b[0] == 0x55 || b[0] == 0x53 ||
+              (b[0] == 0x41 && b[1] >= 0x54 && b[1] <= 0x57);
   if (!push)
     MCTOP_NOTICE("instance \"%s\": %s in %s starts with an instruction the "
                  "kernel single-steps (0x%02x): each call costs about ten "

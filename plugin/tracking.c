@@ -81,7 +81,27 @@ typedef struct {
   mctop_tracking_t *t;
   const mctop_instance_config_t *c;
   mctop_attacher_t *a;
+  double now;
 } update_t;
+
+/* A target that could not be traced is looked at again after 10 s,
+ * doubling to 5 min, like an instance whose BPF program failed to load:
+ * debug symbols may be installed, a binary rebuilt. */
+#define RETRY_FIRST 10.0
+#define RETRY_MAX 300.0
+
+static void back_off(update_t *u, mctop_attached_t *a) {
+  a->retry_delay = a->retry_delay > 0 ? 2 * a->retry_delay : RETRY_FIRST;
+  if (a->retry_delay > RETRY_MAX)
+    a->retry_delay = RETRY_MAX;
+  a->retry_at = u->now + a->retry_delay;
+  MCTOP_INFO("instance \"%s\": looking at %s again in %.0f s", u->c->name,
+             a->binary, a->retry_delay);
+}
+
+/* Inspects the target's binary and attaches it; false when it is gone or
+ * must wait (nothing kept). */
+static bool inspect_and_attach(update_t *u, mctop_attached_t *a);
 
 /* No site ids free: the attach waits for the reaper, said once. */
 static void wait_for_reaper(update_t *u) {
@@ -117,8 +137,39 @@ static bool attach_item(update_t *u, mctop_attached_t *a) {
   return true;
 }
 
+static bool inspect_and_attach(update_t *u, mctop_attached_t *a) {
+  mctop_inspect_opts_t o = {
+      .probes = u->c->probes,
+      .debug_dirs = (const char *const *)u->c->debug_dirs,
+      .debug_dirs_num = u->c->debug_dirs_num,
+  };
+  int err = mctop_target_inspect(&a->info, u->c->name, a->binary, a->pid, &o);
+  if (err == -ESRCH)
+    return false; /* exited since it was listed */
+  if (err == 0 && !attach_item(u, a)) {
+    mctop_target_free(&a->info);
+    return false;
+  }
+  if (!a->usable)
+    back_off(u, a);
+  return true;
+}
+
+/* An untraceable target, due for another look. */
+static void retry(update_t *u, mctop_attached_t *a) {
+  if (a->usable || u->now < a->retry_at)
+    return;
+  mctop_target_free(&a->info);
+  memset(&a->info, 0, sizeof(a->info));
+  memset(&a->links, 0, sizeof(a->links));
+  if (!inspect_and_attach(u, a))
+    a->retry_at = u->now; /* gone or waiting: again next interval */
+  else if (a->usable)
+    MCTOP_INFO("instance \"%s\": tracing %s now", u->c->name, a->binary);
+}
+
 /* Inspects and attaches a new target; it is kept even when unusable, so a
- * binary without probes is reported once, not every interval. */
+ * binary without probes is reported once per retry, not every interval. */
 static void add(update_t *u, mctop_source_t src, pid_t pid, uint64_t start,
                 const char *path) {
   mctop_tracking_t *t = u->t;
@@ -129,18 +180,8 @@ static void add(update_t *u, mctop_source_t src, pid_t pid, uint64_t start,
   a.start_time = start;
   a.seen = true;
   snprintf(a.binary, sizeof(a.binary), "%s", path);
-  mctop_inspect_opts_t o = {
-      .probes = u->c->probes,
-      .debug_dirs = (const char *const *)u->c->debug_dirs,
-      .debug_dirs_num = u->c->debug_dirs_num,
-  };
-  int err = mctop_target_inspect(&a.info, u->c->name, path, pid, &o);
-  if (err == -ESRCH)
-    return; /* exited since it was listed */
-  if (err == 0 && !attach_item(u, &a)) {
-    mctop_target_free(&a.info);
+  if (!inspect_and_attach(u, &a))
     return;
-  }
   mctop_attached_t *items = realloc(t->items, (t->num + 1) * sizeof(*items));
   if (items == NULL) {
     detach_item(&a);
@@ -166,6 +207,7 @@ static void want_pid(update_t *u, mctop_source_t src, pid_t pid) {
     /* One process named by two sources is traced once. */
     if (a->pid == pid && a->start_time == start) {
       a->seen = true;
+      retry(u, a);
       return;
     }
   }
@@ -212,11 +254,14 @@ static void on_match(pid_t pid, void *arg) {
   want_pid(arg, MCTOP_SRC_MATCH, pid);
 }
 
-static bool binary_tracked(mctop_tracking_t *t, const char *path) {
-  for (size_t j = 0; j < t->num; j++) {
-    mctop_attached_t *a = &t->items[j];
-    if (a->source == MCTOP_SRC_BINARY && strcmp(a->binary, path) == 0)
-      return a->seen = true;
+static bool binary_tracked(update_t *u, const char *path) {
+  for (size_t j = 0; j < u->t->num; j++) {
+    mctop_attached_t *a = &u->t->items[j];
+    if (a->source == MCTOP_SRC_BINARY && strcmp(a->binary, path) == 0) {
+      a->seen = true;
+      retry(u, a);
+      return true;
+    }
   }
   return false;
 }
@@ -224,7 +269,7 @@ static bool binary_tracked(mctop_tracking_t *t, const char *path) {
 static void want_binaries(update_t *u) {
   const mctop_instance_config_t *c = u->c;
   for (size_t i = 0; i < c->binaries_num; i++) {
-    if (binary_tracked(u->t, c->binaries[i]))
+    if (binary_tracked(u, c->binaries[i]))
       continue;
     /* A missing binary is looked for again every interval, and said once. */
     if (access(c->binaries[i], R_OK) != 0) {
@@ -289,8 +334,8 @@ static void check_loop_end(update_t *u, double now) {
 void mctop_tracking_update(mctop_tracking_t *t,
                            const mctop_instance_config_t *c,
                            mctop_attacher_t *a) {
-  update_t u = {t, c, a};
   double now = now_seconds();
+  update_t u = {t, c, a, now};
   for (size_t i = 0; i < t->num; i++)
     t->items[i].seen = false;
   check_loop_end(&u, now);

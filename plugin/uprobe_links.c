@@ -41,10 +41,9 @@ _Static_assert(offsetof(struct link_create_uprobe_multi, pid) == 56,
 /* link_create.uprobe_multi.flags: return probes */
 #define UPROBE_MULTI_RETURN 1u
 
-static int link_create_multi(int prog_fd, bool ret, const char *path,
-                             pid_t pid, const uint64_t *offsets,
-                             const uint64_t *ref_ctr, const uint64_t *cookies,
-                             size_t n) {
+static int link_create_multi(int prog_fd, bool ret, const char *path, pid_t pid,
+                             const uint64_t *offsets, const uint64_t *ref_ctr,
+                             const uint64_t *cookies, size_t n) {
   union {
     struct link_create_uprobe_multi m;
     char bytes[128]; /* zero beyond the member, as the kernel checks */
@@ -128,8 +127,7 @@ int mctop_uprobe_attach(const struct bpf_program *prog, bool multi, bool ret,
                         size_t n, mctop_uprobe_link_t *out) {
   memset(out, 0, sizeof(*out));
   if (!multi)
-    return attach_perf(prog, ret, path, pid, offsets, ref_ctr, cookies, n,
-                       out);
+    return attach_perf(prog, ret, path, pid, offsets, ref_ctr, cookies, n, out);
   int fd = link_create_multi(bpf_program__fd(prog), ret, path, pid, offsets,
                              ref_ctr, cookies, n);
   if (fd < 0)

@@ -10,7 +10,8 @@ workload below runs against each, and every figure symbol mode promises
 (README "Symbol mode") must arrive exactly in the csv writer.
 
 Then: the system's own /usr/lib/debug is searched when no DebugDirectory
-is given; Debian's own stripped memcached without its debug file is named
+is given; a debug file installed while mctop runs is found at its next look
+(after 10 s); Debian's own stripped memcached without its debug file is named
 with both fixes; a version symbol mode does not know is refused by name;
 Probes "symbols" with Latency true is refused at config time; and on
 memcached 1.6.45 with USDT probes, `Lookups true` ranks SortBy "calls" by
@@ -332,6 +333,36 @@ def system_debug_dir(tap, work):
             os.remove(dest)
 
 
+def retry_after_install(tap, work):
+    """Debug symbols installed while mctop waits: the instance looks again
+    after 10 s and traces."""
+    binary = plain_binary("1.6.18")
+    stripped, debug_dir = strip_with_debug(binary, work + "late", "id")
+    later = debug_dir + ".later"
+    os.rename(debug_dir, later)
+    with mctest.Memcached(stripped, threads=1) as m:
+        conf = (f'  <Instance "late">\n    Binary "{stripped}"\n'
+                f'    DebugDirectory "{debug_dir}"\n  </Instance>\n')
+        with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf) as cd:
+            first = cd.wait_log(r'instance "late": \S+ has no memcached USDT '
+                                r'probes and no symbols', 15)
+            again = cd.wait_log(r'instance "late": looking at \S+ again in '
+                                r'10 s', 5)
+            os.rename(later, debug_dir)
+            traced = cd.wait_log(r'instance "late": tracing \S+ now', 20)
+            tap.ok(first and again and traced, "symbols installed later: "
+                   "looked at again after 10 s, then traced", cd.log()[-1500:])
+            e = SymExpect()
+            mc = mcproto.MemcacheClient("127.0.0.1", m.port)
+            assert mc.set(b"late:1", b"abc")
+            e.store("set", b"late:1", 3)
+            assert mc.get(b"late:1") == b"abc"
+            e.get(b"late:1", 3)
+            ok = mctest.wait_until(lambda: key_values(
+                cd.csv_dir, "late", b"late:1") == e.keys[b"late:1"], 15)
+            tap.ok(ok, "symbols installed later: counts exact")
+
+
 def refusals(tap, work):
     """Debian's own memcached without its debug file; an unknown version;
     Latency with Probes "symbols"."""
@@ -412,6 +443,7 @@ def main():
         for v in VERSIONS:
             run_version(tap, v, work)
         system_debug_dir(tap, work)
+        retry_after_install(tap, work)
         refusals(tap, work)
         lookups_rank_calls(tap)
     finally:
