@@ -126,6 +126,12 @@ static bool attach_item(update_t *u, mctop_attached_t *a) {
   a->lookups_for_calls = lookups && no_text;
   if (c->latency && !u->a->quiet)
     mctop_latency_check_target(c->name, &a->info);
+  if (a->info.symbols && !u->a->quiet)
+    MCTOP_NOTICE("instance \"%s\": symbol mode gives no deletes and no "
+                 "latency, and counts gat as a touch and meta gets with "
+                 "T/N/R/l/h/u flags as lookups only (README, \"Symbol "
+                 "mode\"); a memcached built with --enable-dtrace gives them",
+                 c->name);
   int n = mctop_attach_target(u->a, c->name, &a->info, lookups, c->latency,
                               &a->links);
   if (n == -ENOSPC)

@@ -5,7 +5,8 @@ option set.  For memcached 1.6.18, 1.6.38 and 1.6.45, one collectd follows
 two processes of the same build: one running the binary as `make install`
 leaves it (.symtab), one running a stripped copy whose debug file is found
 by build id under a DebugDirectory of the test's own (1.6.18 adds a third,
-found by .gnu_debuglink next to the binary).  The text, binary and meta
+found by .gnu_debuglink next to the binary, and a fourth built with
+-fcf-protection, whose functions start with endbr64).  The text, binary and meta
 workload below runs against each, and every figure symbol mode promises
 (README "Symbol mode") must arrive exactly in the csv writer.
 
@@ -42,10 +43,10 @@ TEXT_KEYS = [b"x", b"user:42", b"a.b.c", b"path/to/obj", "caf\u00e9".encode(),
 BINARY_KEYS = [b"bin key\x00z", b"bin/\xff\xfe"]
 
 
-def plain_binary(version):
+def plain_binary(version, *extra):
     script = os.path.join(mctest.SRCDIR, "tests", "build-memcached")
-    return subprocess.run([script, version, "--plain"], check=True, text=True,
-                          stdout=subprocess.PIPE).stdout.strip()
+    return subprocess.run([script, version, "--plain", *extra], check=True,
+                          text=True, stdout=subprocess.PIPE).stdout.strip()
 
 
 class SymExpect:
@@ -284,6 +285,12 @@ def run_version(tap, version, work):
         procs["linked"] = mctest.Memcached(linked, threads=2).start()
         want["linked"] = (f"/proc/{procs['linked'].pid}/root"
                           f"{os.path.dirname(linked)}/.debug/memcached.debug")
+        # -fcf-protection: every function starts with endbr64.
+        cfp = plain_binary(version, "--cf-protection")
+        procs["cfp"] = mctest.Memcached(cfp, threads=2).start()
+        want["cfp"] = f"/proc/{procs['cfp'].pid}/exe"
+        conf += (f'  <Instance "cfp">\n    PID {procs["cfp"].pid}\n'
+                 f'    TopKeys 1000\n  </Instance>\n')
         conf += (f'  <Instance "linked">\n    PID {procs["linked"].pid}\n'
                  f'    TopKeys 1000\n  </Instance>\n')
     with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf) as cd:
@@ -297,6 +304,12 @@ def run_version(tap, version, work):
             tap.ok(where and where.startswith(want[inst]),
                    f"{version} {inst}: symbol mode with no option set, "
                    f"symbols from {where}", cd.log()[-2000:])
+        tap.ok("single-steps" not in cd.log(), f"{version}: every function is "
+               "entered at an instruction the kernel emulates (after endbr64 "
+               "in the cf-protection build)", cd.log()[-1500:])
+        tap.ok(re.search(r'instance "plain": symbol mode gives no deletes and '
+                         r'no latency', cd.log()),
+               f"{version}: the log says what symbol mode cannot give")
         for inst, m in procs.items():
             e = SymExpect()
             mc = mcproto.MemcacheClient("127.0.0.1", m.port)
