@@ -37,7 +37,8 @@ int main(int argc, char **argv) {
   char exe[64];
   snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
   mctop_target_t t;
-  if (mctop_target_inspect(&t, "floor", exe, pid) != 0)
+  mctop_inspect_opts_t o = {.probes = MCTOP_PROBES_AUTO};
+  if (mctop_target_inspect(&t, "floor", exe, pid, &o) != 0)
     return 1;
   bool lookups = !t.text_command_probes, latency = false;
   for (int i = 2; i < argc; i++) {

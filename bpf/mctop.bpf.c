@@ -96,6 +96,16 @@ struct {
 	__type(value, struct mctop_site);
 } sites SEC(".maps");
 
+/* Symbol mode: each memcached thread's function calls in flight, from a
+ * function's entry to its return (mctop.h).  LRU: a thread that exits
+ * mid-call leaves an entry that is recycled, never leaked. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct mctop_pending);
+} pending SEC(".maps");
+
 /* The key being counted: 264 bytes is too much for the 512-byte stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -542,6 +552,241 @@ static __always_inline void on_command(struct pt_regs *ctx,
 		note_key(ctx, site, cmd, s, slot);
 }
 
+/* ---- symbol mode: memcached's own functions (README "Symbol mode") ---- */
+
+/* The calling thread's calls in flight, created if missing. */
+static __always_inline struct mctop_pending *my_pending(bool create)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct mctop_pending *p, fresh = {};
+
+	p = bpf_map_lookup_elem(&pending, &id);
+	if (p || !create)
+		return p;
+	bpf_map_update_elem(&pending, &id, &fresh, BPF_ANY);
+	return bpf_map_lookup_elem(&pending, &id);
+}
+
+/* Counts one lookup of the key (every do_item_get is one). */
+static __always_inline void count_lookup(struct mctop_key_stats *s)
+{
+	struct mctop_totals *t = get_totals();
+
+	if (t)
+		t->lookups++;
+	if (s) {
+		__sync_fetch_and_add(&s->lookups, 1);
+		add_score(s, 0, 0, 0, 1);
+	}
+}
+
+/* An item's value length with its "\r\n" (memcached's nbytes); -1 if it
+ * cannot be read. */
+static __always_inline long item_nbytes(__u64 it)
+{
+	__s32 nbytes;
+
+	if (!it || bpf_probe_read_user(&nbytes, sizeof(nbytes),
+				       (void *)(it + MCTOP_ITEM_NBYTES_OFF)))
+		return -1;
+	return nbytes;
+}
+
+/* do_item_get(key, nkey, hv, c or t, do_update) entry: remembered until
+ * it returns.  do_item_touch, which calls it first thing, has marked the
+ * call as a touch. */
+static __always_inline void on_fn_get(struct pt_regs *ctx,
+				      const struct mctop_site *site)
+{
+	long key = 0, keylen = 0, update = 0;
+	struct mctop_pending *p;
+
+	if (site_arg(ctx, site, MCTOP_SITE_KEY, &key) ||
+	    site_arg(ctx, site, MCTOP_SITE_KEYLEN, &keylen) ||
+	    site_arg(ctx, site, MCTOP_SITE_FLAG, &update))
+		return;
+	p = my_pending(true);
+	if (!p)
+		return;
+	p->get_key = key;
+	p->get_keylen = (__u32)keylen;
+	p->get_update = update != 0;
+}
+
+static __always_inline void on_fn_touch(void)
+{
+	struct mctop_pending *p = my_pending(true);
+
+	if (p)
+		p->get_touch = 1;
+}
+
+/*
+ * do_item_get returns the item, or NULL on a miss (expired and flushed
+ * items included).  Every call is a lookup of its key; one with do_update
+ * set is a read: a touch when do_item_touch called it, a get otherwise,
+ * a hit with the item's value length or a miss.  Calls without do_update
+ * come from stores, deletes and arithmetic, counted at their own entry.
+ */
+static __always_inline void on_fn_get_ret(struct pt_regs *ctx,
+					  const struct mctop_site *site)
+{
+	struct mctop_key_stats *s = NULL;
+	struct mctop_pending *p;
+	struct mctop_totals *t;
+	long item = 0;
+	__u64 key, slot;
+	__u32 keylen;
+	bool touch, update;
+
+	p = my_pending(false);
+	if (!p || !p->get_key)
+		return; /* attached mid-call */
+	key = p->get_key;
+	keylen = p->get_keylen;
+	touch = p->get_touch;
+	update = p->get_update;
+	p->get_key = 0;
+	p->get_touch = 0;
+	if (site_arg(ctx, site, MCTOP_SITE_SIZE, &item))
+		return;
+	if (touch)
+		s = count_event(MCTOP_CMD_TOUCH, (const void *)key, keylen,
+				NO_SIZE, &slot);
+	else if (update)
+		s = count_event(MCTOP_CMD_GET, (const void *)key, keylen,
+				item ? item_nbytes(item) : -1, &slot);
+	else if ((t = get_totals()))
+		s = key_slot(t, (const void *)key, keylen, &slot);
+	count_lookup(s);
+}
+
+/* The store commands of do_store_item's comm (memcached.h NREAD_*):
+ * 1.6.45's 7 and 8 are append and prepend that create a missing item. */
+static __always_inline int store_cmd(long comm)
+{
+	switch (comm) {
+	case 1:
+		return MCTOP_CMD_ADD;
+	case 2:
+		return MCTOP_CMD_SET;
+	case 3:
+		return MCTOP_CMD_REPLACE;
+	case 4:
+	case 7:
+		return MCTOP_CMD_APPEND;
+	case 5:
+	case 8:
+		return MCTOP_CMD_PREPEND;
+	case 6:
+		return MCTOP_CMD_CAS;
+	}
+	return -1;
+}
+
+/* do_store_item(it, comm, ...) entry: the store is counted when it
+ * returns, with its value length only if it stored. */
+static __always_inline void on_fn_store(struct pt_regs *ctx,
+					const struct mctop_site *site)
+{
+	long it = 0, comm = 0;
+	struct mctop_pending *p;
+	int cmd;
+
+	if (site_arg(ctx, site, MCTOP_SITE_KEY, &it) ||
+	    site_arg(ctx, site, MCTOP_SITE_FLAG, &comm))
+		return;
+	cmd = store_cmd(comm);
+	p = my_pending(true);
+	if (!p || cmd < 0)
+		return;
+	p->store_item = it;
+	p->store_cmd = cmd;
+}
+
+static __always_inline void on_fn_store_ret(struct pt_regs *ctx,
+					    const struct mctop_site *site)
+{
+	__u8 flags = 0, nkey = 0;
+	struct mctop_pending *p;
+	__u64 it, slot;
+	long ret = 0, nbytes;
+	__u16 itf = 0;
+	__u32 cmd;
+
+	p = my_pending(false);
+	if (!p || !p->store_item)
+		return;
+	it = p->store_item;
+	cmd = p->store_cmd;
+	p->store_item = 0;
+	if (cmd >= MCTOP_CMD_COUNT) /* the verifier wants the index bounded */
+		return;
+	if (site_arg(ctx, site, MCTOP_SITE_SIZE, &ret) ||
+	    bpf_probe_read_user(&itf, sizeof(itf),
+				(void *)(it + MCTOP_ITEM_FLAGS_OFF)) ||
+	    bpf_probe_read_user(&nkey, sizeof(nkey),
+				(void *)(it + MCTOP_ITEM_NKEY_OFF)))
+		return;
+	flags = itf & MCTOP_ITEM_CAS_FLAG;
+	nbytes = ret == MCTOP_STORE_STORED ? item_nbytes(it) : -1;
+	count_event((enum mctop_cmd)cmd,
+		    (const void *)(it + MCTOP_ITEM_DATA_OFF + (flags ? 8 : 0)),
+		    nkey, nbytes, &slot);
+}
+
+/* A key-and-length function entry counted as cmd. */
+static __always_inline void on_fn_keyed(struct pt_regs *ctx,
+					const struct mctop_site *site,
+					enum mctop_cmd cmd)
+{
+	long key = 0, keylen = 0;
+	__u64 slot;
+
+	if (site_arg(ctx, site, MCTOP_SITE_KEY, &key) ||
+	    site_arg(ctx, site, MCTOP_SITE_KEYLEN, &keylen))
+		return;
+	count_event(cmd, (const void *)key, keylen, NO_SIZE, &slot);
+}
+
+/* do_add_delta(c or t, key, nkey, incr, ...) entry. */
+static __always_inline void on_fn_delta(struct pt_regs *ctx,
+					const struct mctop_site *site)
+{
+	long incr = 0;
+
+	if (site_arg(ctx, site, MCTOP_SITE_FLAG, &incr))
+		return;
+	on_fn_keyed(ctx, site, incr ? MCTOP_CMD_INCR : MCTOP_CMD_DECR);
+}
+
+/* The symbol-mode events, out of line from the USDT ones. */
+static __always_inline int on_function(struct pt_regs *ctx,
+				       const struct mctop_site *site, __u32 ev)
+{
+	switch (ev) {
+	case MCTOP_EV_FN_GET:
+		on_fn_get(ctx, site);
+		break;
+	case MCTOP_EV_FN_GET_RET:
+		on_fn_get_ret(ctx, site);
+		break;
+	case MCTOP_EV_FN_TOUCH:
+		on_fn_touch();
+		break;
+	case MCTOP_EV_FN_STORE:
+		on_fn_store(ctx, site);
+		break;
+	case MCTOP_EV_FN_STORE_RET:
+		on_fn_store_ret(ctx, site);
+		break;
+	case MCTOP_EV_FN_DELTA:
+		on_fn_delta(ctx, site);
+		break;
+	}
+	return 0;
+}
+
 /*
  * Every site of every traced process runs this.  The section name only
  * tells libbpf the program type: plugin/uprobe_links.c sets the expected
@@ -567,6 +812,8 @@ int mctop_site_hit(struct pt_regs *ctx)
 		on_cmd_start(ctx, site);
 	else if (targ_latency && ev == MCTOP_EV_CMD_END)
 		on_cmd_end(ctx, site);
+	else if (ev >= MCTOP_EV_FN_GET)
+		on_function(ctx, site, ev);
 	return 0;
 }
 

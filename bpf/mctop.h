@@ -206,6 +206,13 @@ enum mctop_event {
 	MCTOP_EV_LOOKUP = MCTOP_CMD_COUNT, /* a hash-table lookup of a key */
 	MCTOP_EV_CMD_START,		   /* a command starts (latency) */
 	MCTOP_EV_CMD_END,		   /* a batch of replies is ready */
+	/* Symbol mode: memcached's own functions (plugin/symbol_sites.c) */
+	MCTOP_EV_FN_GET,     /* do_item_get entry: key, keylen, do_update */
+	MCTOP_EV_FN_GET_RET, /* do_item_get return: the item or NULL */
+	MCTOP_EV_FN_TOUCH,   /* do_item_touch entry: its do_item_get touches */
+	MCTOP_EV_FN_STORE,   /* do_store_item entry: the item, the command */
+	MCTOP_EV_FN_STORE_RET, /* do_store_item return: stored or not */
+	MCTOP_EV_FN_DELTA,     /* do_add_delta entry: key, keylen, incr */
 	MCTOP_EV_COUNT,
 };
 
@@ -234,7 +241,9 @@ enum mctop_site_arg {
 	MCTOP_SITE_CONNID, /* the connection (c->sfd), for latency */
 	MCTOP_SITE_KEY,	   /* address of the key bytes */
 	MCTOP_SITE_KEYLEN,
-	MCTOP_SITE_SIZE, /* value length incl. "\r\n"; -1: a get miss */
+	MCTOP_SITE_SIZE, /* value length incl. "\r\n"; -1: a get miss; a
+			    function's return value */
+	MCTOP_SITE_FLAG, /* a function's do_update, incr or store command */
 	MCTOP_SITE_ARGS,
 };
 
@@ -242,6 +251,32 @@ struct mctop_site {
 	__u32 event; /* enum mctop_event */
 	__u32 pad;
 	struct mctop_arg_spec arg[MCTOP_SITE_ARGS];
+};
+
+/*
+ * memcached's item (struct _stritem in memcached.h), the same in 1.6.18,
+ * 1.6.38 and 1.6.45, the versions symbol mode accepts: the value length
+ * with its "\r\n", the flags, the key length, and the key, after the CAS
+ * value when the item has one.
+ */
+#define MCTOP_ITEM_NBYTES_OFF 32 /* int */
+#define MCTOP_ITEM_FLAGS_OFF  38 /* uint16_t it_flags */
+#define MCTOP_ITEM_NKEY_OFF   41 /* uint8_t */
+#define MCTOP_ITEM_DATA_OFF   48
+#define MCTOP_ITEM_CAS_FLAG   2 /* ITEM_CAS: a uint64_t before the key */
+
+/* do_store_item's result that means stored (enum store_item_type). */
+#define MCTOP_STORE_STORED 1
+
+/* A thread's function calls in flight (symbol mode; map "pending"). */
+struct mctop_pending {
+	__u64 get_key; /* do_item_get's key, 0 when none is in flight */
+	__u64 store_item;
+	__u32 get_keylen;
+	__u8 get_update; /* do_update */
+	__u8 get_touch;	 /* called by do_item_touch */
+	__u8 store_cmd;	 /* enum mctop_cmd of the store in flight */
+	__u8 pad;
 };
 
 /*
@@ -255,6 +290,7 @@ struct mctop_site {
 _Static_assert(sizeof(struct mctop_arg_spec) == 16, "mctop_arg_spec layout");
 _Static_assert(sizeof(struct mctop_site) == 8 + 16 * MCTOP_SITE_ARGS,
 	       "mctop_site layout");
+_Static_assert(sizeof(struct mctop_pending) == 24, "mctop_pending layout");
 _Static_assert(sizeof(struct mctop_key) == 8 + MCTOP_KEY_WORDS * 8,
 	       "mctop_key layout");
 _Static_assert(sizeof(struct mctop_key_stats) == 25 * 8,

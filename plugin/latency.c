@@ -76,6 +76,13 @@ int mctop_latency_submit(mctop_latency_t *l, int map_fd, const char *instance,
 #define BINARY_PROTOCOL_START_SITES 1
 
 void mctop_latency_check_target(const char *instance, const mctop_target_t *t) {
+  if (t->symbols) {
+    MCTOP_NOTICE("instance \"%s\": memcached %s at %s is traced through its "
+                 "functions (no USDT probes): no latency figures, which need "
+                 "process__command__start/end",
+                 instance, t->version, t->path);
+    return;
+  }
   size_t sites = mctop_usdt_sites(&t->notes, "process__command__start");
   const char *v = t->version[0] ? t->version : "(version unknown)";
   if (sites == 0 || mctop_usdt_sites(&t->notes, "process__command__end") == 0)

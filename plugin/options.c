@@ -170,6 +170,58 @@ static int get_lookups(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
   return -1;
 }
 
+static const char *const probes_names[] = {
+    [MCTOP_PROBES_AUTO] = "auto",
+    [MCTOP_PROBES_USDT] = "usdt",
+    [MCTOP_PROBES_SYMBOLS] = "symbols",
+};
+
+const char *mctop_probes_name(enum mctop_probes p) { return probes_names[p]; }
+
+/* Probes "auto"|"usdt"|"symbols". */
+static int get_probes(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
+  if (want_one(ci, OCONFIG_TYPE_STRING, cfg->name) != 0)
+    return -1;
+  const char *v = ci->values[0].value.string;
+  for (size_t i = 0; i < sizeof(probes_names) / sizeof(probes_names[0]); i++) {
+    if (strcasecmp(v, probes_names[i]) == 0) {
+      cfg->probes = (enum mctop_probes)i;
+      return 0;
+    }
+  }
+  MCTOP_ERROR("Instance \"%s\": Probes \"%s\" is unknown: use \"auto\", "
+              "\"usdt\" or \"symbols\"",
+              cfg->name, v);
+  return -1;
+}
+
+/* DebugDirectory "/path": where debug files are looked for (repeatable). */
+static int add_debug_dir(const oconfig_item_t *ci,
+                         mctop_instance_config_t *cfg) {
+  char *dir = NULL;
+  if (get_string(ci, cfg->name, &dir) != 0)
+    return -1;
+  if (dir[0] != '/' || cfg->debug_dirs_num >= MCTOP_DEBUG_DIRS_MAX) {
+    MCTOP_ERROR("Instance \"%s\": DebugDirectory \"%s\": %s", cfg->name, dir,
+                dir[0] != '/' ? "give an absolute path"
+                              : "at most 8 directories");
+    free(dir);
+    return -1;
+  }
+  char **dirs =
+      realloc(cfg->debug_dirs, (cfg->debug_dirs_num + 1) * sizeof(*dirs));
+  if (dirs == NULL) {
+    free(dir);
+    return -1;
+  }
+  size_t len = strlen(dir);
+  while (len > 1 && dir[len - 1] == '/')
+    dir[--len] = '\0';
+  dirs[cfg->debug_dirs_num++] = dir;
+  cfg->debug_dirs = dirs;
+  return 0;
+}
+
 static int set_name(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
     MCTOP_ERROR("<Instance> needs exactly one string argument, its name, "
@@ -209,13 +261,18 @@ static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
                     &cfg->max_keys);
   if (strcasecmp(o->key, "Lookups") == 0)
     return get_lookups(o, cfg);
+  if (strcasecmp(o->key, "Probes") == 0)
+    return get_probes(o, cfg);
+  if (strcasecmp(o->key, "DebugDirectory") == 0)
+    return add_debug_dir(o, cfg);
   int latency = mctop_latency_option(o, cfg);
   if (latency <= 0)
     return latency;
   MCTOP_ERROR("Instance \"%s\": unknown option \"%s\": allowed are PID, "
               "PIDFile, Binary, ProcessMatch, TopKeys, SortBy, MaxKeys, "
-              "Lookups, Latency, LatencyPercentiles, KeyPattern, KeyPrefix, "
-              "KeyPrivacy, KeySalt, KeyEscape and MaxNewSeries",
+              "Lookups, Probes, DebugDirectory, Latency, LatencyPercentiles, "
+              "KeyPattern, KeyPrefix, KeyPrivacy, KeySalt, KeyEscape and "
+              "MaxNewSeries",
               cfg->name, o->key);
   return -1;
 }
@@ -257,6 +314,17 @@ int mctop_config_instance(const oconfig_item_t *ci,
     mctop_config_free(&cfg);
     return -1;
   }
+  if (cfg.latency && cfg.probes == MCTOP_PROBES_SYMBOLS) {
+    MCTOP_ERROR("Instance \"%s\": Latency true needs memcached's USDT probes: "
+                "its functions give no sound start and end of a command (the "
+                "binary protocol never passes through process_command_ascii, "
+                "and the end of a reply batch is no function); use Probes "
+                "\"usdt\" with a memcached built with --enable-dtrace, or "
+                "remove Latency",
+                cfg.name);
+    mctop_config_free(&cfg);
+    return -1;
+  }
   if (mctop_latency_validate(&cfg) != 0) {
     mctop_config_free(&cfg);
     return -1;
@@ -274,6 +342,9 @@ void mctop_config_free(mctop_instance_config_t *cfg) {
   for (size_t i = 0; i < cfg->matches_num; i++)
     free(cfg->matches[i]);
   free(cfg->matches);
+  for (size_t i = 0; i < cfg->debug_dirs_num; i++)
+    free(cfg->debug_dirs[i]);
+  free(cfg->debug_dirs);
   mctop_key_policy_free(&cfg->keys);
   memset(cfg, 0, sizeof(*cfg));
 }

@@ -34,6 +34,16 @@ enum mctop_lookups {
   MCTOP_LOOKUPS_OFF,
 };
 
+/* Where the counts come from (option Probes). */
+enum mctop_probes {
+  MCTOP_PROBES_AUTO,    /* USDT where the binary has them, else symbols */
+  MCTOP_PROBES_USDT,    /* memcached's USDT probes (--enable-dtrace) */
+  MCTOP_PROBES_SYMBOLS, /* memcached's own functions, by symbol */
+};
+
+/* Debug directories searched by default (option DebugDirectory). */
+#define MCTOP_DEBUG_DIRS_MAX 8
+
 typedef struct {
   char name[MCTOP_NAME_MAX];
   pid_t *pids;
@@ -47,6 +57,9 @@ typedef struct {
   enum mctop_sort sort_by;
   unsigned max_keys;
   enum mctop_lookups lookups;
+  enum mctop_probes probes;
+  char **debug_dirs; /* DebugDirectory; none given: /usr/lib/debug */
+  size_t debug_dirs_num;
   mctop_key_policy_t keys; /* collapsing, privacy, new-series budget */
   bool latency; /* process__command__start/end: two more probes a command */
   double percentiles[MCTOP_PERCENTILES_MAX]; /* LatencyPercentiles */
@@ -61,6 +74,8 @@ int mctop_config_instance(const oconfig_item_t *ci,
 void mctop_config_free(mctop_instance_config_t *cfg);
 
 const char *mctop_sort_by_name(enum mctop_sort s);
+
+const char *mctop_probes_name(enum mctop_probes p);
 
 /* Latency and LatencyPercentiles (latency_options.c): 1 if o is neither,
  * else 0 or -1 as for any option. */

@@ -31,9 +31,9 @@ static const struct {
   signed char from[MCTOP_SITE_ARGS];
   bool lookup;  /* attached only when key lookups are counted */
   bool latency; /* attached only with option Latency */
-} probe_table[MCTOP_PROBE_COUNT] = {
+} probe_table[MCTOP_USDT_PROBES] = {
 #define CMD(name, cmd)                                                         \
-  { name, MCTOP_EV_CMD + cmd, 5, {0, 1, 2, 3}, false, false }
+  { name, MCTOP_EV_CMD + cmd, 5, {0, 1, 2, 3, NA}, false, false }
     /* (connid, key, keylen, size, casid) */
     CMD("command__get", MCTOP_CMD_GET),
     CMD("command__set", MCTOP_CMD_SET),
@@ -48,46 +48,51 @@ static const struct {
     {"command__incr",
      MCTOP_EV_CMD + MCTOP_CMD_INCR,
      4,
-     {0, 1, 2, NA},
+     {0, 1, 2, NA, NA},
      false,
      false},
     {"command__decr",
      MCTOP_EV_CMD + MCTOP_CMD_DECR,
      4,
-     {0, 1, 2, NA},
+     {0, 1, 2, NA, NA},
      false,
      false},
     /* (connid, key, keylen) */
     {"command__delete",
      MCTOP_EV_CMD + MCTOP_CMD_DELETE,
      3,
-     {0, 1, 2, NA},
+     {0, 1, 2, NA, NA},
      false,
      false},
     /* (key, keylen, depth) */
-    {"assoc__find", MCTOP_EV_LOOKUP, 3, {NA, 0, 1, NA}, true, false},
+    {"assoc__find", MCTOP_EV_LOOKUP, 3, {NA, 0, 1, NA, NA}, true, false},
     /* (connid, request, size) and (connid, response, size) */
     {"process__command__start",
      MCTOP_EV_CMD_START,
      3,
-     {0, NA, NA, NA},
+     {0, NA, NA, NA, NA},
      false,
      true},
     {"process__command__end",
      MCTOP_EV_CMD_END,
      3,
-     {0, NA, NA, NA},
+     {0, NA, NA, NA, NA},
      false,
      true},
 };
 
-const char *mctop_probe_name(size_t i) { return probe_table[i].usdt; }
+const char *mctop_probe_name(size_t i) {
+  return i < MCTOP_USDT_PROBES
+             ? probe_table[i].usdt
+             : mctop_fn_name((enum mctop_fn)(i - MCTOP_USDT_PROBES));
+}
 
 /* The sites being put together for one target. */
 typedef struct {
   struct mctop_site *spec;
   uint64_t *offsets, *ref_ctr, *cookies;
   uint32_t *ids;
+  bool *ret; /* a return probe */
   size_t num, cap;
 } plan_t;
 
@@ -97,6 +102,7 @@ static void plan_free(plan_t *p) {
   free(p->ref_ctr);
   free(p->cookies);
   free(p->ids);
+  free(p->ret);
   memset(p, 0, sizeof(*p));
 }
 
@@ -108,7 +114,8 @@ static int plan_alloc(plan_t *p, size_t cap) {
   p->ref_ctr = calloc(cap + 1, sizeof(*p->ref_ctr));
   p->cookies = calloc(cap + 1, sizeof(*p->cookies));
   p->ids = calloc(cap + 1, sizeof(*p->ids));
-  if (p->spec && p->offsets && p->ref_ctr && p->cookies && p->ids)
+  p->ret = calloc(cap + 1, sizeof(*p->ret));
+  if (p->spec && p->offsets && p->ref_ctr && p->cookies && p->ids && p->ret)
     return 0;
   plan_free(p);
   return -ENOMEM;
@@ -171,12 +178,47 @@ static void append(char *list, size_t size, const char *name) {
   snprintf(list + used, size - used, " %s", name);
 }
 
+/* Symbol mode: every function row whose function the binary has. */
+static void plan_functions(plan_t *p, const char *instance,
+                           const mctop_target_t *t, mctop_links_t *links,
+                           char *attached, char *absent, size_t listlen) {
+  for (size_t f = 0; f < MCTOP_FN_COUNT; f++) {
+    const char *name = mctop_fn_name((enum mctop_fn)f);
+    uint64_t off = t->fns[f].offset;
+    if (off == 0) {
+      append(absent, listlen, name);
+      continue;
+    }
+    size_t first = p->num;
+    for (size_t r = 0; r < MCTOP_FN_ROWS; r++) {
+      const mctop_fn_row_t *row = &mctop_fn_rows[r];
+      if (row->fn != (enum mctop_fn)f || p->num >= p->cap)
+        continue;
+      if (mctop_fn_site(row, &p->spec[p->num]) != 0) {
+        MCTOP_ERROR("instance \"%s\": %s in %s: symbol mode reads x86-64 "
+                    "registers only; not attached",
+                    instance, name, t->path);
+        p->num = first;
+        break;
+      }
+      p->offsets[p->num] = off;
+      p->ref_ctr[p->num] = 0;
+      p->ret[p->num] = row->ret;
+      p->num++;
+    }
+    if (p->num > first) {
+      append(attached, listlen, name);
+      links->attached[MCTOP_USDT_PROBES + f] = 1;
+    }
+  }
+}
+
 /* Chooses the rows and their sites; fills attached[] and the lists. */
 static void plan_target(plan_t *p, const char *instance,
                         const mctop_target_t *t, bool lookups, bool latency,
                         mctop_links_t *links, char *attached, char *absent,
                         size_t listlen) {
-  for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++) {
+  for (size_t i = 0; i < MCTOP_USDT_PROBES; i++) {
     if ((probe_table[i].lookup && !lookups) ||
         (probe_table[i].latency && !latency))
       continue;
@@ -207,17 +249,58 @@ static bool process_gone(const mctop_target_t *t) {
   return fd < 0;
 }
 
-/* Takes site ids and attaches the planned sites as one link. */
+/* Moves the return probes to the end; returns how many sites precede. */
+static size_t split_returns(plan_t *p) {
+  size_t entries = 0;
+  for (size_t i = 0; i < p->num; i++) {
+    if (p->ret[i])
+      continue;
+#define SWAP(a, T)                                                             \
+  do {                                                                         \
+    T tmp__ = p->a[i];                                                         \
+    p->a[i] = p->a[entries];                                                   \
+    p->a[entries] = tmp__;                                                     \
+  } while (0)
+    SWAP(spec, struct mctop_site);
+    SWAP(offsets, uint64_t);
+    SWAP(ref_ctr, uint64_t);
+    SWAP(ret, bool);
+#undef SWAP
+    entries++;
+  }
+  return entries;
+}
+
+/* The entry sites on one link and the return probes on another. */
+static int attach_links(const mctop_attacher_t *a, const mctop_target_t *t,
+                        plan_t *p, size_t entries, mctop_links_t *links) {
+  int err = 0;
+  if (entries > 0)
+    err = mctop_uprobe_attach(a->prog, a->multi, false, t->path, t->pid,
+                              p->offsets, p->ref_ctr, p->cookies, entries,
+                              &links->link);
+  if (err == 0 && p->num > entries) {
+    err = mctop_uprobe_attach(a->prog, a->multi, true, t->path, t->pid,
+                              p->offsets + entries, p->ref_ctr + entries,
+                              p->cookies + entries, p->num - entries,
+                              &links->ret_link);
+    if (err != 0)
+      mctop_uprobe_detach(&links->link);
+  }
+  return err;
+}
+
+/* Takes site ids and attaches the planned sites. */
 static int attach_plan(const mctop_attacher_t *a, const char *instance,
                        const mctop_target_t *t, plan_t *p,
                        mctop_links_t *links) {
+  size_t entries = split_returns(p);
   int err = mctop_sites_take(a->sites, p->spec, p->num, p->ids);
   if (err != 0)
     return err;
   for (size_t i = 0; i < p->num; i++)
     p->cookies[i] = p->ids[i];
-  err = mctop_uprobe_attach(a->prog, a->multi, t->path, t->pid, p->offsets,
-                            p->ref_ctr, p->cookies, p->num, &links->link);
+  err = attach_links(a, t, p, entries, links);
   if (err != 0) {
     mctop_sites_give_back(a->sites, p->ids, p->num);
     if (process_gone(t))
@@ -240,10 +323,13 @@ int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
   char attached[512] = "", absent[512] = "";
   plan_t p;
   memset(links, 0, sizeof(*links));
-  if (plan_alloc(&p, t->notes.site_num) != 0)
+  if (plan_alloc(&p, t->symbols ? MCTOP_FN_ROWS : t->notes.site_num) != 0)
     return 0;
-  plan_target(&p, instance, t, lookups, latency, links, attached, absent,
-              sizeof(attached));
+  if (t->symbols)
+    plan_functions(&p, instance, t, links, attached, absent, sizeof(attached));
+  else
+    plan_target(&p, instance, t, lookups, latency, links, attached, absent,
+                sizeof(attached));
   int count = 0;
   for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++)
     count += (int)links->attached[i];
@@ -254,12 +340,15 @@ int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
     return err == -ENOSPC || err == -ESRCH ? err : 0;
   }
   if (count > 0 && !a->quiet)
-    MCTOP_INFO("instance \"%s\": attached %d probes (%zu sites, %s) to "
-               "memcached %s at %s (pid %d):%s%s%s",
-               instance, count, links->sites_num,
-               a->multi ? "one uprobe_multi link" : "a perf link per site",
+    MCTOP_INFO("instance \"%s\": attached %d %s (%zu sites, %s) to "
+               "memcached %s at %s (pid %d)%s%s:%s%s%s",
+               instance, count, t->symbols ? "functions" : "probes",
+               links->sites_num,
+               a->multi ? "uprobe_multi links" : "a perf link per site",
                t->version[0] ? t->version : "(version ?)", t->path, (int)t->pid,
-               attached, absent[0] ? "; not in this binary:" : "", absent);
+               t->symbols ? ", symbol mode, symbols from " : "",
+               t->symbols ? t->symfile : "", attached,
+               absent[0] ? "; not in this binary:" : "", absent);
   return count;
 }
 
@@ -269,6 +358,7 @@ size_t mctop_links_sites(const mctop_links_t *links) {
 
 void mctop_detach_all(mctop_links_t *links) {
   mctop_uprobe_detach(&links->link);
+  mctop_uprobe_detach(&links->ret_link);
   if (links->owner != NULL)
     mctop_sites_give_back(links->owner, links->site_ids, links->sites_num);
   free(links->site_ids);

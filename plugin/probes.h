@@ -12,14 +12,17 @@
 #include <stdint.h>
 
 #include "sites.h"
+#include "symbol_sites.h"
 #include "target.h"
 #include "uprobe_links.h"
 
 struct bpf_program;
 
 /* Rows of the probe table: eleven command probes, assoc__find and the two
- * latency probes (process__command__start/end). */
-#define MCTOP_PROBE_COUNT 14
+ * latency probes (process__command__start/end); then, for symbol mode,
+ * memcached's functions (symbol_sites.h). */
+#define MCTOP_USDT_PROBES 14
+#define MCTOP_PROBE_COUNT (MCTOP_USDT_PROBES + MCTOP_FN_COUNT)
 
 /* What attaching needs of the instance: its program and its sites. */
 typedef struct {
@@ -32,13 +35,15 @@ typedef struct {
 /* One attached target: its link and the site ids it holds. */
 typedef struct {
   mctop_uprobe_link_t link;
-  mctop_sites_t *owner; /* where the ids go back */
+  mctop_uprobe_link_t ret_link; /* return probes (symbol mode) */
+  mctop_sites_t *owner;         /* where the ids go back */
   uint32_t *site_ids;
   size_t sites_num;
   unsigned attached[MCTOP_PROBE_COUNT]; /* 1 per probe attached */
 } mctop_links_t;
 
-/* The USDT name of table row i ("command__get"). */
+/* The name of table row i: a USDT probe ("command__get") or a function
+ * ("do_item_get"). */
 const char *mctop_probe_name(size_t i);
 
 /*

@@ -10,7 +10,17 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "elf_symbols.h"
+#include "options.h"
+#include "symbol_sites.h"
 #include "usdt_notes.h"
+
+/* What inspecting a target may use (the instance's options). */
+typedef struct {
+  enum mctop_probes probes;
+  const char *const *debug_dirs; /* NULL: the system's */
+  size_t debug_dirs_num;
+} mctop_inspect_opts_t;
 
 typedef struct {
   char path[PATH_MAX]; /* the binary, or /proc/PID/exe */
@@ -21,13 +31,20 @@ typedef struct {
    * removed those calls (they remain for the binary protocol only) unless
    * built with contrib/memcached-1.6.45-command-probes.patch. */
   bool text_command_probes;
+  /* Symbol mode: traced through memcached's own functions, found in
+   * symfile (the binary or its debug file); fns[i].offset 0 if absent. */
+  bool symbols;
+  mctop_symbol_t fns[MCTOP_FN_COUNT];
+  char symfile[PATH_MAX];
 } mctop_target_t;
 
-/* Reads path's probes and version.  Logs, and returns -1, when the file
- * cannot be traced (missing, not ELF, no memcached probes); returns -ESRCH,
- * without a word, when process pid has exited. */
+/* Reads path's probes and version, and chooses USDT or symbol mode (option
+ * Probes).  Logs, and returns -1, when the file cannot be traced (missing,
+ * not ELF, neither probes nor symbols, a version symbol mode does not
+ * know); returns -ESRCH, without a word, when process pid has exited. */
 int mctop_target_inspect(mctop_target_t *t, const char *instance,
-                         const char *path, pid_t pid);
+                         const char *path, pid_t pid,
+                         const mctop_inspect_opts_t *o);
 
 void mctop_target_free(mctop_target_t *t);
 

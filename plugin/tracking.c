@@ -81,7 +81,27 @@ typedef struct {
   mctop_tracking_t *t;
   const mctop_instance_config_t *c;
   mctop_attacher_t *a;
+  double now;
 } update_t;
+
+/* A target that could not be traced is looked at again after 10 s,
+ * doubling to 5 min, like an instance whose BPF program failed to load:
+ * debug symbols may be installed, a binary rebuilt. */
+#define RETRY_FIRST 10.0
+#define RETRY_MAX 300.0
+
+static void back_off(update_t *u, mctop_attached_t *a) {
+  a->retry_delay = a->retry_delay > 0 ? 2 * a->retry_delay : RETRY_FIRST;
+  if (a->retry_delay > RETRY_MAX)
+    a->retry_delay = RETRY_MAX;
+  a->retry_at = u->now + a->retry_delay;
+  MCTOP_INFO("instance \"%s\": looking at %s again in %.0f s", u->c->name,
+             a->binary, a->retry_delay);
+}
+
+/* Inspects the target's binary and attaches it; false when it is gone or
+ * must wait (nothing kept). */
+static bool inspect_and_attach(update_t *u, mctop_attached_t *a);
 
 /* No site ids free: the attach waits for the reaper, said once. */
 static void wait_for_reaper(update_t *u) {
@@ -98,12 +118,20 @@ static void wait_for_reaper(update_t *u) {
  * or must wait, so that the next interval tries again. */
 static bool attach_item(update_t *u, mctop_attached_t *a) {
   const mctop_instance_config_t *c = u->c;
-  bool auto_lookups =
-      c->lookups == MCTOP_LOOKUPS_AUTO && !a->info.text_command_probes;
-  bool lookups = c->lookups == MCTOP_LOOKUPS_ON || auto_lookups;
-  a->lookups_for_calls = auto_lookups;
+  /* Where text commands fire no command probe, "calls" ranks by lookups
+   * whenever they are counted, whether Lookups is "auto" or true. */
+  bool no_text = !a->info.text_command_probes;
+  bool lookups = c->lookups == MCTOP_LOOKUPS_ON ||
+                 (c->lookups == MCTOP_LOOKUPS_AUTO && no_text);
+  a->lookups_for_calls = lookups && no_text;
   if (c->latency && !u->a->quiet)
     mctop_latency_check_target(c->name, &a->info);
+  if (a->info.symbols && !u->a->quiet)
+    MCTOP_NOTICE("instance \"%s\": symbol mode gives no deletes and no "
+                 "latency, and counts gat as a touch and meta gets with "
+                 "T/N/R/l/h/u flags as lookups only (README, \"Symbol "
+                 "mode\"); a memcached built with --enable-dtrace gives them",
+                 c->name);
   int n = mctop_attach_target(u->a, c->name, &a->info, lookups, c->latency,
                               &a->links);
   if (n == -ENOSPC)
@@ -115,8 +143,39 @@ static bool attach_item(update_t *u, mctop_attached_t *a) {
   return true;
 }
 
+static bool inspect_and_attach(update_t *u, mctop_attached_t *a) {
+  mctop_inspect_opts_t o = {
+      .probes = u->c->probes,
+      .debug_dirs = (const char *const *)u->c->debug_dirs,
+      .debug_dirs_num = u->c->debug_dirs_num,
+  };
+  int err = mctop_target_inspect(&a->info, u->c->name, a->binary, a->pid, &o);
+  if (err == -ESRCH)
+    return false; /* exited since it was listed */
+  if (err == 0 && !attach_item(u, a)) {
+    mctop_target_free(&a->info);
+    return false;
+  }
+  if (!a->usable)
+    back_off(u, a);
+  return true;
+}
+
+/* An untraceable target, due for another look. */
+static void retry(update_t *u, mctop_attached_t *a) {
+  if (a->usable || u->now < a->retry_at)
+    return;
+  mctop_target_free(&a->info);
+  memset(&a->info, 0, sizeof(a->info));
+  memset(&a->links, 0, sizeof(a->links));
+  if (!inspect_and_attach(u, a))
+    a->retry_at = u->now; /* gone or waiting: again next interval */
+  else if (a->usable)
+    MCTOP_INFO("instance \"%s\": tracing %s now", u->c->name, a->binary);
+}
+
 /* Inspects and attaches a new target; it is kept even when unusable, so a
- * binary without probes is reported once, not every interval. */
+ * binary without probes is reported once per retry, not every interval. */
 static void add(update_t *u, mctop_source_t src, pid_t pid, uint64_t start,
                 const char *path) {
   mctop_tracking_t *t = u->t;
@@ -127,13 +186,8 @@ static void add(update_t *u, mctop_source_t src, pid_t pid, uint64_t start,
   a.start_time = start;
   a.seen = true;
   snprintf(a.binary, sizeof(a.binary), "%s", path);
-  int err = mctop_target_inspect(&a.info, u->c->name, path, pid);
-  if (err == -ESRCH)
-    return; /* exited since it was listed */
-  if (err == 0 && !attach_item(u, &a)) {
-    mctop_target_free(&a.info);
+  if (!inspect_and_attach(u, &a))
     return;
-  }
   mctop_attached_t *items = realloc(t->items, (t->num + 1) * sizeof(*items));
   if (items == NULL) {
     detach_item(&a);
@@ -159,6 +213,7 @@ static void want_pid(update_t *u, mctop_source_t src, pid_t pid) {
     /* One process named by two sources is traced once. */
     if (a->pid == pid && a->start_time == start) {
       a->seen = true;
+      retry(u, a);
       return;
     }
   }
@@ -205,11 +260,14 @@ static void on_match(pid_t pid, void *arg) {
   want_pid(arg, MCTOP_SRC_MATCH, pid);
 }
 
-static bool binary_tracked(mctop_tracking_t *t, const char *path) {
-  for (size_t j = 0; j < t->num; j++) {
-    mctop_attached_t *a = &t->items[j];
-    if (a->source == MCTOP_SRC_BINARY && strcmp(a->binary, path) == 0)
-      return a->seen = true;
+static bool binary_tracked(update_t *u, const char *path) {
+  for (size_t j = 0; j < u->t->num; j++) {
+    mctop_attached_t *a = &u->t->items[j];
+    if (a->source == MCTOP_SRC_BINARY && strcmp(a->binary, path) == 0) {
+      a->seen = true;
+      retry(u, a);
+      return true;
+    }
   }
   return false;
 }
@@ -217,7 +275,7 @@ static bool binary_tracked(mctop_tracking_t *t, const char *path) {
 static void want_binaries(update_t *u) {
   const mctop_instance_config_t *c = u->c;
   for (size_t i = 0; i < c->binaries_num; i++) {
-    if (binary_tracked(u->t, c->binaries[i]))
+    if (binary_tracked(u, c->binaries[i]))
       continue;
     /* A missing binary is looked for again every interval, and said once. */
     if (access(c->binaries[i], R_OK) != 0) {
@@ -282,8 +340,8 @@ static void check_loop_end(update_t *u, double now) {
 void mctop_tracking_update(mctop_tracking_t *t,
                            const mctop_instance_config_t *c,
                            mctop_attacher_t *a) {
-  update_t u = {t, c, a};
   double now = now_seconds();
+  update_t u = {t, c, a, now};
   for (size_t i = 0; i < t->num; i++)
     t->items[i].seen = false;
   check_loop_end(&u, now);

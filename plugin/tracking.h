@@ -33,8 +33,9 @@ typedef struct {
   uint64_t start_time; /* tells this process from a later one with its PID */
   char binary[PATH_MAX];
   mctop_target_t info;
-  bool usable; /* inspected and attached; false: rejected, not retried */
-  bool lookups_for_calls; /* ranks "calls" by lookups (no text probes) */
+  bool usable; /* inspected and attached; false: looked at again later */
+  double retry_at, retry_delay; /* when unusable (monotonic seconds) */
+  bool lookups_for_calls;       /* ranks "calls" by lookups (no text probes) */
   mctop_links_t links;
   bool seen;
 } mctop_attached_t;

@@ -38,7 +38,10 @@ _Static_assert(offsetof(struct link_create_uprobe_multi, path) == 16,
 _Static_assert(offsetof(struct link_create_uprobe_multi, pid) == 56,
                "link_create.uprobe_multi.pid");
 
-static int link_create_multi(int prog_fd, const char *path, pid_t pid,
+/* link_create.uprobe_multi.flags: return probes */
+#define UPROBE_MULTI_RETURN 1u
+
+static int link_create_multi(int prog_fd, bool ret, const char *path, pid_t pid,
                              const uint64_t *offsets, const uint64_t *ref_ctr,
                              const uint64_t *cookies, size_t n) {
   union {
@@ -53,6 +56,7 @@ static int link_create_multi(int prog_fd, const char *path, pid_t pid,
   attr.m.ref_ctr_offsets = (uint64_t)(uintptr_t)ref_ctr;
   attr.m.cookies = (uint64_t)(uintptr_t)cookies;
   attr.m.cnt = (uint32_t)n;
+  attr.m.multi_flags = ret ? UPROBE_MULTI_RETURN : 0;
   attr.m.pid = pid > 0 ? (uint32_t)pid : 0; /* 0: every process */
   int fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
   return fd < 0 ? -errno : fd;
@@ -74,7 +78,7 @@ static bool probe_multi(void) {
   if (prog < 0)
     return false;
   uint64_t offset = 0;
-  int fd = link_create_multi(prog, "/", -1, &offset, NULL, NULL, 1);
+  int fd = link_create_multi(prog, false, "/", -1, &offset, NULL, NULL, 1);
   close(prog);
   if (fd >= 0)
     close(fd);
@@ -94,8 +98,8 @@ bool mctop_uprobe_multi_supported(void) {
   return multi_ok;
 }
 
-static int attach_perf(const struct bpf_program *prog, const char *path,
-                       pid_t pid, const uint64_t *offsets,
+static int attach_perf(const struct bpf_program *prog, bool ret,
+                       const char *path, pid_t pid, const uint64_t *offsets,
                        const uint64_t *ref_ctr, const uint64_t *cookies,
                        size_t n, mctop_uprobe_link_t *out) {
   out->perf = calloc(n, sizeof(*out->perf));
@@ -103,7 +107,8 @@ static int attach_perf(const struct bpf_program *prog, const char *path,
     return -ENOMEM;
   for (size_t i = 0; i < n; i++) {
     LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookies[i],
-                .ref_ctr_offset = ref_ctr != NULL ? ref_ctr[i] : 0);
+                .ref_ctr_offset = ref_ctr != NULL ? ref_ctr[i] : 0,
+                .retprobe = ret);
     struct bpf_link *l = bpf_program__attach_uprobe_opts(
         prog, pid > 0 ? pid : -1, path, (size_t)offsets[i], &opts);
     if (l == NULL) {
@@ -116,15 +121,15 @@ static int attach_perf(const struct bpf_program *prog, const char *path,
   return 0;
 }
 
-int mctop_uprobe_attach(const struct bpf_program *prog, bool multi,
+int mctop_uprobe_attach(const struct bpf_program *prog, bool multi, bool ret,
                         const char *path, pid_t pid, const uint64_t *offsets,
                         const uint64_t *ref_ctr, const uint64_t *cookies,
                         size_t n, mctop_uprobe_link_t *out) {
   memset(out, 0, sizeof(*out));
   if (!multi)
-    return attach_perf(prog, path, pid, offsets, ref_ctr, cookies, n, out);
-  int fd = link_create_multi(bpf_program__fd(prog), path, pid, offsets, ref_ctr,
-                             cookies, n);
+    return attach_perf(prog, ret, path, pid, offsets, ref_ctr, cookies, n, out);
+  int fd = link_create_multi(bpf_program__fd(prog), ret, path, pid, offsets,
+                             ref_ctr, cookies, n);
   if (fd < 0)
     return fd;
   out->multi = true;

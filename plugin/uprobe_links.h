@@ -37,8 +37,9 @@ bool mctop_uprobe_multi_supported(void);
 
 /* One uprobe (cookie cookies[i], semaphore ref_ctr[i] or 0) at each file
  * offset of path in process pid (-1: every process running path), all
- * running prog.  Returns 0 or -errno, with nothing attached. */
-int mctop_uprobe_attach(const struct bpf_program *prog, bool multi,
+ * running prog; return probes of the functions there if ret.  Returns 0
+ * or -errno, with nothing attached. */
+int mctop_uprobe_attach(const struct bpf_program *prog, bool multi, bool ret,
                         const char *path, pid_t pid, const uint64_t *offsets,
                         const uint64_t *ref_ctr, const uint64_t *cookies,
                         size_t n, mctop_uprobe_link_t *out);

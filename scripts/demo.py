@@ -7,6 +7,7 @@ Run through scripts/demo, which installs dependencies and builds first.
 """
 import os
 import random
+import subprocess
 import sys
 import threading
 import time
@@ -68,7 +69,7 @@ def show(csv_dir, interval, left):
     total = mctest.latest(csv_dir, HOST, "mctop-" + INSTANCE,
                           "memcached_command", "get")
     if total:
-        lines.append(f"\ntotal get probes counted: {int(total['value'])}")
+        lines.append(f"\ntotal gets counted: {int(total['value'])}")
     print("\n".join(lines), flush=True)
 
 
@@ -76,7 +77,11 @@ def main():
     if os.geteuid() != 0:
         sys.exit("demo: needs root (BPF): run it with sudo")
     plugin = sys.argv[1]
-    binary = mctest.memcached_binary("1.6.18")
+    # Built as distributions build it (plain ./configure, no USDT probes):
+    # mctop traces its functions, found by their symbols (symbol mode).
+    script = os.path.join(mctest.SRCDIR, "tests", "build-memcached")
+    binary = subprocess.run([script, "1.6.18", "--plain"], check=True,
+                            text=True, stdout=subprocess.PIPE).stdout.strip()
     conf = f"""
   <Instance "{INSTANCE}">
     Binary "{binary}"

@@ -212,7 +212,44 @@ static void latency(void) {
   rejects("no percentile", p, 2, "takes 1 to 16 numbers");
 }
 
+static void probes(void) {
+  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
+  oconfig_value_t sym[] = {STR("Symbols")}, usdt[] = {STR("usdt")};
+  oconfig_value_t bad[] = {STR("kprobes")}, on[] = {BOOL(1)};
+  oconfig_value_t d1[] = {STR("/srv/debug/")}, d2[] = {STR("/usr/lib/debug")};
+  oconfig_value_t rel[] = {STR("debug")};
+  mctop_instance_config_t c;
+  oconfig_item_t o[] = {
+      {.key = "Binary", .values = bin, .values_num = 1},
+      {.key = "Probes", .values = sym, .values_num = 1},
+      {.key = "DebugDirectory", .values = d1, .values_num = 1},
+      {.key = "DebugDirectory", .values = d2, .values_num = 1},
+      {.key = "Latency", .values = on, .values_num = 1}};
+  CHECK(parse(o, 1, &c) == 0 && c.probes == MCTOP_PROBES_AUTO &&
+            c.debug_dirs_num == 0,
+        "Probes defaults to auto, no DebugDirectory: the system's");
+  mctop_config_free(&c);
+  CHECK(parse(o, 4, &c) == 0 && c.probes == MCTOP_PROBES_SYMBOLS &&
+            c.debug_dirs_num == 2 &&
+            strcmp(c.debug_dirs[0], "/srv/debug") == 0 &&
+            strcmp(c.debug_dirs[1], "/usr/lib/debug") == 0,
+        "Probes \"symbols\" (any case), DebugDirectory repeats, trailing "
+        "'/' dropped");
+  mctop_config_free(&c);
+  rejects("Latency with Probes \"symbols\"", o, 5,
+          "Latency true needs memcached's USDT probes");
+  o[1].values = usdt;
+  CHECK(parse(o, 5, &c) == 0 && c.probes == MCTOP_PROBES_USDT && c.latency,
+        "Latency with Probes \"usdt\"");
+  mctop_config_free(&c);
+  o[1].values = bad;
+  rejects("Probes \"kprobes\"", o, 2, "use \"auto\", \"usdt\" or \"symbols\"");
+  o[2].values = rel;
+  rejects("a relative DebugDirectory", o + 2, 1, "give an absolute path");
+}
+
 int main(void) {
+  probes();
   latency();
   full_block();
   defaults();

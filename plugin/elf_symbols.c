@@ -1,0 +1,271 @@
+/*
+ * mctop plugin: function symbols of a binary or of its debug file.
+ */
+#include "elf_symbols.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NT_GNU_BUILD_ID 3
+#define BUILD_ID_MAX 64
+
+typedef struct {
+  int fd;
+  Elf *elf;
+} elf_file_t;
+
+static int elf_open(const char *path, elf_file_t *f) {
+  f->elf = NULL;
+  f->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (f->fd < 0)
+    return -1;
+  if (elf_version(EV_CURRENT) != EV_NONE)
+    f->elf = elf_begin(f->fd, ELF_C_READ, NULL);
+  if (f->elf == NULL || elf_kind(f->elf) != ELF_K_ELF) {
+    if (f->elf != NULL)
+      elf_end(f->elf);
+    close(f->fd);
+    return -1;
+  }
+  return 0;
+}
+
+static void elf_close(elf_file_t *f) {
+  elf_end(f->elf);
+  close(f->fd);
+}
+
+/* The section called name, or NULL. */
+static Elf_Scn *find_section(Elf *elf, const char *name) {
+  size_t shstrndx;
+  if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+    return NULL;
+  for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+    GElf_Shdr sh;
+    const char *n;
+    if (gelf_getshdr(scn, &sh) != NULL &&
+        (n = elf_strptr(elf, shstrndx, sh.sh_name)) != NULL &&
+        strcmp(n, name) == 0)
+      return scn;
+  }
+  return NULL;
+}
+
+/* The GNU build id (from any note section); its length, 0 if none. */
+static size_t build_id(Elf *elf, unsigned char *id) {
+  for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+    GElf_Shdr sh;
+    Elf_Data *d;
+    if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE ||
+        (d = elf_getdata(scn, NULL)) == NULL)
+      continue;
+    GElf_Nhdr nh;
+    size_t off = 0, name_off, desc_off;
+    while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+      if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+          memcmp((char *)d->d_buf + name_off, "GNU", 4) == 0 &&
+          nh.n_descsz > 0 && nh.n_descsz <= BUILD_ID_MAX) {
+        memcpy(id, (char *)d->d_buf + desc_off, nh.n_descsz);
+        return nh.n_descsz;
+      }
+    }
+  }
+  return 0;
+}
+
+/* The file name .gnu_debuglink names, or "" . */
+static void debuglink(Elf *elf, char *name, size_t size) {
+  name[0] = '\0';
+  Elf_Scn *scn = find_section(elf, ".gnu_debuglink");
+  Elf_Data *d = scn != NULL ? elf_getdata(scn, NULL) : NULL;
+  if (d == NULL || d->d_size == 0)
+    return;
+  const char *s = d->d_buf;
+  size_t len = strnlen(s, d->d_size);
+  if (len < d->d_size && len < size && memchr(s, '/', len) == NULL)
+    memcpy(name, s, len + 1);
+}
+
+/* Looks the names up in one symbol table section type; returns hits. */
+static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
+                           size_t n, uint64_t *vaddr, uint64_t *size) {
+  size_t hits = 0;
+  for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+    GElf_Shdr sh;
+    Elf_Data *d;
+    if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != type ||
+        sh.sh_entsize == 0 || (d = elf_getdata(scn, NULL)) == NULL)
+      continue;
+    size_t count = sh.sh_size / sh.sh_entsize;
+    for (size_t i = 0; i < count; i++) {
+      GElf_Sym sym;
+      const char *nm;
+      if (gelf_getsym(d, (int)i, &sym) == NULL ||
+          GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
+          sym.st_value == 0 ||
+          (nm = elf_strptr(elf, sh.sh_link, sym.st_name)) == NULL)
+        continue;
+      /* Exact names only: "do_item_get.constprop.0" is another function
+       * with its arguments reordered. */
+      for (size_t j = 0; j < n; j++) {
+        if (vaddr[j] == 0 && strcmp(nm, names[j]) == 0) {
+          vaddr[j] = sym.st_value;
+          size[j] = sym.st_size;
+          hits++;
+        }
+      }
+    }
+  }
+  return hits;
+}
+
+static size_t find_in(Elf *elf, const char *const *names, size_t n,
+                      uint64_t *vaddr, uint64_t *size) {
+  size_t hits = scan_symbols(elf, SHT_SYMTAB, names, n, vaddr, size);
+  return hits > 0 ? hits : scan_symbols(elf, SHT_DYNSYM, names, n, vaddr, size);
+}
+
+/* vaddr -> file offset through the binary's executable PT_LOAD segments. */
+static uint64_t to_offset(Elf *bin, uint64_t vaddr) {
+  size_t num;
+  if (elf_getphdrnum(bin, &num) != 0)
+    return 0;
+  for (size_t i = 0; i < num; i++) {
+    GElf_Phdr ph;
+    if (gelf_getphdr(bin, (int)i, &ph) == NULL || ph.p_type != PT_LOAD ||
+        !(ph.p_flags & PF_X) || vaddr < ph.p_vaddr ||
+        vaddr - ph.p_vaddr >= ph.p_filesz)
+      continue;
+    return vaddr - ph.p_vaddr + ph.p_offset;
+  }
+  return 0;
+}
+
+/* Tries one candidate debug file; true if it matched and held symbols. */
+static bool try_debug_file(const char *path, const unsigned char *id,
+                           size_t id_len, const char *const *names, size_t n,
+                           uint64_t *vaddr, uint64_t *size) {
+  elf_file_t f;
+  if (elf_open(path, &f) != 0)
+    return false;
+  unsigned char other[BUILD_ID_MAX];
+  size_t other_len = build_id(f.elf, other);
+  /* A debug file of another build would give wrong offsets. */
+  bool same =
+      id_len == 0 || (other_len == id_len && memcmp(other, id, id_len) == 0);
+  bool found = same && find_in(f.elf, names, n, vaddr, size) > 0;
+  elf_close(&f);
+  return found;
+}
+
+typedef struct {
+  const mctop_symbol_query_t *q;
+  const char *const *names;
+  size_t n;
+  uint64_t *vaddr, *size;
+  char *symfile;
+  size_t symlen;
+  char *tried; /* the candidates, for the error message */
+  size_t triedlen;
+} search_t;
+
+static bool try_path(search_t *s, const char *path, const unsigned char *id,
+                     size_t id_len) {
+  size_t used = strlen(s->tried);
+  if (used + 4 < s->triedlen)
+    snprintf(s->tried + used, s->triedlen - used, "%s%s", used ? ", " : "",
+             path);
+  if (!try_debug_file(path, id, id_len, s->names, s->n, s->vaddr, s->size))
+    return false;
+  snprintf(s->symfile, s->symlen, "%s", path);
+  return true;
+}
+
+/* The debug file by build id, then by .gnu_debuglink, in every dir. */
+static bool search_debug(search_t *s, Elf *bin) {
+  unsigned char id[BUILD_ID_MAX];
+  size_t id_len = build_id(bin, id);
+  char link[256], path[PATH_MAX + 512];
+  debuglink(bin, link, sizeof(link));
+  const mctop_symbol_query_t *q = s->q;
+  for (size_t d = 0; id_len > 1 && d < q->debug_dirs_num; d++) {
+    int used = snprintf(path, sizeof(path), "%s%s/.build-id/%02x/", q->root,
+                        q->debug_dirs[d], id[0]);
+    for (size_t i = 1;
+         i < id_len && used > 0 && (size_t)used + 3 < sizeof(path); i++)
+      used += snprintf(path + used, sizeof(path) - (size_t)used, "%02x", id[i]);
+    snprintf(path + used, sizeof(path) - (size_t)used, ".debug");
+    if (try_path(s, path, id, id_len))
+      return true;
+  }
+  if (link[0] == '\0')
+    return false;
+  snprintf(path, sizeof(path), "%s%s/%s", q->root, q->bin_dir, link);
+  if (try_path(s, path, id, id_len))
+    return true;
+  snprintf(path, sizeof(path), "%s%s/.debug/%s", q->root, q->bin_dir, link);
+  if (try_path(s, path, id, id_len))
+    return true;
+  for (size_t d = 0; d < q->debug_dirs_num; d++) {
+    snprintf(path, sizeof(path), "%s%s%s/%s", q->root, q->debug_dirs[d],
+             q->bin_dir, link);
+    if (try_path(s, path, id, id_len))
+      return true;
+  }
+  return false;
+}
+
+int mctop_find_functions(const mctop_symbol_query_t *q,
+                         const char *const *names, size_t n,
+                         mctop_symbol_t *out, char *symfile, size_t symlen,
+                         char *err, size_t errlen) {
+  uint64_t *vaddr = calloc(n + 1, sizeof(*vaddr));
+  uint64_t *size = calloc(n + 1, sizeof(*size));
+  char tried[1024] = "";
+  elf_file_t bin;
+  int status = -1;
+  memset(out, 0, n * sizeof(*out));
+  if (vaddr == NULL || size == NULL || elf_open(q->path, &bin) != 0) {
+    snprintf(err, errlen, "cannot read %s as an ELF file", q->path);
+    free(vaddr);
+    free(size);
+    return -1;
+  }
+  search_t s = {q,       names,  n,     vaddr,        size,
+                symfile, symlen, tried, sizeof(tried)};
+  if (find_in(bin.elf, names, n, vaddr, size) > 0)
+    snprintf(symfile, symlen, "%s", q->path);
+  else if (!search_debug(&s, bin.elf)) {
+    snprintf(err, errlen, "no memcached function symbols in %s%s%s", q->path,
+             tried[0] ? " nor in a debug file (looked for " : "",
+             tried[0] ? tried : "");
+    if (tried[0])
+      snprintf(err + strlen(err), errlen - strlen(err), ")");
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++) {
+    out[i].offset = vaddr[i] ? to_offset(bin.elf, vaddr[i]) : 0;
+    out[i].size = size[i];
+  }
+  status = 0;
+out:
+  elf_close(&bin);
+  free(vaddr);
+  free(size);
+  return status;
+}
+
+int mctop_read_at(const char *path, uint64_t off, void *buf, size_t len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = pread(fd, buf, len, (off_t)off);
+  close(fd);
+  return n == (ssize_t)len ? 0 : -1;
+}

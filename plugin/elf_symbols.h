@@ -1,0 +1,51 @@
+/*
+ * mctop plugin: finding memcached's own functions in a binary, for symbol
+ * mode.  The symbols come from the binary's .symtab (a `make install`
+ * build, the official container image), or from its separate debug file
+ * (memcached-dbgsym, memcached-debuginfo): found by build id under each
+ * debug directory, then by .gnu_debuglink.  A symbol's address is turned
+ * into a file offset through the *binary's* program headers: in a debug
+ * file .text is NOBITS and its section offsets are not the binary's.
+ */
+#ifndef MCTOP_ELF_SYMBOLS_H
+#define MCTOP_ELF_SYMBOLS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The system's debug directory, where Debian and Fedora install them. */
+#define MCTOP_DEBUG_DIR_DEFAULT "/usr/lib/debug"
+
+typedef struct {
+  const char *path; /* the binary (or /proc/PID/exe) */
+  /* Prefixed to every directory searched: "/proc/PID/root" for a process
+   * in a container, "" for the host's own files. */
+  const char *root;
+  /* For .gnu_debuglink: the binary's directory as its own root sees it. */
+  const char *bin_dir;
+  const char *const *debug_dirs;
+  size_t debug_dirs_num;
+} mctop_symbol_query_t;
+
+/* What was found for one wanted function. */
+typedef struct {
+  uint64_t offset; /* file offset of its first instruction; 0: absent */
+  uint64_t size;   /* its symbol's size */
+} mctop_symbol_t;
+
+/*
+ * Looks up names[0..n) as function symbols.  Returns 0 when a symbol table
+ * holding at least one of them was found (out[i].offset 0 for the others),
+ * with the file it came from in symfile; -1 with err saying what was
+ * searched when none was.
+ */
+int mctop_find_functions(const mctop_symbol_query_t *q,
+                         const char *const *names, size_t n,
+                         mctop_symbol_t *out, char *symfile, size_t symlen,
+                         char *err, size_t errlen);
+
+/* Reads len bytes at file offset off of path; 0 or -1. */
+int mctop_read_at(const char *path, uint64_t off, void *buf, size_t len);
+
+#endif /* MCTOP_ELF_SYMBOLS_H */

@@ -1,0 +1,468 @@
+#!/usr/bin/env python3
+"""Symbol mode, for real: memcached built as distributions build it (plain
+./configure, no USDT probes), traced through its own functions with no
+option set.  For memcached 1.6.18, 1.6.38 and 1.6.45, one collectd follows
+two processes of the same build: one running the binary as `make install`
+leaves it (.symtab), one running a stripped copy whose debug file is found
+by build id under a DebugDirectory of the test's own (1.6.18 adds a third,
+found by .gnu_debuglink next to the binary, and a fourth built with
+-fcf-protection, whose functions start with endbr64).  The text, binary and meta
+workload below runs against each, and every figure symbol mode promises
+(README "Symbol mode") must arrive exactly in the csv writer.
+
+Then: the system's own /usr/lib/debug is searched when no DebugDirectory
+is given; a debug file installed while mctop runs is found at its next look
+(after 10 s); Debian's own stripped memcached without its debug file is named
+with both fixes; a version symbol mode does not know is refused by name;
+Probes "symbols" with Latency true is refused at config time; and on
+memcached 1.6.45 with USDT probes, `Lookups true` ranks SortBy "calls" by
+lookups, where its text commands fire no command probe.
+"""
+import collections
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import mcproto
+import mctest
+from keyname import key_name
+
+HOST = "mctop-test"
+VERSIONS = os.environ.get("MCTOP_SYMBOL_VERSIONS",
+                          "1.6.18 1.6.38 1.6.45").split()
+FIELDS = ("calls", "gets", "sets", "deletes", "touches", "ariths", "hits",
+          "misses", "rx", "tx", "objsize", "lookups")
+COMMANDS = ("get", "set", "add", "replace", "append", "prepend", "cas",
+            "incr", "decr", "delete", "touch")
+TEXT_KEYS = [b"x", b"user:42", b"a.b.c", b"path/to/obj", "caf\u00e9".encode(),
+             b"L" * 250, b"P" * 220 + b"A" * 30, b"P" * 220 + b"B" * 30]
+BINARY_KEYS = [b"bin key\x00z", b"bin/\xff\xfe"]
+
+
+def plain_binary(version, *extra):
+    script = os.path.join(mctest.SRCDIR, "tests", "build-memcached")
+    return subprocess.run([script, version, "--plain", *extra], check=True,
+                          text=True, stdout=subprocess.PIPE).stdout.strip()
+
+
+class SymExpect:
+    """What symbol mode reports: one lookup per do_item_get call; gets
+    (hits with their bytes, misses) from do_item_get with do_update; touches
+    from do_item_touch; stores from do_store_item, with bytes only when
+    stored; incr/decr from do_add_delta; no deletes."""
+
+    def __init__(self):
+        self.keys = collections.defaultdict(lambda: dict.fromkeys(FIELDS, 0))
+        self.commands = dict.fromkeys(COMMANDS, 0)
+        self.hits = self.misses = self.rx = self.tx = self.lookups = 0
+
+    def lookup(self, key, n=1):
+        self.keys[key]["lookups"] += n
+        self.lookups += n
+
+    def _cmd(self, cmd, key):
+        self.commands[cmd] += 1
+        self.keys[key]["calls"] += 1
+
+    def get(self, key, size):
+        """size: the value's length, None on a miss."""
+        self.lookup(key)
+        self._cmd("get", key)
+        k = self.keys[key]
+        k["gets"] += 1
+        if size is None:
+            k["misses"] += 1
+            self.misses += 1
+        else:
+            k["hits"] += 1
+            k["tx"] += size
+            k["objsize"] = size
+            self.hits += 1
+            self.tx += size
+
+    def touch(self, key):
+        self.lookup(key)
+        self._cmd("touch", key)
+        self.keys[key]["touches"] += 1
+
+    def store(self, cmd, key, size, stored=True):
+        self.lookup(key)
+        self._cmd(cmd, key)
+        k = self.keys[key]
+        k["sets"] += 1
+        if stored:
+            k["rx"] += size
+            k["objsize"] = size
+            self.rx += size
+
+    def arith(self, cmd, key):
+        self.lookup(key)
+        self._cmd(cmd, key)
+        self.keys[key]["ariths"] += 1
+
+
+def text_workload(mc, e):
+    for i, k in enumerate(TEXT_KEYS):
+        v = b"v" * (i + 3)
+        assert mc.set(k, v)
+        e.store("set", k, len(v))
+        for _ in range(i + 1):
+            assert mc.get(k) == v
+            e.get(k, len(v))
+    assert mc.get(b"miss:1") is None
+    e.get(b"miss:1", None)
+    got = mc.get_multi([b"x", b"user:42", b"miss:2"])
+    assert set(got) == {b"x", b"user:42"}
+    e.get(b"x", 3)
+    e.get(b"user:42", 4)
+    e.get(b"miss:2", None)
+    value, cas = mc.gets(b"a.b.c")
+    e.get(b"a.b.c", len(value))
+    assert mc.cas(b"a.b.c", b"new", cas) == "STORED"
+    e.store("cas", b"a.b.c", 3)
+    assert mc.cas(b"a.b.c", b"newer", cas) == "EXISTS"
+    e.store("cas", b"a.b.c", 5, stored=False)
+    assert not mc.add(b"x", b"dup")
+    e.store("add", b"x", 3, stored=False)
+    assert mc.add(b"fresh", b"12345")
+    e.store("add", b"fresh", 5)
+    assert mc.replace(b"fresh", b"123")
+    e.store("replace", b"fresh", 3)
+    assert not mc.replace(b"absent", b"1")
+    e.store("replace", b"absent", 1, stored=False)
+    assert mc.append(b"fresh", b"45")
+    e.store("append", b"fresh", 2)           # the appended chunk
+    assert mc.prepend(b"fresh", b"0")
+    e.store("prepend", b"fresh", 1)
+    assert mc.set(b"counter", b"10")
+    e.store("set", b"counter", 2)
+    assert mc.incr(b"counter", 5) == 15
+    e.arith("incr", b"counter")
+    assert mc.decr(b"counter", 3) == 12
+    e.arith("decr", b"counter")
+    assert mc.incr(b"no-counter", 1) is None
+    e.arith("incr", b"no-counter")           # counted, hit or miss
+    assert mc.touch(b"x", 100)
+    e.touch(b"x")
+    assert mc.touch(b"no-touch", 100) is False
+    e.touch(b"no-touch")
+    assert mc.gat(0, b"user:42") is not None
+    e.touch(b"user:42")                      # gat goes through do_item_touch
+    assert mc.delete(b"fresh")
+    e.lookup(b"fresh")                       # deletes: lookups only
+    assert not mc.delete(b"fresh")
+    e.lookup(b"fresh")
+
+
+def binary_workload(bc, e):
+    for i, k in enumerate(BINARY_KEYS):
+        v = b"b" * (10 + i)
+        assert bc.set(k, v)
+        e.store("set", k, len(v))
+        assert bc.get(k) == v
+        e.get(k, len(v))
+    assert bc.get(b"bin-miss") is None
+    e.get(b"bin-miss", None)
+    assert not bc.add(BINARY_KEYS[0], b"z")
+    e.store("add", BINARY_KEYS[0], 1, stored=False)
+    assert bc.touch(BINARY_KEYS[0], 100)
+    e.touch(BINARY_KEYS[0])
+    assert bc.gat(BINARY_KEYS[1], 100) == b"b" * 11
+    e.touch(BINARY_KEYS[1])
+    assert bc.set(b"bin-n", b"7")
+    e.store("set", b"bin-n", 1)
+    assert bc.incr(b"bin-n", 3) == 10
+    e.arith("incr", b"bin-n")
+    assert bc.delete(BINARY_KEYS[1])
+    e.lookup(BINARY_KEYS[1])
+
+
+def meta_workload(mc, e):
+    assert mc.ms(b"meta:1", b"abcdef")
+    e.store("set", b"meta:1", 6)
+    assert mc.mg(b"meta:1") == b"abcdef"
+    e.get(b"meta:1", 6)
+    assert mc.mg(b"meta:none") is None
+    e.get(b"meta:none", None)
+    assert mc.ms(b"meta:n", b"1")
+    e.store("set", b"meta:n", 1)
+    assert mc.ma(b"meta:n")
+    e.arith("incr", b"meta:n")
+    assert mc.ma(b"meta:n", mode="D")
+    e.arith("decr", b"meta:n")
+    assert mc.md(b"meta:1")
+    e.lookup(b"meta:1")
+
+
+def key_values(csv, inst, key):
+    row = mctest.latest(csv, HOST, "mctop-" + inst, "mctop_key", key_name(key))
+    return {f: int(row[f]) for f in FIELDS} if row else None
+
+
+def totals(csv, inst):
+    got = {}
+    for cmd in COMMANDS:
+        row = mctest.latest(csv, HOST, "mctop-" + inst, "memcached_command", cmd)
+        got[cmd] = int(row["value"]) if row else 0
+    return got
+
+
+def other_totals(csv, inst):
+    def value(t, ti):
+        row = mctest.latest(csv, HOST, "mctop-" + inst, t, ti)
+        return int(row["value"]) if row else None
+    octets = mctest.latest(csv, HOST, "mctop-" + inst, "memcached_octets", "")
+    return (value("memcached_ops", "hits"), value("memcached_ops", "misses"),
+            octets and int(octets["rx"]), octets and int(octets["tx"]),
+            value("memcached_ops", "lookups"))
+
+
+def check_instance(tap, csv, label, inst, e):
+    arrived = mctest.wait_until(lambda: totals(csv, inst) == e.commands, 20)
+    tap.ok(arrived, f"{label}: per-command totals exact (no deletes: "
+           "symbol mode has none)",
+           f"want {e.commands}\n got {totals(csv, inst)}")
+    mctest.wait_until(lambda: False, 2.2)    # no extras arrive later
+    want = (e.hits, e.misses, e.rx, e.tx, e.lookups)
+    tap.eq(other_totals(csv, inst), want, f"{label}: hits, misses, bytes "
+           "stored and served, lookups exact")
+    wrong = {k: (key_values(csv, inst, k), v) for k, v in e.keys.items()
+             if key_values(csv, inst, k) != v}
+    tap.ok(not wrong, f"{label}: every per-key figure of {len(e.keys)} keys "
+           "exact", "\n".join(f"{k!r}: got {g}\n  want {w}"
+                              for k, (g, w) in list(wrong.items())[:4]))
+
+
+def strip_with_debug(binary, work, how):
+    """A stripped copy of binary and its debug file, placed by build id
+    under work/debug, or (how="link") by .gnu_debuglink in .debug/ beside
+    it.  Returns (stripped binary, debug dir)."""
+    d = os.path.join(work, how)
+    os.makedirs(os.path.join(d, "bin", ".debug"), exist_ok=True)
+    stripped = os.path.join(d, "bin", "memcached")
+    debug = os.path.join(d, "memcached.debug")
+    subprocess.run(["objcopy", "--only-keep-debug", binary, debug], check=True)
+    subprocess.run(["strip", "--strip-all", "-o", stripped, binary], check=True)
+    subprocess.run(["objcopy", f"--add-gnu-debuglink={debug}", stripped],
+                   check=True)
+    debug_dir = os.path.join(d, "debug")
+    if how == "link":
+        shutil.move(debug, os.path.join(d, "bin", ".debug", "memcached.debug"))
+    else:
+        bid = build_id(binary)
+        dest = os.path.join(debug_dir, ".build-id", bid[:2], bid[2:] + ".debug")
+        os.makedirs(os.path.dirname(dest))
+        shutil.move(debug, dest)
+    return stripped, debug_dir
+
+
+def build_id(path):
+    out = subprocess.run(["readelf", "-n", path], capture_output=True,
+                         text=True, check=True).stdout
+    return re.search(r"Build ID: ([0-9a-f]+)", out).group(1)
+
+
+def run_version(tap, version, work):
+    binary = plain_binary(version)
+    stripped, debug_dir = strip_with_debug(binary, work + version, "id")
+    procs = {"plain": mctest.Memcached(binary, threads=2).start(),
+             "stripped": mctest.Memcached(stripped, threads=2).start()}
+    # Where each instance must say its symbols came from (a prefix).
+    want = {"plain": f"/proc/{procs['plain'].pid}/exe",
+            "stripped": f"/proc/{procs['stripped'].pid}/root{debug_dir}"
+                        "/.build-id/"}
+    conf = (f'  <Instance "plain">\n    PID {procs["plain"].pid}\n'
+            f'    TopKeys 1000\n  </Instance>\n'
+            f'  <Instance "stripped">\n    PID {procs["stripped"].pid}\n'
+            f'    DebugDirectory "{debug_dir}"\n    TopKeys 1000\n'
+            f'  </Instance>\n')
+    if version == "1.6.18":
+        linked, _ = strip_with_debug(binary, work + version, "link")
+        procs["linked"] = mctest.Memcached(linked, threads=2).start()
+        want["linked"] = (f"/proc/{procs['linked'].pid}/root"
+                          f"{os.path.dirname(linked)}/.debug/memcached.debug")
+        # -fcf-protection: every function starts with endbr64.
+        cfp = plain_binary(version, "--cf-protection")
+        procs["cfp"] = mctest.Memcached(cfp, threads=2).start()
+        want["cfp"] = f"/proc/{procs['cfp'].pid}/exe"
+        conf += (f'  <Instance "cfp">\n    PID {procs["cfp"].pid}\n'
+                 f'    TopKeys 1000\n  </Instance>\n')
+        conf += (f'  <Instance "linked">\n    PID {procs["linked"].pid}\n'
+                 f'    TopKeys 1000\n  </Instance>\n')
+    with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf) as cd:
+        for inst in procs:
+            said = cd.wait_log(rf'instance "{inst}": attached 4 functions '
+                               rf'\(\d+ sites, uprobe_multi links\) to '
+                               rf'memcached {version} .*symbol mode, symbols '
+                               r'from (\S+): do_item_get do_item_touch '
+                               'do_store_item do_add_delta', 20)
+            where = said.group(1) if said else None
+            tap.ok(where and where.startswith(want[inst]),
+                   f"{version} {inst}: symbol mode with no option set, "
+                   f"symbols from {where}", cd.log()[-2000:])
+        tap.ok("single-steps" not in cd.log(), f"{version}: every function is "
+               "entered at an instruction the kernel emulates (after endbr64 "
+               "in the cf-protection build)", cd.log()[-1500:])
+        tap.ok(re.search(r'instance "plain": symbol mode gives no deletes and '
+                         r'no latency', cd.log()),
+               f"{version}: the log says what symbol mode cannot give")
+        for inst, m in procs.items():
+            e = SymExpect()
+            mc = mcproto.MemcacheClient("127.0.0.1", m.port)
+            text_workload(mc, e)
+            binary_workload(mcproto.BinaryClient("127.0.0.1", m.port), e)
+            meta_workload(mc, e)
+            check_instance(tap, cd.csv_dir, f"{version} {inst}", inst, e)
+        tap.eq(cd.sanitizer_reports(), [], f"{version}: no sanitizer report")
+    for m in procs.values():
+        m.stop()
+
+
+def system_debug_dir(tap, work):
+    """No DebugDirectory: the debug file under /usr/lib/debug is found."""
+    binary = plain_binary("1.6.38")
+    stripped, debug_dir = strip_with_debug(binary, work + "sys", "id")
+    bid = build_id(binary)
+    rel = os.path.join(".build-id", bid[:2], bid[2:] + ".debug")
+    dest = os.path.join("/usr/lib/debug", rel)
+    created = not os.path.exists(dest)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    shutil.copy(os.path.join(debug_dir, rel), dest)
+    try:
+        with mctest.Memcached(stripped, threads=1) as m:
+            conf = f'  <Instance "sys">\n    PID {m.pid}\n  </Instance>\n'
+            with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf) as cd:
+                said = cd.wait_log(r'instance "sys": attached 4 functions .*'
+                                   r'symbols from /proc/\d+/root/usr/lib/debug/'
+                                   + re.escape(rel), 20)
+                tap.ok(said, "the system's /usr/lib/debug is searched by "
+                       "default", cd.log()[-1500:])
+    finally:
+        if created:
+            os.remove(dest)
+
+
+def retry_after_install(tap, work):
+    """Debug symbols installed while mctop waits: the instance looks again
+    after 10 s and traces."""
+    binary = plain_binary("1.6.18")
+    stripped, debug_dir = strip_with_debug(binary, work + "late", "id")
+    later = debug_dir + ".later"
+    os.rename(debug_dir, later)
+    with mctest.Memcached(stripped, threads=1) as m:
+        conf = (f'  <Instance "late">\n    Binary "{stripped}"\n'
+                f'    DebugDirectory "{debug_dir}"\n  </Instance>\n')
+        with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf) as cd:
+            first = cd.wait_log(r'instance "late": \S+ has no memcached USDT '
+                                r'probes and no symbols', 15)
+            again = cd.wait_log(r'instance "late": looking at \S+ again in '
+                                r'10 s', 5)
+            os.rename(later, debug_dir)
+            traced = cd.wait_log(r'instance "late": tracing \S+ now', 20)
+            tap.ok(first and again and traced, "symbols installed later: "
+                   "looked at again after 10 s, then traced", cd.log()[-1500:])
+            e = SymExpect()
+            mc = mcproto.MemcacheClient("127.0.0.1", m.port)
+            assert mc.set(b"late:1", b"abc")
+            e.store("set", b"late:1", 3)
+            assert mc.get(b"late:1") == b"abc"
+            e.get(b"late:1", 3)
+            ok = mctest.wait_until(lambda: key_values(
+                cd.csv_dir, "late", b"late:1") == e.keys[b"late:1"], 15)
+            tap.ok(ok, "symbols installed later: counts exact")
+
+
+def refusals(tap, work):
+    """Debian's own memcached without its debug file; an unknown version;
+    Latency with Probes "symbols"."""
+    deb = os.path.join(work, "deb")
+    os.makedirs(deb, exist_ok=True)
+    got = subprocess.run(["apt-get", "download", "memcached"], cwd=deb,
+                         capture_output=True, text=True)
+    debs = glob.glob(os.path.join(deb, "memcached_*.deb"))
+    if got.returncode != 0 or not debs:
+        if os.environ.get("CI") == "true":
+            tap.ok(False, "apt-get download memcached", got.stderr)
+        else:
+            tap.skip("Debian's memcached", "apt-get download failed")
+        debian = None
+    else:
+        subprocess.run(["dpkg-deb", "-x", debs[0], deb], check=True)
+        debian = os.path.join(deb, "usr", "bin", "memcached")
+    fake = os.path.join(work, "memcached-1.6.19")
+    with open(plain_binary("1.6.18"), "rb") as f:
+        data = f.read()
+    assert data.count(b"memcached 1.6.18\0") >= 1
+    with open(fake, "wb") as f:
+        f.write(data.replace(b"memcached 1.6.18\0", b"memcached 1.6.19\0"))
+    os.chmod(fake, 0o755)
+    conf = f'  <Instance "unknown">\n    Binary "{fake}"\n  </Instance>\n'
+    conf += ('  <Instance "lat">\n    Binary "/bin/true"\n    Probes "symbols"'
+             '\n    Latency true\n  </Instance>\n')
+    if debian:
+        conf += (f'  <Instance "debian">\n    Binary "{debian}"\n'
+                 '  </Instance>\n')
+    with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf,
+                         extra_plugins=("csv", "logfile", "memory")) as cd:
+        ok = cd.wait_log(r'instance "unknown": memcached 1\.6\.19 at \S+: '
+                         r'symbol mode reads the functions of memcached '
+                         r'1\.6\.18, 1\.6\.38 and 1\.6\.45 only', 15)
+        tap.ok(ok, "an unknown version is refused by name", cd.log()[-1500:])
+        tap.ok(re.search(r'Instance "lat": Latency true needs memcached\'s '
+                         r'USDT probes', cd.log()),
+               "Latency with Probes \"symbols\" is refused at config time")
+        if debian:
+            said = cd.wait_log(r'instance "debian": \S+ has no memcached USDT '
+                               r'probes and no symbols \(.*\): install the '
+                               r'memcached debug symbols \(Debian: '
+                               r'memcached-dbgsym\) or rebuild memcached with '
+                               r'./configure --enable-dtrace', 15)
+            tap.ok(said, "Debian's stripped memcached: both fixes are named",
+                   cd.log()[-1500:])
+        tap.ok(mctest.wait_until(lambda: mctest.latest(
+            cd.csv_dir, HOST, "memory", "memory", "used"), 10) and
+            cd.running(), "collectd and its other plugins keep running")
+
+
+def lookups_rank_calls(tap):
+    """memcached 1.6.45 (USDT): text gets fire no command probe; with
+    Lookups true, SortBy "calls" must rank by lookups, so three keys read
+    only by text gets are all dispatched."""
+    with mctest.Memcached(mctest.memcached_binary("1.6.45"), threads=1) as m:
+        conf = (f'  <Instance "lk">\n    PID {m.pid}\n    Lookups true\n'
+                '    TopKeys 50\n  </Instance>\n')
+        with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf) as cd:
+            cd.wait_log(r'instance "lk": tracing', 15)
+            mc = mcproto.MemcacheClient("127.0.0.1", m.port)
+            for n, k in ((5, b"lk:a"), (3, b"lk:b"), (1, b"lk:c")):
+                for _ in range(n):
+                    mc.get(k)
+            seen = mctest.wait_until(lambda: all(
+                (key_values(cd.csv_dir, "lk", k) or {}).get("lookups") == n
+                for n, k in ((5, b"lk:a"), (3, b"lk:b"), (1, b"lk:c"))), 15)
+            tap.ok(seen, "1.6.45, Lookups true: keys seen only through "
+                   "lookups are dispatched (SortBy calls ranks by lookups)")
+
+
+def main():
+    tap = mctest.Tap()
+    mctest.require_root(tap)
+    work = tempfile.mkdtemp(prefix="mctop-symbols-")
+    try:
+        for v in VERSIONS:
+            run_version(tap, v, work)
+        system_debug_dir(tap, work)
+        retry_after_install(tap, work)
+        refusals(tap, work)
+        lookups_rank_calls(tap)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(tap.done())
+
+
+if __name__ == "__main__":
+    main()
