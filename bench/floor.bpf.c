@@ -10,14 +10,8 @@
 #include <bpf/bpf_helpers.h>
 
 #include "mctop.h"
-
-/* Written by plugin/sites.c, read by nothing. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MCTOP_SITES_MAX);
-	__type(key, __u32);
-	__type(value, struct mctop_site);
-} sites SEC(".maps");
+/* Written by plugin/sites.c, read by nothing here. */
+#include "sites.bpf.h"
 
 SEC("uprobe")
 int mctop_site_hit(struct pt_regs *ctx)

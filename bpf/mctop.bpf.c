@@ -23,6 +23,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "mctop.h"
+#include "sites.bpf.h"
 
 /* A size argument for probes that carry none (incr, decr, delete). */
 #define NO_SIZE (-2)
@@ -86,15 +87,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct mctop_lat_hist);
 } latency SEC(".maps");
-
-/* Where each attach site's arguments are: written by user space before it
- * attaches the site, indexed by the site's cookie (plugin/sites.c). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MCTOP_SITES_MAX);
-	__type(key, __u32);
-	__type(value, struct mctop_site);
-} sites SEC(".maps");
 
 /* Symbol mode: each memcached thread's function calls in flight, from a
  * function's entry to its return (mctop.h).  LRU: a thread that exits

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define NT_GNU_BUILD_ID 3
@@ -131,15 +132,17 @@ static size_t find_in(Elf *elf, const char *const *names, size_t n,
   return hits > 0 ? hits : scan_symbols(elf, SHT_DYNSYM, names, n, vaddr, size);
 }
 
-/* vaddr -> file offset through the binary's executable PT_LOAD segments. */
-static uint64_t to_offset(Elf *bin, uint64_t vaddr) {
+/* vaddr -> file offset through the binary's executable PT_LOAD segments
+ * (only those that lie inside the file: a broken header names no offset). */
+static uint64_t to_offset(Elf *bin, uint64_t file_size, uint64_t vaddr) {
   size_t num;
   if (elf_getphdrnum(bin, &num) != 0)
     return 0;
   for (size_t i = 0; i < num; i++) {
     GElf_Phdr ph;
     if (gelf_getphdr(bin, (int)i, &ph) == NULL || ph.p_type != PT_LOAD ||
-        !(ph.p_flags & PF_X) || vaddr < ph.p_vaddr ||
+        !(ph.p_flags & PF_X) || ph.p_offset > file_size ||
+        ph.p_filesz > file_size - ph.p_offset || vaddr < ph.p_vaddr ||
         vaddr - ph.p_vaddr >= ph.p_filesz)
       continue;
     return vaddr - ph.p_vaddr + ph.p_offset;
@@ -249,8 +252,10 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
       snprintf(err + strlen(err), errlen - strlen(err), ")");
     goto out;
   }
+  struct stat st;
+  uint64_t file_size = fstat(bin.fd, &st) == 0 ? (uint64_t)st.st_size : 0;
   for (size_t i = 0; i < n; i++) {
-    out[i].offset = vaddr[i] ? to_offset(bin.elf, vaddr[i]) : 0;
+    out[i].offset = vaddr[i] ? to_offset(bin.elf, file_size, vaddr[i]) : 0;
     out[i].size = size[i];
   }
   status = 0;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define NT_STAPSDT 3
@@ -56,7 +57,8 @@ static int add_name(mctop_usdt_list_t *l, const char *name, const char *args) {
 typedef struct {
   GElf_Phdr *load; /* PT_LOAD program headers */
   size_t load_num;
-  uint64_t base; /* address of .stapsdt.base, 0 if none */
+  uint64_t base;      /* address of .stapsdt.base, 0 if none */
+  uint64_t file_size; /* a segment past it is a broken header: not used */
 } layout_t;
 
 /* The file offset of addr in a loaded segment (executable if exec). */
@@ -64,8 +66,10 @@ static int file_offset(const layout_t *lay, uint64_t addr, bool exec,
                        uint64_t *off) {
   for (size_t i = 0; i < lay->load_num; i++) {
     const GElf_Phdr *ph = &lay->load[i];
-    if ((exec && !(ph->p_flags & PF_X)) || addr < ph->p_vaddr ||
-        addr - ph->p_vaddr >= ph->p_memsz)
+    /* File-backed bytes only: a uprobe and a semaphore live in the file. */
+    if ((exec && !(ph->p_flags & PF_X)) || ph->p_offset > lay->file_size ||
+        ph->p_filesz > lay->file_size - ph->p_offset || addr < ph->p_vaddr ||
+        addr - ph->p_vaddr >= ph->p_filesz)
       continue;
     *off = addr - ph->p_vaddr + ph->p_offset;
     return 0;
@@ -165,12 +169,14 @@ static int read_layout(Elf *elf, size_t shstrndx, layout_t *lay) {
   return 0;
 }
 
-static int scan_elf(Elf *elf, const char *provider, mctop_usdt_list_t *l) {
+static int scan_elf(Elf *elf, uint64_t file_size, const char *provider,
+                    mctop_usdt_list_t *l) {
   size_t shstrndx;
   layout_t lay;
   if (elf_getshdrstrndx(elf, &shstrndx) != 0 ||
       read_layout(elf, shstrndx, &lay) != 0)
     return -1;
+  lay.file_size = file_size;
   for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
     GElf_Shdr sh;
     if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE)
@@ -184,6 +190,11 @@ static int scan_elf(Elf *elf, const char *provider, mctop_usdt_list_t *l) {
   }
   free(lay.load);
   return 0;
+}
+
+static uint64_t file_size(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
 int mctop_usdt_list(const char *path, const char *provider,
@@ -202,7 +213,7 @@ int mctop_usdt_list(const char *path, const char *provider,
   int status = -1;
   if (elf == NULL || elf_kind(elf) != ELF_K_ELF)
     snprintf(errbuf, errlen, "%s is not an ELF executable", path);
-  else if (scan_elf(elf, provider, out) != 0)
+  else if (scan_elf(elf, file_size(fd), provider, out) != 0)
     snprintf(errbuf, errlen, "cannot read the sections of %s: %s", path,
              elf_errmsg(-1));
   else

@@ -135,11 +135,7 @@ def overflow_workload(mc, exp):
 
 
 def totals(csv, inst):
-    got = {}
-    for cmd in COMMANDS:
-        row = mctest.latest(csv, HOST, "mctop-" + inst, "memcached_command", cmd)
-        got[cmd] = int(row["value"]) if row else 0
-    return got
+    return mctest.command_totals(csv, HOST, inst, COMMANDS)
 
 
 def lookups_attached(inst, flavor):

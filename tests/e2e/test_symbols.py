@@ -29,15 +29,12 @@ import tempfile
 
 import mcproto
 import mctest
+from expect import COMMANDS, FIELDS
 from keyname import key_name
 
 HOST = "mctop-test"
 VERSIONS = os.environ.get("MCTOP_SYMBOL_VERSIONS",
                           "1.6.18 1.6.38 1.6.45").split()
-FIELDS = ("calls", "gets", "sets", "deletes", "touches", "ariths", "hits",
-          "misses", "rx", "tx", "objsize", "lookups")
-COMMANDS = ("get", "set", "add", "replace", "append", "prepend", "cas",
-            "incr", "decr", "delete", "touch")
 TEXT_KEYS = [b"x", b"user:42", b"a.b.c", b"path/to/obj", "caf\u00e9".encode(),
              b"L" * 250, b"P" * 220 + b"A" * 30, b"P" * 220 + b"B" * 30]
 BINARY_KEYS = [b"bin key\x00z", b"bin/\xff\xfe"]
@@ -204,11 +201,7 @@ def key_values(csv, inst, key):
 
 
 def totals(csv, inst):
-    got = {}
-    for cmd in COMMANDS:
-        row = mctest.latest(csv, HOST, "mctop-" + inst, "memcached_command", cmd)
-        got[cmd] = int(row["value"]) if row else 0
-    return got
+    return mctest.command_totals(csv, HOST, inst, COMMANDS)
 
 
 def other_totals(csv, inst):

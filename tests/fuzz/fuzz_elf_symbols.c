@@ -16,19 +16,12 @@
 #include <unistd.h>
 
 #include "elf_symbols.h"
-
-static int elf_fd = -1;
-static char elf_path[64];
+#include "memfd_input.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
-  elf_fd = memfd_create("mctop-fuzz-syms", MFD_CLOEXEC);
-  if (elf_fd < 0) {
-    perror("fuzz_elf_symbols: memfd_create");
-    abort();
-  }
-  snprintf(elf_path, sizeof(elf_path), "/proc/self/fd/%d", elf_fd);
+  input_open("fuzz_elf_symbols");
   return 0;
 }
 
@@ -38,13 +31,11 @@ static void fail(const char *what) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (ftruncate(elf_fd, 0) != 0 ||
-      pwrite(elf_fd, data, size, 0) != (ssize_t)size)
-    fail("cannot write the input to the memfd");
+  input_put(data, size);
   static const char *const names[] = {"do_item_get", "do_store_item",
                                       "seed_get", "main"};
   static const char *const dirs[] = {"/nonexistent/mctop-fuzz"};
-  mctop_symbol_query_t q = {.path = elf_path,
+  mctop_symbol_query_t q = {.path = input_path,
                             .root = "",
                             .bin_dir = "/nonexistent/mctop-fuzz",
                             .debug_dirs = dirs,
@@ -62,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t i = 0; i < 4; i++)
     if (rc == 0 && out[i].offset >= size && out[i].offset != 0)
       fail("an offset past the end of the file");
-  if (rc == 0 && strcmp(symfile, elf_path) != 0)
+  if (rc == 0 && strcmp(symfile, input_path) != 0)
     fail("symbols from a file that is not the input");
   return 0;
 }

@@ -15,20 +15,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "memfd_input.h"
 #include "usdt_notes.h"
-
-static int elf_fd = -1;
-static char elf_path[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
   (void)argv;
-  elf_fd = memfd_create("mctop-fuzz-elf", MFD_CLOEXEC);
-  if (elf_fd < 0) {
-    perror("fuzz_usdt_notes: memfd_create");
-    abort();
-  }
-  snprintf(elf_path, sizeof(elf_path), "/proc/self/fd/%d", elf_fd);
+  input_open("fuzz_usdt_notes");
   return 0;
 }
 
@@ -37,18 +30,7 @@ static void fail(const char *what) {
   abort();
 }
 
-static void put_input(const uint8_t *data, size_t size) {
-  if (ftruncate(elf_fd, 0) != 0)
-    fail("ftruncate failed");
-  for (size_t done = 0; done < size;) {
-    ssize_t n = pwrite(elf_fd, data + done, size - done, (off_t)done);
-    if (n <= 0)
-      fail("pwrite to the memfd failed");
-    done += (size_t)n;
-  }
-}
-
-static void check_list(const mctop_usdt_list_t *l) {
+static void check_list(const mctop_usdt_list_t *l, size_t file_size) {
   size_t sites = 0;
   if (l->names_num > MCTOP_USDT_MAX_PROBES)
     fail("more names than MCTOP_USDT_MAX_PROBES");
@@ -69,8 +51,11 @@ static void check_list(const mctop_usdt_list_t *l) {
   if (l->site_num > sites)
     fail("more attach sites than call sites");
   for (size_t i = 0; i < l->site_num; i++)
-    if (l->site_list[i].name >= l->names_num || l->site_list[i].args == NULL)
-      fail("an attach site names no listed probe or has no arguments");
+    if (l->site_list[i].name >= l->names_num || l->site_list[i].args == NULL ||
+        l->site_list[i].offset >= file_size ||
+        l->site_list[i].sema_offset >= file_size)
+      fail("an attach site names no listed probe, has no arguments or lies "
+           "past the end of the file");
   /* A name looked up whether or not the list holds it. */
   unsigned want = 0;
   for (size_t i = 0; i < l->names_num && want == 0; i++)
@@ -84,10 +69,10 @@ static void check_list(const mctop_usdt_list_t *l) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mctop_usdt_list_t list;
   char err[256];
-  put_input(data, size);
+  input_put(data, size);
   memset(&list, 0xA5, sizeof(list)); /* must be reset either way */
   err[0] = '\0';
-  if (mctop_usdt_list(elf_path, "memcached", &list, err, sizeof(err)) != 0) {
+  if (mctop_usdt_list(input_path, "memcached", &list, err, sizeof(err)) != 0) {
     /* Callers (plugin/target.c) free nothing on failure, so nothing may be
      * left to free: LeakSanitizer would report it. */
     if (err[0] == '\0' || memchr(err, '\0', sizeof(err)) == NULL)
@@ -96,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fail("failed but listed names");
     return 0;
   }
-  check_list(&list);
+  check_list(&list, size);
   mctop_usdt_free(&list);
   if (list.names_num != 0 || list.notes_num != 0 || list.site_num != 0)
     fail("mctop_usdt_free left names behind");

@@ -509,3 +509,13 @@ def latest(csv_dir, host, plugin_dir, type, type_instance=''):
     """The last row of read_series(), or None."""
     rows = read_series(csv_dir, host, plugin_dir, type, type_instance)
     return rows[-1] if rows else None
+
+
+def command_totals(csv_dir, host, inst, commands):
+    """{command: the latest memcached_command counter} of mctop instance
+    inst (0 where none arrived)."""
+    got = {}
+    for cmd in commands:
+        row = latest(csv_dir, host, "mctop-" + inst, "memcached_command", cmd)
+        got[cmd] = int(row["value"]) if row else 0
+    return got
