@@ -27,7 +27,7 @@ static int elf_open(const char *path, elf_file_t *f) {
   if (f->fd < 0)
     return -1;
   if (elf_version(EV_CURRENT) != EV_NONE)
-    f->elf = elf_begin(f->fd, ELF_C_READ, NULL);
+    f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
   if (f->elf == NULL || elf_kind(f->elf) != ELF_K_ELF) {
     if (f->elf != NULL)
       elf_end(f->elf);
