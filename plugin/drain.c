@@ -93,9 +93,13 @@ static void take_chunk(mctop_drain_t *d, size_t n, uint64_t gen, bool evict,
 static void delete_idle(mctop_drain_t *d, int keys_fd, int names_fd,
                         mctop_series_t *series, size_t *evicted) {
   for (size_t i = 0; i < d->evict_num; i++) {
+    /* The name first: an event between the two deletes then finds the
+     * counters still there and writes no name.  The other way round, it
+     * re-created both, and the fresh name was deleted right after: that
+     * key could never be named (dispatched) until evicted again. */
+    bpf_map_delete_elem(names_fd, &d->evict[i]);
     if (bpf_map_delete_elem(keys_fd, &d->evict[i]) == 0)
       (*evicted)++;
-    bpf_map_delete_elem(names_fd, &d->evict[i]);
     mctop_series_forget_key(series, d->evict[i]);
   }
   d->evict_num = 0;

@@ -27,7 +27,7 @@ static int elf_open(const char *path, elf_file_t *f) {
   if (f->fd < 0)
     return -1;
   if (elf_version(EV_CURRENT) != EV_NONE)
-    f->elf = elf_begin(f->fd, ELF_C_READ, NULL);
+    f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
   if (f->elf == NULL || elf_kind(f->elf) != ELF_K_ELF) {
     if (f->elf != NULL)
       elf_end(f->elf);
@@ -242,9 +242,14 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
   }
   search_t s = {q,       names,  n,     vaddr,        size,
                 symfile, symlen, tried, sizeof(tried)};
-  if (find_in(bin.elf, names, n, vaddr, size) > 0)
+  /* The binary's own table when it has every name; else its debug file
+   * (a stripped binary's .dynsym may hold a few); else what it has. */
+  symfile[0] = '\0';
+  size_t own = find_in(bin.elf, names, n, vaddr, size);
+  bool debug = own < n && search_debug(&s, bin.elf); /* sets symfile */
+  if (!debug && own > 0)
     snprintf(symfile, symlen, "%s", q->path);
-  else if (!search_debug(&s, bin.elf)) {
+  if (!debug && own == 0) {
     snprintf(err, errlen, "no memcached function symbols in %s%s%s", q->path,
              tried[0] ? " nor in a debug file (looked for " : "",
              tried[0] ? tried : "");

@@ -271,21 +271,23 @@ static size_t split_returns(plan_t *p) {
   return entries;
 }
 
-/* The entry sites on one link and the return probes on another. */
+/* The entry sites on one link and the return probes on another.  Returns
+ * first: a return whose entry was not seen is ignored by the program, but
+ * an entry whose return never comes would leave its call pending. */
 static int attach_links(const mctop_attacher_t *a, const mctop_target_t *t,
                         plan_t *p, size_t entries, mctop_links_t *links) {
   int err = 0;
-  if (entries > 0)
-    err = mctop_uprobe_attach(a->prog, a->multi, false, t->path, t->pid,
-                              p->offsets, p->ref_ctr, p->cookies, entries,
-                              &links->link);
-  if (err == 0 && p->num > entries) {
+  if (p->num > entries)
     err = mctop_uprobe_attach(a->prog, a->multi, true, t->path, t->pid,
                               p->offsets + entries, p->ref_ctr + entries,
                               p->cookies + entries, p->num - entries,
                               &links->ret_link);
+  if (err == 0 && entries > 0) {
+    err = mctop_uprobe_attach(a->prog, a->multi, false, t->path, t->pid,
+                              p->offsets, p->ref_ctr, p->cookies, entries,
+                              &links->link);
     if (err != 0)
-      mctop_uprobe_detach(&links->link);
+      mctop_uprobe_detach(&links->ret_link);
   }
   return err;
 }

@@ -52,6 +52,12 @@ static bool enqueue(mctop_reaper_t *r, const mctop_links_t *links) {
     r->started = pthread_create(&r->thread, NULL, reap, r) == 0;
   if (!r->started)
     return false;
+  if (r->head > 0) { /* what was taken leaves room at the front */
+    memmove(r->queue, r->queue + r->head,
+            (r->queued - r->head) * sizeof(*r->queue));
+    r->queued -= r->head;
+    r->head = 0;
+  }
   if (r->queued == r->cap) {
     size_t cap = r->cap ? 2 * r->cap : 8;
     mctop_links_t *q = realloc(r->queue, cap * sizeof(*q));

@@ -242,7 +242,11 @@ void mctop_series_take_key(mctop_series_t *s, uint64_t id,
       col->last_active = s->stamp;
     return;
   }
-  if (k->series == SERIES_OVERFLOW)
+  /* A key whose rules could not run yet (its name was not readable) is
+   * never offered under its own name: a rule may collapse it (session
+   * tokens that must not leave the host).  Its interval goes to "other";
+   * the next interval classifies it. */
+  if (k->series == SERIES_OVERFLOW || k->series == SERIES_UNNAMED)
     return;
   if (score == 0) {
     if (!sent_last_interval(s, id))

@@ -209,7 +209,7 @@ int mctop_usdt_list(const char *path, const char *provider,
     snprintf(errbuf, errlen, "cannot open %s: %s", path, strerror(errno));
     return -1;
   }
-  Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+  Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
   int status = -1;
   if (elf == NULL || elf_kind(elf) != ELF_K_ELF)
     snprintf(errbuf, errlen, "%s is not an ELF executable", path);

@@ -10,6 +10,8 @@ writer against a workload whose every count is known:
 - private: KeyPrivacy "hash": names are HMAC-SHA256(salt, key), and no key
   text reaches the writer at all.
 - budget: MaxNewSeries 1: at most one new series appears per interval.
+- tokens (its own memcached and collectd first): thousands of new keys a
+  KeyPattern collapses, and not one reaches the writer under its own name.
 """
 import hashlib
 import hmac
@@ -182,9 +184,40 @@ def check_budget(tap, csv):
            f"budget: refused picks are counted ({refused})")
 
 
+def raw_names_never_leave(tap, binary):
+    """Keys a KeyPattern collapses (session tokens, say) never reach the
+    writer under their own names, even when they are new in the very
+    interval they are drained (their name not yet readable)."""
+    with mctest.Memcached(binary, threads=2) as mcd:
+        conf = (f'  <Instance "tokens">\n    PID {mcd.pid}\n    TopKeys 50\n'
+                '    KeyPattern "^sess:" "sess:*"\n  </Instance>\n')
+        with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf,
+                             extra_plugins=("csv", "logfile")) as cd:
+            cd.wait_log(r'instance "tokens": tracing', 20)
+            mc = mcproto.MemcacheClient("127.0.0.1", mcd.port)
+            sent = 0
+            deadline = time.monotonic() + 4   # across several drains
+            while time.monotonic() < deadline:
+                for _ in range(50):
+                    mc.get(b"sess:%08d" % sent)
+                    sent += 1
+            arrived = mctest.wait_until(
+                lambda: latest(cd.csv_dir, "tokens", "memcached_command",
+                               "get") == sent, 15)
+            mctest.wait_until(lambda: False, 2.5)
+            names = mctest.list_type_instances(cd.csv_dir, HOST,
+                                               "mctop-tokens", "mctop_key")
+            raw = sorted(n for n in names if n.startswith("sess") and
+                         n != "sess:*")
+            tap.ok(arrived and "sess:*" in names and not raw,
+                   f"{sent} new session keys: only \"sess:*\" reached the "
+                   f"writer, no raw key name ({len(raw)} leaked)", raw[:5])
+
+
 def main():
     tap = mctest.Tap()
     mctest.require_root(tap)
+    raw_names_never_leave(tap, mctest.memcached_binary("1.6.18"))
     binary = mctest.memcached_binary("1.6.18")
     with mctest.Memcached(binary, threads=4) as mcd, \
             mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf(mcd.pid),
