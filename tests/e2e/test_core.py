@@ -315,6 +315,10 @@ def run_flavor(tap, flavor):
         reports = cd.sanitizer_reports()
         tap.ok(not reports, f"{flavor}: no sanitizer reports from collectd",
                "\n".join(reports[:20]))
+    # The kernel frees a program and its maps after a grace period once
+    # the last link and descriptor are gone (for uprobe_multi programs an
+    # RCU tasks-trace one), not at the moment collectd exits: give it 5 s.
+    mctest.wait_until(lambda: not bpf_leftovers(before), 5)
     left = bpf_leftovers(before)
     tap.ok(not left, f"{flavor}: no mctop BPF program or map left after "
            "collectd stops", "\n".join(left))
