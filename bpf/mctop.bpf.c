@@ -274,10 +274,14 @@ static __always_inline struct mctop_totals *get_totals(void)
 	return bpf_map_lookup_elem(&totals, &zero);
 }
 
-/* Counts one command probe; returns the key's counters (slot in *slot). */
+/*
+ * Counts one command; returns the key's counters (slot in *slot).  lookup:
+ * the same event is also the key's lookup (symbol mode's do_item_get), so
+ * the key is read, hashed and found once for both.
+ */
 static __always_inline struct mctop_key_stats *
 count_event(enum mctop_cmd cmd, const void *ukey, long keylen, long size,
-	    __u64 *slot)
+	    bool lookup, __u64 *slot)
 {
 	bool is_get = cmd == MCTOP_CMD_GET;
 	bool is_store = cmd >= MCTOP_CMD_SET && cmd <= MCTOP_CMD_CAS;
@@ -293,6 +297,7 @@ count_event(enum mctop_cmd cmd, const void *ukey, long keylen, long size,
 	t->cmds[cmd]++;
 	t->hits += hit;
 	t->misses += miss;
+	t->lookups += lookup;
 	if (has_bytes) {
 		if (is_get)
 			t->tx_bytes += len;
@@ -313,7 +318,9 @@ count_event(enum mctop_cmd cmd, const void *ukey, long keylen, long size,
 			__sync_fetch_and_add(&s->rx_bytes, len);
 		s->objsize = len;
 	}
-	add_score(s, 1, has_bytes ? len : 0, miss, 0);
+	if (lookup)
+		__sync_fetch_and_add(&s->lookups, 1);
+	add_score(s, 1, has_bytes ? len : 0, miss, lookup);
 	return s;
 }
 
@@ -539,7 +546,7 @@ static __always_inline void on_command(struct pt_regs *ctx,
 	if (site->arg[MCTOP_SITE_SIZE].kind != MCTOP_ARG_NONE &&
 	    site_arg(ctx, site, MCTOP_SITE_SIZE, &size))
 		return;
-	s = count_event(cmd, (const void *)key, keylen, size, &slot);
+	s = count_event(cmd, (const void *)key, keylen, size, false, &slot);
 	if (targ_latency)
 		note_key(ctx, site, cmd, s, slot);
 }
@@ -559,19 +566,6 @@ static __always_inline struct mctop_pending *my_pending(bool create)
 	return bpf_map_lookup_elem(&pending, &id);
 }
 
-/* Counts one lookup of the key (every do_item_get is one). */
-static __always_inline void count_lookup(struct mctop_key_stats *s)
-{
-	struct mctop_totals *t = get_totals();
-
-	if (t)
-		t->lookups++;
-	if (s) {
-		__sync_fetch_and_add(&s->lookups, 1);
-		add_score(s, 0, 0, 0, 1);
-	}
-}
-
 /* An item's value length with its "\r\n" (memcached's nbytes); -1 if it
  * cannot be read. */
 static __always_inline long item_nbytes(__u64 it)
@@ -579,7 +573,7 @@ static __always_inline long item_nbytes(__u64 it)
 	__s32 nbytes;
 
 	if (!it || bpf_probe_read_user(&nbytes, sizeof(nbytes),
-				       (void *)(it + MCTOP_ITEM_NBYTES_OFF)))
+				       (void *)(it + MCTOP_ITEM_HEAD_OFF)))
 		return -1;
 	return nbytes;
 }
@@ -623,7 +617,7 @@ static __always_inline void on_fn_touch(void)
 static __always_inline void on_fn_get_ret(struct pt_regs *ctx,
 					  const struct mctop_site *site)
 {
-	struct mctop_key_stats *s = NULL;
+	struct mctop_key_stats *s;
 	struct mctop_pending *p;
 	struct mctop_totals *t;
 	long item = 0;
@@ -642,15 +636,21 @@ static __always_inline void on_fn_get_ret(struct pt_regs *ctx,
 	p->get_touch = 0;
 	if (site_arg(ctx, site, MCTOP_SITE_SIZE, &item))
 		return;
-	if (touch)
-		s = count_event(MCTOP_CMD_TOUCH, (const void *)key, keylen,
-				NO_SIZE, &slot);
-	else if (update)
-		s = count_event(MCTOP_CMD_GET, (const void *)key, keylen,
-				item ? item_nbytes(item) : -1, &slot);
-	else if ((t = get_totals()))
+	if (touch) {
+		count_event(MCTOP_CMD_TOUCH, (const void *)key, keylen, NO_SIZE,
+			    true, &slot);
+	} else if (update) {
+		count_event(MCTOP_CMD_GET, (const void *)key, keylen,
+			    item ? item_nbytes(item) : -1, true, &slot);
+	} else if ((t = get_totals())) {
+		/* A store's, delete's or arithmetic's lookup: only that. */
+		t->lookups++;
 		s = key_slot(t, (const void *)key, keylen, &slot);
-	count_lookup(s);
+		if (s) {
+			__sync_fetch_and_add(&s->lookups, 1);
+			add_score(s, 0, 0, 0, 1);
+		}
+	}
 }
 
 /* The store commands of do_store_item's comm (memcached.h NREAD_*):
@@ -699,11 +699,10 @@ static __always_inline void on_fn_store(struct pt_regs *ctx,
 static __always_inline void on_fn_store_ret(struct pt_regs *ctx,
 					    const struct mctop_site *site)
 {
-	__u8 flags = 0, nkey = 0;
+	struct mctop_item_head h;
 	struct mctop_pending *p;
-	__u64 it, slot;
-	long ret = 0, nbytes;
-	__u16 itf = 0;
+	__u64 it, slot, key;
+	long ret = 0;
 	__u32 cmd;
 
 	p = my_pending(false);
@@ -715,16 +714,13 @@ static __always_inline void on_fn_store_ret(struct pt_regs *ctx,
 	if (cmd >= MCTOP_CMD_COUNT) /* the verifier wants the index bounded */
 		return;
 	if (site_arg(ctx, site, MCTOP_SITE_SIZE, &ret) ||
-	    bpf_probe_read_user(&itf, sizeof(itf),
-				(void *)(it + MCTOP_ITEM_FLAGS_OFF)) ||
-	    bpf_probe_read_user(&nkey, sizeof(nkey),
-				(void *)(it + MCTOP_ITEM_NKEY_OFF)))
+	    bpf_probe_read_user(&h, sizeof(h),
+				(void *)(it + MCTOP_ITEM_HEAD_OFF)))
 		return;
-	flags = itf & MCTOP_ITEM_CAS_FLAG;
-	nbytes = ret == MCTOP_STORE_STORED ? item_nbytes(it) : -1;
-	count_event((enum mctop_cmd)cmd,
-		    (const void *)(it + MCTOP_ITEM_DATA_OFF + (flags ? 8 : 0)),
-		    nkey, nbytes, &slot);
+	key = it + MCTOP_ITEM_DATA_OFF +
+	      (h.it_flags & MCTOP_ITEM_CAS_FLAG ? sizeof(__u64) : 0);
+	count_event((enum mctop_cmd)cmd, (const void *)key, h.nkey,
+		    ret == MCTOP_STORE_STORED ? h.nbytes : -1, false, &slot);
 }
 
 /* A key-and-length function entry counted as cmd. */
@@ -738,7 +734,7 @@ static __always_inline void on_fn_keyed(struct pt_regs *ctx,
 	if (site_arg(ctx, site, MCTOP_SITE_KEY, &key) ||
 	    site_arg(ctx, site, MCTOP_SITE_KEYLEN, &keylen))
 		return;
-	count_event(cmd, (const void *)key, keylen, NO_SIZE, &slot);
+	count_event(cmd, (const void *)key, keylen, NO_SIZE, false, &slot);
 }
 
 /* do_add_delta(c or t, key, nkey, incr, ...) entry. */

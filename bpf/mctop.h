@@ -259,11 +259,18 @@ struct mctop_site {
  * with its "\r\n", the flags, the key length, and the key, after the CAS
  * value when the item has one.
  */
-#define MCTOP_ITEM_NBYTES_OFF 32 /* int */
-#define MCTOP_ITEM_FLAGS_OFF  38 /* uint16_t it_flags */
-#define MCTOP_ITEM_NKEY_OFF   41 /* uint8_t */
-#define MCTOP_ITEM_DATA_OFF   48
-#define MCTOP_ITEM_CAS_FLAG   2 /* ITEM_CAS: a uint64_t before the key */
+#define MCTOP_ITEM_HEAD_OFF 32
+#define MCTOP_ITEM_DATA_OFF 48
+#define MCTOP_ITEM_CAS_FLAG 2 /* ITEM_CAS: a uint64_t before the key */
+
+/* The item's bytes 32..41, read in one go. */
+struct mctop_item_head {
+	__s32 nbytes; /* int nbytes */
+	__u16 refcount;
+	__u16 it_flags;
+	__u8 slabs_clsid;
+	__u8 nkey;
+};
 
 /* do_store_item's result that means stored (enum store_item_type). */
 #define MCTOP_STORE_STORED 1
@@ -291,6 +298,11 @@ _Static_assert(sizeof(struct mctop_arg_spec) == 16, "mctop_arg_spec layout");
 _Static_assert(sizeof(struct mctop_site) == 8 + 16 * MCTOP_SITE_ARGS,
 	       "mctop_site layout");
 _Static_assert(sizeof(struct mctop_pending) == 24, "mctop_pending layout");
+/* 10 bytes padded to 12: still inside the item's 48-byte header. */
+_Static_assert(sizeof(struct mctop_item_head) == 12, "mctop_item_head");
+_Static_assert(__builtin_offsetof(struct mctop_item_head, it_flags) == 6 &&
+		   __builtin_offsetof(struct mctop_item_head, nkey) == 9,
+	       "the item's it_flags at 38, nkey at 41");
 _Static_assert(sizeof(struct mctop_key) == 8 + MCTOP_KEY_WORDS * 8,
 	       "mctop_key layout");
 _Static_assert(sizeof(struct mctop_key_stats) == 25 * 8,

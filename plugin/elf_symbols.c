@@ -95,7 +95,7 @@ static void debuglink(Elf *elf, char *name, size_t size) {
 
 /* Looks the names up in one symbol table section type; returns hits. */
 static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
-                           size_t n, uint64_t *vaddr, uint64_t *size) {
+                           size_t n, uint64_t *vaddr) {
   size_t hits = 0;
   for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
     GElf_Shdr sh;
@@ -117,7 +117,6 @@ static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
       for (size_t j = 0; j < n; j++) {
         if (vaddr[j] == 0 && strcmp(nm, names[j]) == 0) {
           vaddr[j] = sym.st_value;
-          size[j] = sym.st_size;
           hits++;
         }
       }
@@ -127,9 +126,9 @@ static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
 }
 
 static size_t find_in(Elf *elf, const char *const *names, size_t n,
-                      uint64_t *vaddr, uint64_t *size) {
-  size_t hits = scan_symbols(elf, SHT_SYMTAB, names, n, vaddr, size);
-  return hits > 0 ? hits : scan_symbols(elf, SHT_DYNSYM, names, n, vaddr, size);
+                      uint64_t *vaddr) {
+  size_t hits = scan_symbols(elf, SHT_SYMTAB, names, n, vaddr);
+  return hits > 0 ? hits : scan_symbols(elf, SHT_DYNSYM, names, n, vaddr);
 }
 
 /* vaddr -> file offset through the binary's executable PT_LOAD segments
@@ -153,7 +152,7 @@ static uint64_t to_offset(Elf *bin, uint64_t file_size, uint64_t vaddr) {
 /* Tries one candidate debug file; true if it matched and held symbols. */
 static bool try_debug_file(const char *path, const unsigned char *id,
                            size_t id_len, const char *const *names, size_t n,
-                           uint64_t *vaddr, uint64_t *size) {
+                           uint64_t *vaddr) {
   elf_file_t f;
   if (elf_open(path, &f) != 0)
     return false;
@@ -162,7 +161,7 @@ static bool try_debug_file(const char *path, const unsigned char *id,
   /* A debug file of another build would give wrong offsets. */
   bool same =
       id_len == 0 || (other_len == id_len && memcmp(other, id, id_len) == 0);
-  bool found = same && find_in(f.elf, names, n, vaddr, size) > 0;
+  bool found = same && find_in(f.elf, names, n, vaddr) > 0;
   elf_close(&f);
   return found;
 }
@@ -171,7 +170,7 @@ typedef struct {
   const mctop_symbol_query_t *q;
   const char *const *names;
   size_t n;
-  uint64_t *vaddr, *size;
+  uint64_t *vaddr;
   char *symfile;
   size_t symlen;
   char *tried; /* the candidates, for the error message */
@@ -184,7 +183,7 @@ static bool try_path(search_t *s, const char *path, const unsigned char *id,
   if (used + 4 < s->triedlen)
     snprintf(s->tried + used, s->triedlen - used, "%s%s", used ? ", " : "",
              path);
-  if (!try_debug_file(path, id, id_len, s->names, s->n, s->vaddr, s->size))
+  if (!try_debug_file(path, id, id_len, s->names, s->n, s->vaddr))
     return false;
   snprintf(s->symfile, s->symlen, "%s", path);
   return true;
@@ -229,23 +228,20 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
                          mctop_symbol_t *out, char *symfile, size_t symlen,
                          char *err, size_t errlen) {
   uint64_t *vaddr = calloc(n + 1, sizeof(*vaddr));
-  uint64_t *size = calloc(n + 1, sizeof(*size));
   char tried[1024] = "";
   elf_file_t bin;
   int status = -1;
   memset(out, 0, n * sizeof(*out));
-  if (vaddr == NULL || size == NULL || elf_open(q->path, &bin) != 0) {
+  if (vaddr == NULL || elf_open(q->path, &bin) != 0) {
     snprintf(err, errlen, "cannot read %s as an ELF file", q->path);
     free(vaddr);
-    free(size);
     return -1;
   }
-  search_t s = {q,       names,  n,     vaddr,        size,
-                symfile, symlen, tried, sizeof(tried)};
+  search_t s = {q, names, n, vaddr, symfile, symlen, tried, sizeof(tried)};
   /* The binary's own table when it has every name; else its debug file
    * (a stripped binary's .dynsym may hold a few); else what it has. */
   symfile[0] = '\0';
-  size_t own = find_in(bin.elf, names, n, vaddr, size);
+  size_t own = find_in(bin.elf, names, n, vaddr);
   bool debug = own < n && search_debug(&s, bin.elf); /* sets symfile */
   if (!debug && own > 0)
     snprintf(symfile, symlen, "%s", q->path);
@@ -261,13 +257,11 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
   uint64_t file_size = fstat(bin.fd, &st) == 0 ? (uint64_t)st.st_size : 0;
   for (size_t i = 0; i < n; i++) {
     out[i].offset = vaddr[i] ? to_offset(bin.elf, file_size, vaddr[i]) : 0;
-    out[i].size = size[i];
   }
   status = 0;
 out:
   elf_close(&bin);
   free(vaddr);
-  free(size);
   return status;
 }
 

@@ -31,7 +31,6 @@ typedef struct {
 /* What was found for one wanted function. */
 typedef struct {
   uint64_t offset; /* file offset of its first instruction; 0: absent */
-  uint64_t size;   /* its symbol's size */
 } mctop_symbol_t;
 
 /*

@@ -60,10 +60,3 @@ void mctop_sites_give_back(mctop_sites_t *s, const uint32_t *ids, size_t n) {
   put_back(s, ids, n);
   pthread_mutex_unlock(&s->lock);
 }
-
-size_t mctop_sites_in_use(mctop_sites_t *s) {
-  pthread_mutex_lock(&s->lock);
-  size_t n = s->in_use;
-  pthread_mutex_unlock(&s->lock);
-  return n;
-}

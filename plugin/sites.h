@@ -35,7 +35,4 @@ int mctop_sites_take(mctop_sites_t *s, const struct mctop_site *specs, size_t n,
 /* Gives ids back; only once no link can fire them any more. */
 void mctop_sites_give_back(mctop_sites_t *s, const uint32_t *ids, size_t n);
 
-/* Ids in use now. */
-size_t mctop_sites_in_use(mctop_sites_t *s);
-
 #endif /* MCTOP_SITES_H */

@@ -166,14 +166,21 @@ static void other_adds_up(void) {
   mctop_series_free(&s);
 }
 
+/* A policy of one KeyPattern rule: keys matching re are series name. */
+static void one_rule(mctop_key_policy_t *p, mctop_key_rule_t *rule,
+                     const char *re, const char *name) {
+  mctop_key_policy_init(p);
+  memset(rule, 0, sizeof(*rule));
+  regcomp(&rule->re, re, REG_EXTENDED | REG_NOSUB);
+  snprintf(rule->name, sizeof(rule->name), "%s", name);
+  p->rules = rule;
+  p->rules_num = 1;
+}
+
 static void collapsed_series(void) {
   mctop_key_policy_t p;
-  mctop_key_policy_init(&p);
-  mctop_key_rule_t rule = {.prefix = false};
-  regcomp(&rule.re, "^user:[0-9]+$", REG_EXTENDED | REG_NOSUB);
-  strcpy(rule.name, "user:*");
-  p.rules = &rule;
-  p.rules_num = 1;
+  mctop_key_rule_t rule;
+  one_rule(&p, &rule, "^user:[0-9]+$", "user:*");
   mctop_series_t s;
   mctop_series_init(&s, &p, 1);
   reset_kernel();
@@ -226,12 +233,8 @@ static void collapsed_series(void) {
  * under its own name: a rule might have collapsed it. */
 static void unnamed_key_waits(void) {
   mctop_key_policy_t p;
-  mctop_key_policy_init(&p);
-  mctop_key_rule_t rule = {.prefix = false};
-  regcomp(&rule.re, "^sess:", REG_EXTENDED | REG_NOSUB);
-  strcpy(rule.name, "sess:*");
-  p.rules = &rule;
-  p.rules_num = 1;
+  mctop_key_rule_t rule;
+  one_rule(&p, &rule, "^sess:", "sess:*");
   mctop_series_t s;
   mctop_series_init(&s, &p, 10);
   reset_kernel();
