@@ -31,34 +31,38 @@
 /* memcached stores each value followed by "\r\n" and counts it in nbytes. */
 #define VALUE_TRAILER 2
 
-/* What the ranking counts (SortBy), set by user space through the mmapped
- * .bss: it follows the traced binaries (lookups stand in for calls where
- * text commands fire no command probe). */
-volatile __u32 sort_by = MCTOP_SORT_CALLS;
-
-/* The ranking generation, bumped by user space through the mmapped .bss. */
-volatile __u64 drain_gen;
+#define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
 
 /* Option Latency, set before load: when false the verifier drops the
  * latency code from the command programs, which then cost what they did. */
 const volatile bool targ_latency = false;
 
-/* Per-key counters, keyed by the key's hash (see mctop.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* MaxKeys, set by user space before load */
-	__type(key, __u64);
-	__type(value, struct mctop_key_stats);
-} keys SEC(".maps");
+/* The table's slots less one (a power of two less one), set before load. */
+const volatile __u32 slot_mask = 65535;
 
-/* The key bytes behind each hash, written once per key: user space reads
- * them only for the keys it dispatches, and the hot path never touches them
- * again. */
+/* The per-key table (see mctop.h), read by user space as memory. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* MaxKeys */
-	__type(key, __u64);
-	__type(value, struct mctop_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 65536); /* MaxKeys, set by user space before load */
+	__type(key, __u32);
+	__type(value, struct mctop_slot);
+} slots SEC(".maps");
+
+/* Latency charged per slot (Latency true; one entry otherwise). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct mctop_slot_lat);
+} slot_lat SEC(".maps");
+
+/* The names of new keys, once each (struct mctop_name_rec); sized by user
+ * space before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
 } names SEC(".maps");
 
 struct {
@@ -98,12 +102,13 @@ struct {
 	__type(value, struct mctop_pending);
 } pending SEC(".maps");
 
-/* The key being counted: 264 bytes is too much for the 512-byte stack. */
+/* The key being counted, in the shape of its name record: 272 bytes is too
+ * much for the 512-byte stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct mctop_key);
+	__type(value, struct mctop_name_rec);
 } scratch_key SEC(".maps");
 
 static __always_inline __u64 value_len(long size)
@@ -112,10 +117,11 @@ static __always_inline __u64 value_len(long size)
 }
 
 /* Reads the probe's key into the per-CPU scratch slot; NULL if unusable. */
-static __always_inline struct mctop_key *read_key(const void *ukey, long keylen)
+static __always_inline struct mctop_name_rec *read_key(const void *ukey,
+						       long keylen)
 {
 	__u32 zero = 0;
-	struct mctop_key *k;
+	struct mctop_name_rec *k;
 	__u64 n = keylen;
 
 	/* An explicit 64-bit bound: the verifier must see n <= KEY_MAX. */
@@ -142,7 +148,7 @@ static __always_inline __u64 fmix64(__u64 h)
 }
 
 /* The word of key bytes [8i, 8i+8), with bytes past len cleared. */
-static __always_inline __u64 key_word(const struct mctop_key *k, __u32 i)
+static __always_inline __u64 key_word(const struct mctop_name_rec *k, __u32 i)
 {
 	__u64 w = *(const __u64 *)&k->data[i * 8];
 	__u32 rest = k->len - i * 8;
@@ -160,8 +166,8 @@ static __always_inline __u64 key_word(const struct mctop_key *k, __u32 i)
  * Two independent 64-bit hashes of the key's len and bytes, in one pass of
  * eight bytes a step: slot picks the map entry, fingerprint confirms it.
  */
-static __always_inline void hash_key(const struct mctop_key *k, __u64 *slot,
-				     __u64 *fingerprint)
+static __always_inline void hash_key(const struct mctop_name_rec *k,
+				     __u64 *slot, __u64 *fingerprint)
 {
 	__u64 h1 = 0x9e3779b97f4a7c15ULL ^ k->len;
 	__u64 h2 = 0x94d049bb133111ebULL + k->len;
@@ -180,90 +186,90 @@ static __always_inline void hash_key(const struct mctop_key *k, __u64 *slot,
 	*fingerprint = fmix64(h2) | 1; /* never 0 */
 }
 
-/* The key's counters, created on first sight; NULL when the map is full. */
-static __always_inline struct mctop_key_stats *
-key_stats(const struct mctop_key *k, __u64 slot, __u64 fingerprint)
+static __always_inline struct mctop_slot *slot_at(__u32 idx)
 {
-	struct mctop_key_stats *s, fresh = {.fingerprint = fingerprint};
+	return bpf_map_lookup_elem(&slots, &idx);
+}
 
-	s = bpf_map_lookup_elem(&keys, &slot);
-	if (s)
-		return s;
-	/* Only the CPU whose insert wins writes the name; -EEXIST means
-	 * another CPU inserted it first, and -E2BIG that the map is full. */
-	if (bpf_map_update_elem(&keys, &slot, &fresh, BPF_NOEXIST) == 0)
-		bpf_map_update_elem(&names, &slot, k, BPF_ANY);
-	return bpf_map_lookup_elem(&keys, &slot);
+/* Sends the key's name for its slot; the slot says so once it went. */
+static __always_inline void
+send_name(struct mctop_slot *s, struct mctop_name_rec *k, __u32 idx, __u64 fp)
+{
+	__u64 size = MCTOP_NAME_REC_HEAD + (__u64)k->len;
+
+	k->fp = fp;
+	k->slot = idx;
+	if (size > sizeof(*k))
+		return;
+	/* No wakeup: user space reads the ring on its interval. */
+	if (bpf_ringbuf_output(&names, k, size, BPF_RB_NO_WAKEUP) == 0)
+		s->named = 1;
 }
 
 /*
- * The key's ranking slot for the current generation, reset on first use in
- * a generation.  Two CPUs that both see a new generation may both reset it
- * and lose one increment: that only nudges the ranking and the latency
- * mean; the counters stay exact.
+ * The key's slot: the one holding fp in its probe window, or the first
+ * free or reusable one there, claimed for it.  NULL when the window has
+ * neither, or the claim lost a race to another key (counted as a miss: a
+ * rarity, never a wrong charge).  The window ends at the first free slot:
+ * a key is never placed past one (see mctop.h).
  */
-static __always_inline struct mctop_rank *rank_slot(struct mctop_key_stats *s)
+static __always_inline struct mctop_slot *
+find_slot(struct mctop_name_rec *k, __u64 hash, __u64 fp, __u32 *idx_out)
 {
-	__u64 gen = drain_gen;
-	struct mctop_rank *r = &s->rank[gen & 1];
+	__u32 mask = slot_mask, claim_idx = 0;
+	struct mctop_slot *s, *claim = NULL;
+	__u64 seen = 0, old;
 
-	if (r->gen != gen) {
-		r->score = 0;
-		r->lat_count = 0;
-		r->lat_ns = 0;
-		r->gen = gen;
+	for (__u32 i = 0; i < MCTOP_PROBE_SLOTS; i++) {
+		__u32 idx = ((__u32)hash + i) & mask;
+
+		s = slot_at(idx);
+		if (!s)
+			return NULL;
+		old = READ_ONCE(s->fp);
+		if (old == fp) {
+			*idx_out = idx;
+			if (!s->named)
+				send_name(s, k, idx, fp);
+			return s;
+		}
+		if (!claim &&
+		    (old == MCTOP_FP_FREE || old == MCTOP_FP_REUSABLE)) {
+			claim = s;
+			claim_idx = idx;
+			seen = old;
+		}
+		if (old == MCTOP_FP_FREE)
+			break;
 	}
-	return r;
+	if (!claim)
+		return NULL;
+	old = __sync_val_compare_and_swap(&claim->fp, seen, fp);
+	if (old != seen && old != fp)
+		return NULL;
+	*idx_out = claim_idx;
+	if (!claim->named)
+		send_name(claim, k, claim_idx, fp);
+	return claim;
 }
 
-/* Adds the event's share of the SortBy figure to the key's score. */
-static __always_inline void add_score(struct mctop_key_stats *s, __u64 calls,
-				      __u64 bytes, __u64 misses, __u64 lookups)
+/* The key's slot, or NULL (counted in the totals) if it has none. */
+static __always_inline struct mctop_slot *
+key_slot(struct mctop_totals *t, const void *ukey, long keylen, __u32 *idx)
 {
-	struct mctop_rank *r = rank_slot(s);
-	__u64 v;
-
-	switch (sort_by) {
-	case MCTOP_SORT_BYTES:
-		v = bytes;
-		break;
-	case MCTOP_SORT_MISSES:
-		v = misses;
-		break;
-	case MCTOP_SORT_LOOKUPS:
-		v = lookups;
-		break;
-	case MCTOP_SORT_LATENCY:
-		v = 0; /* charge_key() scores latency */
-		break;
-	default:
-		v = calls;
-	}
-	if (v)
-		__sync_fetch_and_add(&r->score, v);
-}
-
-/* The key's counters, or NULL (counted in the totals) if it has none. */
-static __always_inline struct mctop_key_stats *
-key_slot(struct mctop_totals *t, const void *ukey, long keylen, __u64 *slot_out)
-{
-	struct mctop_key_stats *s;
-	struct mctop_key *k;
-
-	__u64 slot, fingerprint;
+	struct mctop_name_rec *k;
+	__u64 hash, fp;
+	struct mctop_slot *s;
 
 	k = read_key(ukey, keylen);
 	if (!k) {
 		t->bad_keys++;
 		return NULL;
 	}
-	hash_key(k, &slot, &fingerprint);
-	s = key_stats(k, slot, fingerprint);
-	if (!s || s->fingerprint != fingerprint) {
+	hash_key(k, &hash, &fp);
+	s = find_slot(k, hash, fp, idx);
+	if (!s)
 		t->key_slot_misses++;
-		return NULL;
-	}
-	*slot_out = slot;
 	return s;
 }
 
@@ -274,22 +280,42 @@ static __always_inline struct mctop_totals *get_totals(void)
 	return bpf_map_lookup_elem(&totals, &zero);
 }
 
+/* The slot count a command adds to. */
+static __always_inline __u32 key_count(enum mctop_cmd cmd)
+{
+	switch (cmd) {
+	case MCTOP_CMD_GET:
+		return MCTOP_KC_GETS;
+	case MCTOP_CMD_INCR:
+	case MCTOP_CMD_DECR:
+		return MCTOP_KC_ARITHS;
+	case MCTOP_CMD_DELETE:
+		return MCTOP_KC_DELETES;
+	case MCTOP_CMD_TOUCH:
+		return MCTOP_KC_TOUCHES;
+	default:
+		return MCTOP_KC_STORES;
+	}
+}
+
 /*
- * Counts one command; returns the key's counters (slot in *slot).  lookup:
+ * Counts one command; returns the key's slot (its index in *idx).  lookup:
  * the same event is also the key's lookup (symbol mode's do_item_get), so
  * the key is read, hashed and found once for both.
  */
-static __always_inline struct mctop_key_stats *
-count_event(enum mctop_cmd cmd, const void *ukey, long keylen, long size,
-	    bool lookup, __u64 *slot)
+static __always_inline struct mctop_slot *count_event(enum mctop_cmd cmd,
+						      const void *ukey,
+						      long keylen, long size,
+						      bool lookup, __u32 *idx)
 {
 	bool is_get = cmd == MCTOP_CMD_GET;
 	bool is_store = cmd >= MCTOP_CMD_SET && cmd <= MCTOP_CMD_CAS;
 	bool hit = is_get && size >= 0, miss = is_get && size == -1;
 	bool has_bytes = (is_get || is_store) && size >= 0;
 	__u64 len = value_len(size);
-	struct mctop_key_stats *s;
 	struct mctop_totals *t;
+	struct mctop_slot *s;
+	__u32 kc;
 
 	t = get_totals();
 	if (!t)
@@ -305,30 +331,57 @@ count_event(enum mctop_cmd cmd, const void *ukey, long keylen, long size,
 			t->rx_bytes += len;
 	}
 
-	s = key_slot(t, ukey, keylen, slot);
+	s = key_slot(t, ukey, keylen, idx);
 	if (!s)
 		return NULL;
-	__sync_fetch_and_add(&s->cmds[cmd], 1);
+	kc = key_count(cmd);
+	if (kc >= MCTOP_KC_NUM) /* the verifier wants the index bounded */
+		return NULL;
+	__sync_fetch_and_add(&s->count[kc], 1);
 	if (miss)
-		__sync_fetch_and_add(&s->misses, 1);
+		__sync_fetch_and_add(&s->count[MCTOP_KC_MISSES], 1);
 	if (has_bytes) {
-		if (is_get)
-			__sync_fetch_and_add(&s->tx_bytes, len);
-		else
-			__sync_fetch_and_add(&s->rx_bytes, len);
-		s->objsize = len;
+		__sync_fetch_and_add(
+		    &s->bytes[is_get ? MCTOP_KB_TX : MCTOP_KB_RX], len);
+		s->objsize = (__u32)len;
 	}
 	if (lookup)
-		__sync_fetch_and_add(&s->lookups, 1);
-	add_score(s, 1, has_bytes ? len : 0, miss, lookup);
+		__sync_fetch_and_add(&s->count[MCTOP_KC_LOOKUPS], 1);
 	return s;
+}
+
+/*
+ * A register of the hit's saved pt_regs, by its offset: constant-offset
+ * context loads, which the verifier allows and which cost no helper call.
+ * Each load is its own asm statement, or clang merges them into one load
+ * at a computed offset, which the verifier refuses.  The registers
+ * memcached's probes and functions pass arguments in come first.
+ */
+static __always_inline int reg_at(struct pt_regs *ctx, __u16 off, __u64 *v)
+{
+	__u64 x;
+
+#define REG(r)                                                                 \
+	if (off == __builtin_offsetof(struct pt_regs, r)) {                    \
+		asm volatile("%[x] = *(u64 *)(%[ctx] + %[o])"                  \
+			     : [x] "=r"(x)                                     \
+			     : [ctx] "r"(ctx), [o] "i"(__builtin_offsetof(     \
+						   struct pt_regs, r)));       \
+		*v = x;                                                        \
+		return 0;                                                      \
+	}
+	REG(rdi)
+	REG(rsi) REG(rdx) REG(rcx) REG(r8) REG(r9) REG(rax) REG(rbx) REG(rbp)
+	    REG(r12) REG(r13) REG(r14) REG(r15) REG(r10) REG(r11) REG(rsp)
+#undef REG
+		return -1;
 }
 
 /*
  * Reads argument i of the site as a 64-bit value, sign- or zero-extended
  * from its size.  A register is read out of the hit's saved pt_regs at the
- * offset user space computed (the verifier allows no variable-offset
- * context load, hence the helper); memory behind a register is user memory.
+ * offset user space computed (reg_at); memory behind a register is user
+ * memory.
  */
 static __always_inline int
 site_arg(struct pt_regs *ctx, const struct mctop_site *site, __u32 i, long *out)
@@ -342,13 +395,11 @@ site_arg(struct pt_regs *ctx, const struct mctop_site *site, __u32 i, long *out)
 		v = a->val_off;
 		break;
 	case MCTOP_ARG_REG:
-		if (bpf_probe_read_kernel(&v, sizeof(v),
-					  (void *)ctx + a->reg_off))
+		if (reg_at(ctx, a->reg_off, &v))
 			return -1;
 		break;
 	case MCTOP_ARG_REG_DEREF:
-		if (bpf_probe_read_kernel(&v, sizeof(v),
-					  (void *)ctx + a->reg_off))
+		if (reg_at(ctx, a->reg_off, &v))
 			return -1;
 		if (bpf_probe_read_user(&v, sizeof(v),
 					(void *)(v + a->val_off)))
@@ -364,6 +415,21 @@ site_arg(struct pt_regs *ctx, const struct mctop_site *site, __u32 i, long *out)
 	return 0;
 }
 
+/* A lookup of a key and nothing more. */
+static __always_inline void count_lookup(const void *ukey, long keylen)
+{
+	struct mctop_totals *t = get_totals();
+	struct mctop_slot *s;
+	__u32 idx;
+
+	if (!t)
+		return;
+	t->lookups++;
+	s = key_slot(t, ukey, keylen, &idx);
+	if (s)
+		__sync_fetch_and_add(&s->count[MCTOP_KC_LOOKUPS], 1);
+}
+
 /*
  * assoc__find(key, keylen, depth): one hash-table lookup of a key.  It fires
  * for every command on every memcached version, so it keeps the hot-key
@@ -373,22 +439,11 @@ static __always_inline void on_lookup(struct pt_regs *ctx,
 				      const struct mctop_site *site)
 {
 	long key = 0, keylen = 0;
-	struct mctop_key_stats *s;
-	struct mctop_totals *t;
-	__u64 slot;
 
 	if (site_arg(ctx, site, MCTOP_SITE_KEY, &key) ||
 	    site_arg(ctx, site, MCTOP_SITE_KEYLEN, &keylen))
 		return;
-	t = get_totals();
-	if (!t)
-		return;
-	t->lookups++;
-	s = key_slot(t, (const void *)key, keylen, &slot);
-	if (!s)
-		return;
-	__sync_fetch_and_add(&s->lookups, 1);
-	add_score(s, 0, 0, 0, 1);
+	count_lookup((const void *)key, keylen);
 }
 
 /* ---- latency (option Latency; README "Latency") ---- */
@@ -403,18 +458,17 @@ inflight_of(long connid, struct mctop_conn_id *id)
 	return bpf_map_lookup_elem(&inflight, id);
 }
 
-/* Charges ns to the key for this generation; count says whether this is
- * the key's own command probe (a command naming it) or its tail. */
-static __always_inline void charge_key(struct mctop_key_stats *s, __u64 ns,
-				       bool count)
+/* Charges ns to the key in slot idx; count says whether this is the key's
+ * own command probe (a command naming it) or its tail. */
+static __always_inline void charge_key(__u32 idx, __u64 ns, bool count)
 {
-	struct mctop_rank *r = rank_slot(s);
+	struct mctop_slot_lat *l = bpf_map_lookup_elem(&slot_lat, &idx);
 
+	if (!l)
+		return;
 	if (count)
-		__sync_fetch_and_add(&r->lat_count, 1);
-	__sync_fetch_and_add(&r->lat_ns, ns);
-	if (sort_by == MCTOP_SORT_LATENCY)
-		__sync_fetch_and_add(&r->score, ns);
+		__sync_fetch_and_add(&l->count, 1);
+	__sync_fetch_and_add(&l->ns, ns);
 }
 
 /*
@@ -425,7 +479,7 @@ static __always_inline void charge_key(struct mctop_key_stats *s, __u64 ns,
 static __always_inline void note_key(struct pt_regs *ctx,
 				     const struct mctop_site *site,
 				     enum mctop_cmd cmd,
-				     struct mctop_key_stats *s, __u64 slot)
+				     const struct mctop_slot *s, __u32 idx)
 {
 	struct mctop_conn_id id;
 	struct mctop_inflight *f;
@@ -442,10 +496,10 @@ static __always_inline void note_key(struct pt_regs *ctx,
 	if (f->keys++ == 0)
 		f->cmd = cmd;
 	if (s)
-		charge_key(s, now - f->last_ns, true);
+		charge_key(idx, now - f->last_ns, true);
 	f->last_ns = now;
-	f->key_slot = s ? slot : 0;
-	f->fingerprint = s ? s->fingerprint : 0;
+	f->key_slot = s ? (__u64)idx + 1 : 0;
+	f->fingerprint = s ? s->fp : 0;
 }
 
 /* Ends the connection's command at now: its type's histogram gets the
@@ -454,7 +508,7 @@ static __always_inline void finish(struct mctop_inflight *f, __u64 now)
 {
 	__u32 type = f->keys ? f->cmd : MCTOP_LAT_OTHER;
 	struct mctop_lat_hist *h;
-	struct mctop_key_stats *s;
+	struct mctop_slot *s;
 	__u64 b;
 
 	if (type >= MCTOP_LAT_SLOTS)
@@ -466,10 +520,12 @@ static __always_inline void finish(struct mctop_inflight *f, __u64 now)
 	if (h && b < MCTOP_LAT_BUCKETS)
 		h->bucket[b]++; /* per-CPU: no other writer */
 	if (f->key_slot) {
-		s = bpf_map_lookup_elem(&keys, &f->key_slot);
+		__u32 idx = (__u32)(f->key_slot - 1);
+
+		s = slot_at(idx);
 		/* The key may have been evicted and its slot reused. */
-		if (s && s->fingerprint == f->fingerprint)
-			charge_key(s, now - f->last_ns, false);
+		if (s && READ_ONCE(s->fp) == f->fingerprint)
+			charge_key(idx, now - f->last_ns, false);
 	}
 	f->start_ns = 0;
 }
@@ -537,8 +593,8 @@ static __always_inline void on_command(struct pt_regs *ctx,
 				       enum mctop_cmd cmd)
 {
 	long key = 0, keylen = 0, size = NO_SIZE;
-	struct mctop_key_stats *s;
-	__u64 slot = 0;
+	struct mctop_slot *s;
+	__u32 slot = 0;
 
 	if (site_arg(ctx, site, MCTOP_SITE_KEY, &key) ||
 	    site_arg(ctx, site, MCTOP_SITE_KEYLEN, &keylen))
@@ -617,11 +673,10 @@ static __always_inline void on_fn_touch(void)
 static __always_inline void on_fn_get_ret(struct pt_regs *ctx,
 					  const struct mctop_site *site)
 {
-	struct mctop_key_stats *s;
 	struct mctop_pending *p;
-	struct mctop_totals *t;
 	long item = 0;
-	__u64 key, slot;
+	__u32 slot;
+	__u64 key;
 	__u32 keylen;
 	bool touch, update;
 
@@ -642,14 +697,9 @@ static __always_inline void on_fn_get_ret(struct pt_regs *ctx,
 	} else if (update) {
 		count_event(MCTOP_CMD_GET, (const void *)key, keylen,
 			    item ? item_nbytes(item) : -1, true, &slot);
-	} else if ((t = get_totals())) {
+	} else {
 		/* A store's, delete's or arithmetic's lookup: only that. */
-		t->lookups++;
-		s = key_slot(t, (const void *)key, keylen, &slot);
-		if (s) {
-			__sync_fetch_and_add(&s->lookups, 1);
-			add_score(s, 0, 0, 0, 1);
-		}
+		count_lookup((const void *)key, keylen);
 	}
 }
 
@@ -701,7 +751,8 @@ static __always_inline void on_fn_store_ret(struct pt_regs *ctx,
 {
 	struct mctop_item_head h;
 	struct mctop_pending *p;
-	__u64 it, slot, key;
+	__u64 it, key;
+	__u32 slot;
 	long ret = 0;
 	__u32 cmd;
 
@@ -729,7 +780,7 @@ static __always_inline void on_fn_keyed(struct pt_regs *ctx,
 					enum mctop_cmd cmd)
 {
 	long key = 0, keylen = 0;
-	__u64 slot;
+	__u32 slot;
 
 	if (site_arg(ctx, site, MCTOP_SITE_KEY, &key) ||
 	    site_arg(ctx, site, MCTOP_SITE_KEYLEN, &keylen))

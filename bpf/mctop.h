@@ -38,54 +38,83 @@ enum mctop_cmd {
 #define MCTOP_KEY_WORDS 32
 
 /*
- * A key as memcached passed it: exactly len bytes, never NUL-terminated.
- * Bytes after len are undefined (not zeroed: that would cost a 256-byte
- * store per event) and never read as part of the key.
+ * The per-key table (map "slots"): one 64-byte slot per key, one cache
+ * line, in an mmappable array that user space reads as memory.  A key's
+ * slot is found from a 64-bit hash of its bytes by linear probing over at
+ * most MCTOP_PROBE_SLOTS slots, and recognised by fp, a second, independent
+ * hash: an event that finds neither its key nor a free slot in its window
+ * is counted in key_slot_misses, never charged to another key.
+ *
+ * fp is a slot's state:
+ *   MCTOP_FP_FREE      never used: ends every probe
+ *   odd                a key's fingerprint (the hash with its low bit set)
+ *   MCTOP_FP_DEAD      evicted by user space: programs that were inside may
+ *                      still add to it, so it is not reused yet
+ *   MCTOP_FP_REUSABLE  zeroed by user space an interval later: the next new
+ *                      key whose probe passes it claims it
+ * A probe goes on past dead and reusable slots, so a key's slot is always
+ * found before the first free one: no key ever gets two slots.  Only a
+ * program turns a slot into a key (compare-and-swap from FREE or REUSABLE),
+ * only user space turns a key into DEAD and DEAD into REUSABLE.
+ *
+ * Counts are what happened since user space last took them: it swaps each
+ * non-zero one for 0 (an atomic exchange against the programs' atomic
+ * adds), so every event is in exactly one interval's figures and user space
+ * keeps no copy of a key's counters.  A key does not see 2^32 commands in an
+ * interval; value bytes can exceed 4 GiB and are 64-bit.
  */
-struct mctop_key {
-	__u32 len;
-	__u32 pad;
-	__u8 data[MCTOP_KEY_WORDS * 8];
+#define MCTOP_FP_FREE	  0ULL
+#define MCTOP_FP_DEAD	  2ULL
+#define MCTOP_FP_REUSABLE 4ULL
+#define MCTOP_PROBE_SLOTS 16
+
+enum mctop_key_count {
+	MCTOP_KC_GETS,	 /* command__get / do_item_get with do_update */
+	MCTOP_KC_MISSES, /* ... that missed; hits are gets - misses */
+	MCTOP_KC_STORES, /* set, add, replace, append, prepend, cas */
+	MCTOP_KC_DELETES,
+	MCTOP_KC_TOUCHES,
+	MCTOP_KC_ARITHS,  /* incr, decr */
+	MCTOP_KC_LOOKUPS, /* hash-table lookups of the key */
+	MCTOP_KC_NUM,
+};
+
+enum mctop_key_bytes {
+	MCTOP_KB_TX, /* value bytes of get hits */
+	MCTOP_KB_RX, /* value bytes of successful stores */
+	MCTOP_KB_NUM,
+};
+
+struct mctop_slot {
+	__u64 fp;
+	__u64 bytes[MCTOP_KB_NUM];
+	__u32 count[MCTOP_KC_NUM];
+	__u32 objsize;	   /* value length last seen by a get hit or a store */
+	__u32 named;	   /* the program sent the key's name (map "names") */
+	__u32 last_active; /* user space's: the last interval with events */
+};
+
+/* Latency per slot (map "slot_lat", option Latency): the commands naming
+ * the key and the nanoseconds charged to it, taken like the counts. */
+struct mctop_slot_lat {
+	__u64 count;
+	__u64 ns;
 };
 
 /*
- * Per-key counters, keyed by a 64-bit hash of the key (map "keys"), updated
- * atomically by every CPU.  Hashing a 250-byte struct in the map itself cost
- * ~570 ns per event; our word-at-a-time hash of len bytes costs a few tens.
- *
- * fingerprint is a second, independent 64-bit hash of the key: an event
- * whose key hashes to a slot holding another fingerprint is a collision,
- * counted in key_slot_misses rather than charged to the wrong key.
- *
- * Byte counts are value lengths (memcached's nbytes less the "\r\n" it
- * stores after every value).  Get hits are cmds[GET] - misses.
+ * A key's bytes, sent once when a program claims a slot for it (ring
+ * buffer "names", 16 + len bytes): user space keeps each name at its
+ * length, and the hot path never touches it again.  If the ring is full,
+ * named stays 0 and the key's next event sends it.  Also the per-CPU
+ * scratch space where the key is read and hashed.
  */
-struct mctop_key_stats {
-	/* Hot fields first: a get touches the first 88 bytes only. */
-	__u64 fingerprint;
-	/*
-	 * Ranking for the top N, so user space keeps no per-key history: the
-	 * SortBy figure of generation g accumulates in rank[g & 1], tagged
-	 * with g.  User space bumps the generation before each drain and reads
-	 * the previous generation's slot, which the kernel no longer writes.
-	 */
-	struct mctop_rank {
-		__u64 gen;
-		__u64 score;
-		/* Latency (option Latency): commands of the generation that
-		 * named this key, and the nanoseconds charged to it (see
-		 * "Latency" in README.md).  Per generation, like the score,
-		 * so the interval's mean is exact with no history kept. */
-		__u64 lat_count;
-		__u64 lat_ns;
-	} rank[2];
-	__u64 misses;	/* command__get with size -1 */
-	__u64 tx_bytes; /* value bytes of get hits */
-	__u64 rx_bytes; /* value bytes of successful stores */
-	__u64 objsize;	/* value length last seen by a get hit or a store */
-	__u64 lookups;	/* assoc__find: hash-table lookups of the key */
-	__u64 cmds[MCTOP_CMD_COUNT];
+struct mctop_name_rec {
+	__u64 fp;
+	__u32 slot;
+	__u32 len;
+	__u8 data[MCTOP_KEY_WORDS * 8];
 };
+#define MCTOP_NAME_REC_HEAD 16
 
 /* What the per-interval score counts (plugin option SortBy). */
 enum mctop_sort {
@@ -185,7 +214,7 @@ struct mctop_conn_id {
 struct mctop_inflight {
 	__u64 start_ns;	   /* process__command__start; 0: none in flight */
 	__u64 last_ns;	   /* start, then each command probe of the command */
-	__u64 key_slot;	   /* the last key's map slot, 0 if none */
+	__u64 key_slot;	   /* 1 + the last key's slot, 0 if none */
 	__u64 fingerprint; /* ... and its fingerprint, to check the slot */
 	__u32 cmd;	   /* enum mctop_cmd of the first command probe */
 	__u32 keys;	   /* command probes fired so far */
@@ -303,10 +332,11 @@ _Static_assert(sizeof(struct mctop_item_head) == 12, "mctop_item_head");
 _Static_assert(__builtin_offsetof(struct mctop_item_head, it_flags) == 6 &&
 		   __builtin_offsetof(struct mctop_item_head, nkey) == 9,
 	       "the item's it_flags at 38, nkey at 41");
-_Static_assert(sizeof(struct mctop_key) == 8 + MCTOP_KEY_WORDS * 8,
-	       "mctop_key layout");
-_Static_assert(sizeof(struct mctop_key_stats) == 25 * 8,
-	       "mctop_key_stats layout");
+_Static_assert(sizeof(struct mctop_slot) == 64, "a slot is one cache line");
+_Static_assert(sizeof(struct mctop_slot_lat) == 16, "mctop_slot_lat layout");
+_Static_assert(__builtin_offsetof(struct mctop_name_rec, data) ==
+		   MCTOP_NAME_REC_HEAD,
+	       "mctop_name_rec layout");
 _Static_assert(sizeof(struct mctop_totals) == 18 * 8, "mctop_totals layout");
 _Static_assert(sizeof(struct mctop_conn_id) == 16, "mctop_conn_id layout");
 _Static_assert(sizeof(struct mctop_inflight) == 5 * 8, "mctop_inflight layout");

@@ -1,14 +1,13 @@
 /*
- * mctop plugin: draining the per-key map with batch lookups (one syscall per
- * MCTOP_DRAIN_CHUNK keys; get_next_key would cost one per key and is ~7x
- * slower at 100k keys).  Counters stay in the kernel: they are cumulative,
- * so nothing is deleted except idle keys when room is needed.
+ * mctop plugin: reading the kernel's key table (see drain.h).
  */
 #include "drain.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -16,21 +15,81 @@
 _Static_assert(sizeof(struct mctop_totals) % sizeof(__u64) == 0,
                "totals are summed as an array of __u64");
 
-int mctop_drain_init(mctop_drain_t *d) {
-  memset(d, 0, sizeof(*d));
-  d->ids = calloc(MCTOP_DRAIN_CHUNK, sizeof(*d->ids));
-  d->vals = calloc(MCTOP_DRAIN_CHUNK, sizeof(*d->vals));
-  if (d->ids == NULL || d->vals == NULL) {
-    mctop_drain_free(d);
-    return -ENOMEM;
-  }
+size_t mctop_table_slots(unsigned max_keys) {
+  size_t n = 16;
+  while (n < max_keys)
+    n *= 2;
+  return n;
+}
+
+uint32_t mctop_names_ring_bytes(size_t nslots) {
+  size_t want = nslots * 16, n = 256 << 10;
+  while (n < want && n < (64u << 20))
+    n *= 2;
+  return (uint32_t)n;
+}
+
+static size_t page_round(size_t n) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  return (n + page - 1) / page * page;
+}
+
+static void *map_table(int fd, size_t len) {
+  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+/* A name record from the ring: kept if its slot still holds that key. */
+static int take_name(void *ctx, void *data, size_t size) {
+  mctop_drain_t *d = ctx;
+  const struct mctop_name_rec *r = data;
+  if (size < MCTOP_NAME_REC_HEAD || r->slot >= d->nslots ||
+      r->len > MCTOP_KEY_MAX || MCTOP_NAME_REC_HEAD + (size_t)r->len > size)
+    return 0;
+  if (__atomic_load_n(&d->slots[r->slot].fp, __ATOMIC_ACQUIRE) != r->fp)
+    return 0; /* evicted since: its next claim sends the name again */
+  mctop_series_name_key(d->series, &d->keys[r->slot], r->data, r->len);
   return 0;
 }
 
-void mctop_drain_free(mctop_drain_t *d) {
-  free(d->ids);
-  free(d->vals);
-  free(d->evict);
+int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
+                     int names_fd) {
+  memset(d, 0, sizeof(*d));
+  d->nslots = nslots;
+  d->slots_len = page_round(nslots * sizeof(struct mctop_slot));
+  d->slots = map_table(slots_fd, d->slots_len);
+  if (lat_fd >= 0) {
+    d->lat_len = page_round(nslots * sizeof(struct mctop_slot_lat));
+    d->lat = map_table(lat_fd, d->lat_len);
+  }
+  d->keys = malloc(nslots * sizeof(*d->keys));
+  d->names = ring_buffer__new(names_fd, take_name, d, NULL);
+  if (d->slots == NULL || (lat_fd >= 0 && d->lat == NULL) || d->keys == NULL ||
+      d->names == NULL) {
+    int err = errno ? -errno : -ENOMEM;
+    mctop_drain_close(d, NULL);
+    return err;
+  }
+  for (size_t i = 0; i < nslots; i++)
+    d->keys[i] = (mctop_key_slot_t){.series = MCTOP_SERIES_UNNAMED};
+  return 0;
+}
+
+void mctop_drain_close(mctop_drain_t *d, mctop_series_t *series) {
+  if (d->keys != NULL)
+    for (size_t i = 0; i < d->nslots; i++)
+      if (d->keys[i].name != NULL) {
+        if (series != NULL)
+          mctop_series_forget_key(series, &d->keys[i]);
+        else
+          free(d->keys[i].name);
+      }
+  free(d->keys);
+  ring_buffer__free(d->names);
+  if (d->slots != NULL)
+    munmap(d->slots, d->slots_len);
+  if (d->lat != NULL)
+    munmap(d->lat, d->lat_len);
   memset(d, 0, sizeof(*d));
 }
 
@@ -57,76 +116,119 @@ int mctop_read_totals(int map_fd, struct mctop_totals *sum) {
   return err;
 }
 
-static uint64_t last_touched(const struct mctop_key_stats *s) {
-  return s->rank[0].gen > s->rank[1].gen ? s->rank[0].gen : s->rank[1].gen;
+/* A counter's value since it was last taken, leaving 0 for the programs to
+ * add to.  A plain load first: most counters of most keys are 0, and an
+ * atomic exchange would dirty the line for nothing. */
+static uint64_t take32(__u32 *c) {
+  if (__atomic_load_n(c, __ATOMIC_RELAXED) == 0)
+    return 0;
+  return __atomic_exchange_n(c, 0, __ATOMIC_RELAXED);
 }
 
-static int remember_idle(mctop_drain_t *d, __u64 id) {
-  if (d->evict_num == d->evict_cap) {
-    size_t cap = d->evict_cap ? 2 * d->evict_cap : MCTOP_DRAIN_CHUNK;
-    __u64 *e = realloc(d->evict, cap * sizeof(*e));
-    if (e == NULL)
-      return -ENOMEM;
-    d->evict = e;
-    d->evict_cap = cap;
+static uint64_t take64(__u64 *c) {
+  if (__atomic_load_n(c, __ATOMIC_RELAXED) == 0)
+    return 0;
+  return __atomic_exchange_n(c, 0, __ATOMIC_RELAXED);
+}
+
+/* Takes slot i's interval into iv (and its latency); true if it had any
+ * event. */
+static bool take_slot(mctop_drain_t *d, size_t i, mctop_key_interval_t *iv,
+                      uint64_t *lat_count, uint64_t *lat_ns) {
+  struct mctop_slot *sl = &d->slots[i];
+  uint64_t any = 0;
+  for (int c = 0; c < MCTOP_KC_NUM; c++)
+    any |= iv->count[c] = take32(&sl->count[c]);
+  for (int b = 0; b < MCTOP_KB_NUM; b++)
+    any |= iv->bytes[b] = take64(&sl->bytes[b]);
+  iv->objsize = __atomic_load_n(&sl->objsize, __ATOMIC_RELAXED);
+  *lat_count = *lat_ns = 0;
+  if (d->lat != NULL) {
+    *lat_count = take64(&d->lat[i].count);
+    *lat_ns = take64(&d->lat[i].ns);
+    any |= *lat_ns;
   }
-  d->evict[d->evict_num++] = id;
-  return 0;
+  return any != 0;
 }
 
-/* Reads a key's bytes for the series module (only for keys it sees first
- * and only when collapsing rules are configured). */
-static int read_name(void *ctx, uint64_t id, struct mctop_key *out) {
-  __u64 key = id;
-  return bpf_map_lookup_elem(*(int *)ctx, &key, out) == 0 ? 0 : -1;
+/* A DEAD slot, an interval after it was retired: no program is inside it
+ * any more, so its leftovers (events that raced the retirement, already in
+ * the totals and so in "other") are cleared and the slot offered again. */
+static void recycle(mctop_drain_t *d, size_t i) {
+  struct mctop_slot *sl = &d->slots[i];
+  memset(sl->bytes, 0, sizeof(sl->bytes));
+  memset(sl->count, 0, sizeof(sl->count));
+  sl->objsize = sl->named = sl->last_active = 0;
+  if (d->lat != NULL)
+    d->lat[i] = (struct mctop_slot_lat){0};
+  __atomic_store_n(&sl->fp, MCTOP_FP_REUSABLE, __ATOMIC_RELEASE);
 }
 
-static void take_chunk(mctop_drain_t *d, size_t n, uint64_t gen, bool evict,
-                       int names_fd, mctop_series_t *series) {
-  for (size_t i = 0; i < n; i++) {
-    mctop_series_take_key(series, d->ids[i], &d->vals[i], read_name, &names_fd);
-    if (evict && last_touched(&d->vals[i]) + MCTOP_IDLE_GENERATIONS <= gen)
-      remember_idle(d, d->ids[i]);
-  }
+/* A REUSABLE slot followed by a FREE one is on no key's probe path (a key
+ * is never placed past a FREE slot), so it can end probes again. */
+static void shorten(mctop_drain_t *d, size_t i) {
+  __u64 next =
+      __atomic_load_n(&d->slots[(i + 1) % d->nslots].fp, __ATOMIC_ACQUIRE);
+  __u64 expect = MCTOP_FP_REUSABLE;
+  if (next == MCTOP_FP_FREE)
+    __atomic_compare_exchange_n(&d->slots[i].fp, &expect, MCTOP_FP_FREE, false,
+                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
-static void delete_idle(mctop_drain_t *d, int keys_fd, int names_fd,
-                        mctop_series_t *series, size_t *evicted) {
-  for (size_t i = 0; i < d->evict_num; i++) {
-    /* The name first: an event between the two deletes then finds the
-     * counters still there and writes no name.  The other way round, it
-     * re-created both, and the fresh name was deleted right after: that
-     * key could never be named (dispatched) until evicted again. */
-    bpf_map_delete_elem(names_fd, &d->evict[i]);
-    if (bpf_map_delete_elem(keys_fd, &d->evict[i]) == 0)
-      (*evicted)++;
-    mctop_series_forget_key(series, d->evict[i]);
-  }
-  d->evict_num = 0;
-}
-
-int mctop_drain_keys(mctop_drain_t *d, int keys_fd, int names_fd, uint64_t gen,
-                     bool evict, mctop_series_t *series,
-                     mctop_drain_result_t *res) {
-  __u32 in = 0, out = 0;
-  void *cursor = NULL; /* NULL: start from the first bucket */
-
+void mctop_drain_keys(mctop_drain_t *d, const struct mctop_totals *totals,
+                      mctop_series_t *series, mctop_drain_result_t *res) {
   memset(res, 0, sizeof(*res));
-  d->evict_num = 0;
-  for (;;) {
-    __u32 n = MCTOP_DRAIN_CHUNK;
-    int err =
-        bpf_map_lookup_batch(keys_fd, cursor, &out, d->ids, d->vals, &n, NULL);
-    int saved = errno;
-    if (err != 0 && saved != ENOENT)
-      return -saved;
-    take_chunk(d, n, gen, evict, names_fd, series);
-    res->tracked += n;
-    if (err != 0) /* ENOENT: that was the last batch */
-      break;
-    in = out;
-    cursor = &in;
+  d->stamp++;
+  bool evict = d->live * 100 >= d->nslots * MCTOP_EVICT_FILL_PERCENT ||
+               totals->key_slot_misses > d->slot_misses;
+  d->slot_misses = totals->key_slot_misses;
+
+  d->series = series;
+  ring_buffer__consume(d->names);
+  d->series = NULL;
+
+  /* Backwards, so a run of REUSABLE slots before a FREE one shortens in
+   * one pass. */
+  for (size_t i = d->nslots; i-- > 0;) {
+    struct mctop_slot *sl = &d->slots[i];
+    __u64 fp = __atomic_load_n(&sl->fp, __ATOMIC_ACQUIRE);
+    if (fp == MCTOP_FP_FREE)
+      continue;
+    if (fp == MCTOP_FP_DEAD) {
+      recycle(d, i);
+      continue;
+    }
+    if (fp == MCTOP_FP_REUSABLE) {
+      shorten(d, i);
+      continue;
+    }
+    mctop_key_slot_t *k = &d->keys[i];
+    mctop_key_interval_t iv;
+    uint64_t lat_count, lat_ns;
+    if (take_slot(d, i, &iv, &lat_count, &lat_ns)) {
+      sl->last_active = d->stamp;
+      res->active++;
+      /* Its name record went before we read the ring, or was dropped:
+       * ask the next event for it again (a duplicate is ignored). */
+      if (k->name == NULL && sl->named)
+        sl->named = 0;
+      mctop_series_take_key(series, k, fp, &iv, lat_count, lat_ns);
+    } else if (evict && sl->last_active + MCTOP_IDLE_GENERATIONS <= d->stamp) {
+      __u64 expect = fp;
+      if (__atomic_compare_exchange_n(&sl->fp, &expect, MCTOP_FP_DEAD, false,
+                                      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+        mctop_series_forget_key(series, k);
+        res->evicted++;
+        continue;
+      }
+    } else if (k->known) {
+      mctop_series_take_key(series, k, fp, &iv, 0, 0); /* may linger */
+    }
+    res->tracked++;
   }
-  delete_idle(d, keys_fd, names_fd, series, &res->evicted);
-  return 0;
+  d->live = res->tracked;
+}
+
+size_t mctop_drain_bytes(const mctop_drain_t *d) {
+  return d->nslots * sizeof(*d->keys);
 }

@@ -1,5 +1,15 @@
 /*
- * mctop plugin: reading the kernel maps on each interval.
+ * mctop plugin: reading the kernel's key table on each interval.
+ *
+ * The table (map "slots", see mctop.h) is mmapped and read as memory: no
+ * system call per key.  Each live key's counts are taken (swapped for 0),
+ * so the series module gets exactly what the key did since the last
+ * interval; new keys' names arrive once each through the ring buffer
+ * "names".  Eviction is decided here, and done in three steps no program
+ * can see half of: a live key idle for MCTOP_IDLE_GENERATIONS becomes DEAD,
+ * the next interval (when no program can still be inside it) it is zeroed
+ * and made REUSABLE, and a REUSABLE slot followed by a FREE one becomes
+ * FREE again, so probes stay short.
  */
 #ifndef MCTOP_DRAIN_H
 #define MCTOP_DRAIN_H
@@ -11,41 +21,66 @@
 #include "mctop.h"
 #include "series.h"
 
-/* Keys read per batch syscall: large enough that no hash bucket overflows a
- * batch (ENOSPC), small enough to keep the buffers under 1 MB. */
-#define MCTOP_DRAIN_CHUNK 4096
-
-/* A key idle for this many whole intervals may be evicted when the map is
- * nearly full.  More than collectd's default Timeout (2 intervals), so the
- * key's old series has expired in collectd's cache before a re-admitted key
- * restarts its counters from zero. */
+/* A key idle for this many whole intervals may be evicted when the table
+ * is nearly full.  More than collectd's default Timeout (2 intervals), so
+ * the key's old series has expired in collectd's cache before a
+ * re-admitted key restarts its counters from zero. */
 #define MCTOP_IDLE_GENERATIONS 3
 
+/* Evict idle keys once this share of the slots is live (percent), or when
+ * an event found no slot in its window. */
+#define MCTOP_EVICT_FILL_PERCENT 90
+
+struct ring_buffer;
+
+/* The table's slots for MaxKeys: a power of two, so a hash masks to one. */
+size_t mctop_table_slots(unsigned max_keys);
+
+/* The names ring's bytes for a table: 16 bytes a slot (a typical name
+ * record is 40-60), so a few thousand new keys an interval fit at the
+ * smallest; a key whose record did not fit sends it at its next event. */
+uint32_t mctop_names_ring_bytes(size_t nslots);
+
 typedef struct {
-  __u64 *ids; /* map keys: the keys' hashes */
-  struct mctop_key_stats *vals;
-  __u64 *evict; /* idle keys found by this drain */
-  size_t evict_num, evict_cap;
+  struct mctop_slot *slots;   /* the kernel's table, mmapped */
+  struct mctop_slot_lat *lat; /* its latency (Latency), mmapped, or NULL */
+  size_t nslots;
+  size_t slots_len, lat_len; /* bytes mapped */
+  mctop_key_slot_t *keys;    /* user space's side of each slot */
+  struct ring_buffer *names;
+  mctop_series_t *series; /* during a drain: where names go */
+  uint32_t stamp;         /* the interval being drained, from 1 */
+  size_t live;            /* live keys after the last drain */
+  uint64_t slot_misses;   /* key_slot_misses at the last drain */
 } mctop_drain_t;
 
 typedef struct {
-  size_t tracked; /* keys in the map when read */
-  size_t evicted; /* idle keys deleted to make room */
+  size_t tracked; /* live keys after the drain */
+  size_t active;  /* keys with events in the interval */
+  size_t evicted; /* idle keys retired to make room */
 } mctop_drain_result_t;
 
-int mctop_drain_init(mctop_drain_t *d);
-void mctop_drain_free(mctop_drain_t *d);
+/* Maps the table (nslots slots) and its latency array (NULL-able: lat_fd
+ * < 0), and opens the names ring.  0 or -errno. */
+int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
+                     int names_fd);
+
+/* Unmaps; every key's name is handed back to series. */
+void mctop_drain_close(mctop_drain_t *d, mctop_series_t *series);
 
 /* Sums the per-CPU totals. */
 int mctop_read_totals(int map_fd, struct mctop_totals *sum);
 
 /*
- * Reads every tracked key once, handing each to series with its score for
- * generation gen (which the kernel has stopped writing).  If evict is set,
- * keys idle for MCTOP_IDLE_GENERATIONS are deleted from both maps afterwards.
+ * One interval: takes the new names, then every live key's counts, handing
+ * each active key (and each idle one that may be sent once more) to series.
+ * totals are the ones just read (before the keys): a rise of their
+ * key_slot_misses asks for eviction.
  */
-int mctop_drain_keys(mctop_drain_t *d, int keys_fd, int names_fd, uint64_t gen,
-                     bool evict, mctop_series_t *series,
-                     mctop_drain_result_t *res);
+void mctop_drain_keys(mctop_drain_t *d, const struct mctop_totals *totals,
+                      mctop_series_t *series, mctop_drain_result_t *res);
+
+/* Bytes of user-space state per slot, for the memory figures. */
+size_t mctop_drain_bytes(const mctop_drain_t *d);
 
 #endif /* MCTOP_DRAIN_H */

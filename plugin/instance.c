@@ -34,9 +34,6 @@
 #define RETRY_FIRST TIME_T_TO_CDTIME_T(10)
 #define RETRY_MAX TIME_T_TO_CDTIME_T(300)
 
-/* Evict idle keys once the map is this full (percent). */
-#define EVICT_FILL_PERCENT 90
-
 struct mctop_instance {
   mctop_instance_config_t cfg;
   struct mctop_bpf *skel; /* NULL until loaded */
@@ -44,10 +41,9 @@ struct mctop_instance {
   mctop_sites_t sites;       /* the attach sites of the loaded object */
   mctop_attacher_t attacher; /* its program, its sites, the link kind */
   bool announced;            /* "tracing" said */
-  mctop_drain_t drain;
+  mctop_drain_t drain;       /* the key table, once loaded */
   mctop_series_t series;
-  size_t tracked;              /* keys in the map at the last drain */
-  uint64_t slot_misses;        /* key_slot_misses at the last drain */
+  enum mctop_sort sort;        /* what ranks keys (SortBy, or lookups) */
   uint64_t new_series_refused; /* picks MaxNewSeries turned away, ever */
   cdtime_t next_setup;
   cdtime_t retry_delay;
@@ -58,11 +54,9 @@ mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
   mctop_instance_t *inst = calloc(1, sizeof(*inst));
   if (inst == NULL)
     return NULL;
-  if (mctop_drain_init(&inst->drain) != 0 ||
-      mctop_tracking_init(&inst->tracking, cfg) != 0 ||
+  if (mctop_tracking_init(&inst->tracking, cfg) != 0 ||
       mctop_latency_init(&inst->latency) != 0) {
     mctop_latency_free(&inst->latency);
-    mctop_drain_free(&inst->drain);
     free(inst);
     return NULL;
   }
@@ -80,6 +74,7 @@ mctop_instance_t *mctop_instance_new(mctop_instance_config_t *cfg) {
 
 static void teardown(mctop_instance_t *inst) {
   mctop_tracking_detach(&inst->tracking);
+  mctop_drain_close(&inst->drain, &inst->series);
   mctop_bpf__destroy(inst->skel);
   inst->skel = NULL;
 }
@@ -98,13 +93,24 @@ static int load(mctop_instance_t *inst) {
                                           MCTOP_TRACE_UPROBE_MULTI);
   /* A new object's histograms start at zero. */
   memset(inst->latency.prev, 0, sizeof(inst->latency.prev));
-  int err = bpf_map__set_max_entries(inst->skel->maps.keys, inst->cfg.max_keys);
+  size_t nslots = mctop_table_slots(inst->cfg.max_keys);
+  inst->skel->rodata->slot_mask = (__u32)(nslots - 1);
+  int err = bpf_map__set_max_entries(inst->skel->maps.slots, (__u32)nslots);
   if (err == 0)
-    err = bpf_map__set_max_entries(inst->skel->maps.names, inst->cfg.max_keys);
+    err = bpf_map__set_max_entries(inst->skel->maps.slot_lat,
+                                   inst->cfg.latency ? (__u32)nslots : 1);
+  if (err == 0)
+    err = bpf_map__set_max_entries(inst->skel->maps.names,
+                                   mctop_names_ring_bytes(nslots));
   if (err == 0 && !inst->cfg.latency) /* no connection is ever tracked */
     err = bpf_map__set_max_entries(inst->skel->maps.inflight, 1);
   if (err == 0)
     err = mctop_bpf__load(inst->skel);
+  if (err == 0)
+    err = mctop_drain_open(
+        &inst->drain, bpf_map__fd(inst->skel->maps.slots), nslots,
+        inst->cfg.latency ? bpf_map__fd(inst->skel->maps.slot_lat) : -1,
+        bpf_map__fd(inst->skel->maps.names));
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": loading the BPF program failed: %s. mctop "
                 "needs root, or CAP_BPF and CAP_PERFMON, and a kernel with "
@@ -142,13 +148,6 @@ static int ensure_loaded(mctop_instance_t *inst) {
   return -1;
 }
 
-/* Starts a new ranking generation; returns the one just finished. */
-static uint64_t next_generation(mctop_instance_t *inst) {
-  uint64_t gen = inst->skel->bss->drain_gen;
-  __atomic_store_n(&inst->skel->bss->drain_gen, gen + 1, __ATOMIC_RELEASE);
-  return gen;
-}
-
 static double seconds_since(clockid_t clock, const struct timespec *t0) {
   struct timespec t1;
   clock_gettime(clock, &t1);
@@ -156,27 +155,18 @@ static double seconds_since(clockid_t clock, const struct timespec *t0) {
          (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Dispatches the interval's picks.  Key names are read only for them:
- * O(TopKeys) lookups. */
+/* Dispatches the interval's picks, under the names user space keeps. */
 static void submit_series(mctop_instance_t *inst) {
   mctop_series_t *s = &inst->series;
-  int names_fd = bpf_map__fd(inst->skel->maps.names);
   uint64_t values[MCTOP_KEY_FIELDS_NUM];
   char name[MCTOP_KEYNAME_SIZE];
   for (size_t i = 0; i < s->chosen_num; i++) {
     const mctop_candidate_t *c = s->chosen[i];
-    if (c->series < 0) {
-      struct mctop_key key;
-      /* A key inserted this very instant may not have its name yet: it is
-       * dispatched next interval, and counted in "other" this one. */
-      __u64 id = c->id;
-      if (bpf_map_lookup_elem(names_fd, &id, &key) != 0 ||
-          key.len > MCTOP_KEY_MAX)
-        continue;
-      mctop_key_own_name(&inst->cfg.keys, key.data, key.len, name);
-    } else {
+    if (c->series < 0)
+      mctop_key_own_name(&inst->cfg.keys, c->key->name + 1, c->key->name[0],
+                         name);
+    else
       snprintf(name, sizeof(name), "%s", s->coll[c->series].name);
-    }
     mctop_series_values(s, c, values);
     mctop_submit_key(inst->cfg.name, name, values, mctop_series_latency(s, c));
     mctop_series_dispatched(s, c);
@@ -213,22 +203,9 @@ static int drain_and_submit(mctop_instance_t *inst) {
                 inst->cfg.name, strerror(-err));
     return -1;
   }
-  bool evict =
-      inst->tracked * 100 >= (size_t)inst->cfg.max_keys * EVICT_FILL_PERCENT ||
-      totals.key_slot_misses > inst->slot_misses;
-  uint64_t gen = next_generation(inst);
-  mctop_series_begin(&inst->series, gen, inst->skel->bss->sort_by);
-  err = mctop_drain_keys(&inst->drain, bpf_map__fd(inst->skel->maps.keys),
-                         bpf_map__fd(inst->skel->maps.names), gen, evict,
-                         &inst->series, &res);
-  if (err != 0) {
-    MCTOP_ERROR("instance \"%s\": reading the keys map failed: %s",
-                inst->cfg.name, strerror(-err));
-    return -1;
-  }
-  inst->tracked = res.tracked - res.evicted;
+  mctop_series_begin(&inst->series, inst->sort);
+  mctop_drain_keys(&inst->drain, &totals, &inst->series, &res);
   mctop_series_pick(&inst->series);
-  inst->slot_misses = totals.key_slot_misses;
   mctop_submit_totals(inst->cfg.name, &totals);
   submit_series(inst);
   uint64_t other[MCTOP_KEY_FIELDS_NUM];
@@ -241,11 +218,12 @@ static int drain_and_submit(mctop_instance_t *inst) {
   mctop_submit_probes(inst->cfg.name, probes, targets);
   inst->new_series_refused += inst->series.dropped_new;
   mctop_health_t health = {
-      .tracked = inst->tracked,
+      .tracked = res.tracked,
       .drain_seconds = seconds_since(CLOCK_MONOTONIC, &t0),
       .drain_cpu_seconds = seconds_since(CLOCK_THREAD_CPUTIME_ID, &cpu0),
       .new_series_refused = inst->new_series_refused,
-      .state_bytes = mctop_series_bytes(&inst->series),
+      .state_bytes =
+          mctop_series_bytes(&inst->series) + mctop_drain_bytes(&inst->drain),
   };
   mctop_submit_health(inst->cfg.name, &totals, &health);
   return 0;
@@ -261,7 +239,7 @@ static void follow_targets(mctop_instance_t *inst) {
   if (score == MCTOP_SORT_CALLS &&
       mctop_tracking_lookups_for_calls(&inst->tracking))
     score = MCTOP_SORT_LOOKUPS;
-  inst->skel->bss->sort_by = score;
+  inst->sort = score;
   if (!inst->announced) {
     unsigned probes[MCTOP_PROBE_COUNT];
     size_t n = mctop_tracking_count(&inst->tracking, probes);
@@ -290,7 +268,6 @@ void mctop_instance_free(void *p) {
   mctop_tracking_free(&inst->tracking);
   teardown(inst);
   mctop_sites_destroy(&inst->sites);
-  mctop_drain_free(&inst->drain);
   mctop_series_free(&inst->series);
   mctop_latency_free(&inst->latency);
   mctop_config_free(&inst->cfg);

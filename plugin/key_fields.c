@@ -8,65 +8,47 @@
 
 #include "plugin.h"
 
-static uint64_t sum_cmds(const struct mctop_key_stats *s, int from, int to) {
-  uint64_t n = 0;
-  for (int c = from; c <= to; c++)
-    n += s->cmds[c];
-  return n;
-}
+#define KC(k, c) ((k)->count[MCTOP_KC_##c])
 
-static uint64_t calls(const struct mctop_key_stats *s) {
-  return sum_cmds(s, 0, MCTOP_CMD_COUNT - 1);
+static uint64_t calls(const mctop_key_interval_t *k) {
+  return KC(k, GETS) + KC(k, STORES) + KC(k, DELETES) + KC(k, TOUCHES) +
+         KC(k, ARITHS);
 }
-static uint64_t gets(const struct mctop_key_stats *s) {
-  return s->cmds[MCTOP_CMD_GET];
-}
+static uint64_t gets(const mctop_key_interval_t *k) { return KC(k, GETS); }
 /* Every store command: set, add, replace, append, prepend, cas. */
-static uint64_t sets(const struct mctop_key_stats *s) {
-  return sum_cmds(s, MCTOP_CMD_SET, MCTOP_CMD_CAS);
+static uint64_t sets(const mctop_key_interval_t *k) { return KC(k, STORES); }
+static uint64_t deletes(const mctop_key_interval_t *k) {
+  return KC(k, DELETES);
 }
-static uint64_t deletes(const struct mctop_key_stats *s) {
-  return s->cmds[MCTOP_CMD_DELETE];
+static uint64_t touches(const mctop_key_interval_t *k) {
+  return KC(k, TOUCHES);
 }
-static uint64_t touches(const struct mctop_key_stats *s) {
-  return s->cmds[MCTOP_CMD_TOUCH];
+static uint64_t ariths(const mctop_key_interval_t *k) { return KC(k, ARITHS); }
+/* A get is a hit unless it was a miss: one counter fewer on the hot path.
+ * The one place hits are worked out, for keys and totals alike. */
+static uint64_t hits(const mctop_key_interval_t *k) {
+  return KC(k, GETS) - KC(k, MISSES);
 }
-static uint64_t ariths(const struct mctop_key_stats *s) {
-  return sum_cmds(s, MCTOP_CMD_INCR, MCTOP_CMD_DECR);
+static uint64_t misses(const mctop_key_interval_t *k) { return KC(k, MISSES); }
+static uint64_t rx(const mctop_key_interval_t *k) {
+  return k->bytes[MCTOP_KB_RX];
 }
-/* A get is a hit unless it was a miss: one counter fewer on the hot path. */
-static uint64_t hits(const struct mctop_key_stats *s) {
-  return s->cmds[MCTOP_CMD_GET] - s->misses;
+static uint64_t tx(const mctop_key_interval_t *k) {
+  return k->bytes[MCTOP_KB_TX];
 }
-static uint64_t misses(const struct mctop_key_stats *s) { return s->misses; }
-static uint64_t rx(const struct mctop_key_stats *s) { return s->rx_bytes; }
-static uint64_t tx(const struct mctop_key_stats *s) { return s->tx_bytes; }
-static uint64_t objsize(const struct mctop_key_stats *s) { return s->objsize; }
-static uint64_t lookups(const struct mctop_key_stats *s) { return s->lookups; }
-
-/* Mean seconds charged per command naming the key in the interval (NaN,
- * i.e. no value, without any: Latency off or the key untimed). */
-static double latency(const struct mctop_key_stats *s, uint64_t gen) {
-  const struct mctop_rank *r = &s->rank[gen & 1];
-  if (r->gen != gen || r->lat_count == 0)
-    return NAN;
-  return (double)r->lat_ns / (double)r->lat_count / 1e9;
+static uint64_t objsize(const mctop_key_interval_t *k) { return k->objsize; }
+static uint64_t lookups(const mctop_key_interval_t *k) {
+  return KC(k, LOOKUPS);
 }
 
 const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM] = {
-    {"calls", DS_TYPE_DERIVE, calls, NULL},
-    {"gets", DS_TYPE_DERIVE, gets, NULL},
-    {"sets", DS_TYPE_DERIVE, sets, NULL},
-    {"deletes", DS_TYPE_DERIVE, deletes, NULL},
-    {"touches", DS_TYPE_DERIVE, touches, NULL},
-    {"ariths", DS_TYPE_DERIVE, ariths, NULL},
-    {"hits", DS_TYPE_DERIVE, hits, NULL},
-    {"misses", DS_TYPE_DERIVE, misses, NULL},
-    {"rx", DS_TYPE_DERIVE, rx, NULL},
-    {"tx", DS_TYPE_DERIVE, tx, NULL},
-    {"objsize", DS_TYPE_GAUGE, objsize, NULL},
-    {"lookups", DS_TYPE_DERIVE, lookups, NULL},
-    {"latency", DS_TYPE_GAUGE, NULL, latency},
+    {"calls", DS_TYPE_DERIVE, calls},     {"gets", DS_TYPE_DERIVE, gets},
+    {"sets", DS_TYPE_DERIVE, sets},       {"deletes", DS_TYPE_DERIVE, deletes},
+    {"touches", DS_TYPE_DERIVE, touches}, {"ariths", DS_TYPE_DERIVE, ariths},
+    {"hits", DS_TYPE_DERIVE, hits},       {"misses", DS_TYPE_DERIVE, misses},
+    {"rx", DS_TYPE_DERIVE, rx},           {"tx", DS_TYPE_DERIVE, tx},
+    {"objsize", DS_TYPE_GAUGE, objsize},  {"lookups", DS_TYPE_DERIVE, lookups},
+    {"latency", DS_TYPE_GAUGE, NULL},
 };
 _Static_assert(sizeof(mctop_key_fields) / sizeof(mctop_key_fields[0]) ==
                    MCTOP_KEY_FIELDS_NUM,
@@ -90,21 +72,25 @@ bool mctop_key_field_is_level(size_t i) {
   return mctop_key_fields[i].ds_type == DS_TYPE_GAUGE;
 }
 
-void mctop_key_values(const struct mctop_key_stats *s,
+void mctop_key_values(const mctop_key_interval_t *k,
                       uint64_t out[MCTOP_KEY_FIELDS_NUM]) {
   for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++)
-    out[i] = mctop_key_fields[i].get ? mctop_key_fields[i].get(s) : 0;
+    out[i] = mctop_key_fields[i].get ? mctop_key_fields[i].get(k) : 0;
 }
 
 void mctop_totals_values(const struct mctop_totals *t,
                          uint64_t out[MCTOP_KEY_FIELDS_NUM]) {
-  struct mctop_key_stats as_key;
-  memset(&as_key, 0, sizeof(as_key));
-  memcpy(as_key.cmds, t->cmds, sizeof(as_key.cmds));
-  as_key.misses = t->misses;
-  as_key.rx_bytes = t->rx_bytes;
-  as_key.tx_bytes = t->tx_bytes;
-  as_key.lookups = t->lookups;
-  mctop_key_values(&as_key, out);
-  out[MCTOP_KEY_FIELD_OBJSIZE] = 0;
+  mctop_key_interval_t k;
+  memset(&k, 0, sizeof(k));
+  k.count[MCTOP_KC_GETS] = t->cmds[MCTOP_CMD_GET];
+  for (int c = MCTOP_CMD_SET; c <= MCTOP_CMD_CAS; c++)
+    k.count[MCTOP_KC_STORES] += t->cmds[c];
+  k.count[MCTOP_KC_DELETES] = t->cmds[MCTOP_CMD_DELETE];
+  k.count[MCTOP_KC_TOUCHES] = t->cmds[MCTOP_CMD_TOUCH];
+  k.count[MCTOP_KC_ARITHS] = t->cmds[MCTOP_CMD_INCR] + t->cmds[MCTOP_CMD_DECR];
+  k.count[MCTOP_KC_MISSES] = t->misses;
+  k.count[MCTOP_KC_LOOKUPS] = t->lookups;
+  k.bytes[MCTOP_KB_RX] = t->rx_bytes;
+  k.bytes[MCTOP_KB_TX] = t->tx_bytes;
+  mctop_key_values(&k, out);
 }

@@ -1,6 +1,6 @@
 /*
  * mctop plugin: the data sources of the mctop_key type, in order.  Adding a
- * per-key figure means a counter in struct mctop_key_stats, its update in
+ * per-key figure means a counter in struct mctop_slot, its update in
  * bpf/mctop.bpf.c, and one row here (and in mctop.types.db, which a unit
  * test compares with this table).
  */
@@ -13,13 +13,19 @@
 
 #include "mctop.h"
 
+/* What a key did in one interval (its slot's counts, taken), or the same
+ * figures of the instance totals. */
+typedef struct {
+  uint64_t count[MCTOP_KC_NUM];
+  uint64_t bytes[MCTOP_KB_NUM];
+  uint64_t objsize; /* a level: the value length last seen */
+} mctop_key_interval_t;
+
 typedef struct {
   const char *name;
   int ds_type; /* DS_TYPE_DERIVE or DS_TYPE_GAUGE */
-  uint64_t (*get)(const struct mctop_key_stats *s);
-  /* Instead of get, for a GAUGE of the interval that just ended: gen is
-   * that interval's ranking generation (see struct mctop_rank). */
-  double (*interval)(const struct mctop_key_stats *s, uint64_t gen);
+  /* NULL for latency, which the series module works out (a mean). */
+  uint64_t (*get)(const mctop_key_interval_t *k);
 } mctop_key_field_t;
 
 #define MCTOP_KEY_FIELDS_NUM 13
@@ -34,6 +40,7 @@ enum {
   MCTOP_KEY_FIELD_TX = 9,
   MCTOP_KEY_FIELD_OBJSIZE = 10, /* the one GAUGE: a level */
   MCTOP_KEY_FIELD_LOOKUPS = 11,
+  MCTOP_KEY_FIELD_LATENCY = 12,
 };
 
 /* The SortBy figure of an interval's values (deltas). */
@@ -43,8 +50,8 @@ uint64_t mctop_key_score(enum mctop_sort by,
 /* True for a GAUGE (a level: not summed over keys or differenced). */
 bool mctop_key_field_is_level(size_t i);
 
-/* Every data source of a key, in table order. */
-void mctop_key_values(const struct mctop_key_stats *s,
+/* Every data source of a key's interval, in table order (latency 0). */
+void mctop_key_values(const mctop_key_interval_t *k,
                       uint64_t out[MCTOP_KEY_FIELDS_NUM]);
 
 /* The same data sources over the instance totals (objsize 0), so "other"

@@ -1,9 +1,9 @@
 /*
  * mctop plugin: the series of one interval (see series.h).
  *
- * Memory: one key_state per tracked key (the counters seen at the last
- * interval: a 72-byte slot, 1.3 to 2 slots a key), the collapsed series
- * (bounded by MCTOP_COLLAPSED_MAX) and the ids of recently dispatched series.
+ * Memory: per tracked key only its name and its series (mctop_key_slot_t,
+ * held by drain.c); per series dispatched lately a "known" entry with its
+ * cumulative values; the collapsed series (bounded by MCTOP_COLLAPSED_MAX).
  */
 #include "series.h"
 
@@ -13,76 +13,21 @@
 
 #include "log.h"
 
-enum {
-  SERIES_OWN = -1,      /* the key is its own series */
-  SERIES_UNNAMED = -2,  /* rules exist, the name was not readable yet */
-  SERIES_OVERFLOW = -3, /* its collapsed series found no room: "other" */
-};
-
-/*
- * What a key's counters were at the last interval.  Kept small, since there
- * is one per tracked key: counts are kept modulo 2^32 (a key does not see 4
- * billion commands in one interval, and the difference modulo 2^32 is then
- * exact), byte counts whole (a hot key with large values can move more than
- * 4 GiB in an interval), levels (objsize, latency) not at all.
- */
-#define NARROW_FIELDS 9
-#define WIDE_FIELDS 2
-typedef struct {
-  int32_t series;
-  uint32_t narrow[NARROW_FIELDS];
-  uint64_t wide[WIDE_FIELDS];
-} key_state_t;
-_Static_assert(sizeof(key_state_t) == 56, "key_state_t stays compact");
-
 #define F MCTOP_KEY_FIELDS_NUM
-_Static_assert(F == NARROW_FIELDS + WIDE_FIELDS + 2,
-               "a new mctop_key field needs a place in key_state_t");
 
-/* Where field f's last value lives: narrow[slot], wide[slot], or nowhere. */
-enum { KEEP_NONE, KEEP_NARROW, KEEP_WIDE };
-static struct { unsigned char kind, slot; } keep[F];
-
-static void plan_keep(void) {
-  unsigned narrow = 0, wide = 0;
-  for (size_t f = 0; f < F; f++) {
-    if (mctop_key_field_is_level(f)) {
-      keep[f].kind = KEEP_NONE;
-    } else if (f == MCTOP_KEY_FIELD_RX || f == MCTOP_KEY_FIELD_TX) {
-      keep[f].kind = KEEP_WIDE;
-      keep[f].slot = (unsigned char)wide++;
-    } else {
-      keep[f].kind = KEEP_NARROW;
-      keep[f].slot = (unsigned char)narrow++;
-    }
-  }
-}
-
-/* cur less what key k had last interval; remembers cur. */
-static uint64_t advance(key_state_t *k, size_t f, uint64_t cur) {
-  uint64_t d;
-  switch (keep[f].kind) {
-  case KEEP_NARROW:
-    d = (uint32_t)((uint32_t)cur - k->narrow[keep[f].slot]);
-    k->narrow[keep[f].slot] = (uint32_t)cur;
-    return d;
-  case KEEP_WIDE:
-    d = cur - k->wide[keep[f].slot];
-    k->wide[keep[f].slot] = cur;
-    return d;
-  default:
-    return cur; /* a level is its own interval figure */
-  }
-}
+/* A series dispatched lately: when, and (a key's) cumulative values. */
+typedef struct {
+  uint32_t last;
+  uint32_t pad;
+  uint64_t acc[F];
+} known_t;
 
 int mctop_series_init(mctop_series_t *s, const mctop_key_policy_t *policy,
                       unsigned top_keys) {
   memset(s, 0, sizeof(*s));
   s->policy = policy;
   s->top_keys = top_keys;
-  plan_keep();
-  mctop_idtab_init(&s->keys, sizeof(key_state_t));
-  mctop_idtab_init(&s->known, sizeof(uint32_t));
+  mctop_idtab_init(&s->known, sizeof(known_t));
   mctop_idtab_init(&s->coll_by_name, sizeof(int32_t));
   /* Room for more than TopKeys candidates: picks refused by MaxNewSeries
    * leave their place to the next ones. */
@@ -98,7 +43,6 @@ int mctop_series_init(mctop_series_t *s, const mctop_key_policy_t *policy,
 }
 
 void mctop_series_free(mctop_series_t *s) {
-  mctop_idtab_free(&s->keys);
   mctop_idtab_free(&s->known);
   mctop_idtab_free(&s->coll_by_name);
   free(s->coll);
@@ -107,10 +51,9 @@ void mctop_series_free(mctop_series_t *s) {
   memset(s, 0, sizeof(*s));
 }
 
-void mctop_series_begin(mctop_series_t *s, uint64_t gen, enum mctop_sort sort) {
-  s->stamp = (uint32_t)gen + 1; /* stamps are never 0 */
+void mctop_series_begin(mctop_series_t *s, enum mctop_sort sort) {
+  s->stamp++; /* from 1: stamps are never 0 */
   s->sort = sort;
-  s->gen = gen;
   s->lat_count_all = s->lat_ns_all = 0;
   s->lat_count_sent = s->lat_ns_sent = 0;
   mctop_topn_reset(&s->topn);
@@ -162,16 +105,12 @@ static int32_t collapsed(mctop_series_t *s, const char *name) {
   return (int32_t)i;
 }
 
-static int32_t classify(mctop_series_t *s, uint64_t id, mctop_name_fn names,
-                        void *ctx) {
+static int32_t classify(mctop_series_t *s, const uint8_t *key, size_t len) {
   if (s->policy->rules_num == 0)
-    return SERIES_OWN;
-  struct mctop_key key;
-  if (names(ctx, id, &key) != 0 || key.len > MCTOP_KEY_MAX)
-    return SERIES_UNNAMED; /* inserted this instant: next interval */
+    return MCTOP_SERIES_OWN;
   char name[MCTOP_KEYNAME_SIZE];
-  if (mctop_key_classify(s->policy, key.data, key.len, name) < 0)
-    return SERIES_OWN;
+  if (mctop_key_classify(s->policy, key, len, name) < 0)
+    return MCTOP_SERIES_OWN;
   int32_t idx = collapsed(s, name);
   if (idx < 0) {
     if (!s->collapsed_full_said)
@@ -180,48 +119,50 @@ static int32_t classify(mctop_series_t *s, uint64_t id, mctop_name_fn names,
                     "rules coarser",
                     MCTOP_COLLAPSED_MAX);
     s->collapsed_full_said = true;
-    return SERIES_OVERFLOW;
+    return MCTOP_SERIES_OVERFLOW;
   }
   s->coll[idx].members++;
   return idx;
 }
 
-/* True if series id was sent for its activity in the interval before this
- * one: idle now, it is sent once more (see series.h), in room TopKeys
- * leaves. */
-static bool sent_last_interval(const mctop_series_t *s, uint64_t id) {
-  const uint32_t *last = mctop_idtab_get(&s->known, id);
-  return last != NULL && *last + 1 == s->stamp;
+void mctop_series_name_key(mctop_series_t *s, mctop_key_slot_t *k,
+                           const uint8_t *key, size_t len) {
+  if (k->name != NULL || len == 0 || len > MCTOP_KEY_MAX)
+    return;
+  k->name = malloc(1 + len);
+  if (k->name == NULL)
+    return; /* stays unnamed: its intervals go to "other" */
+  k->name[0] = (uint8_t)len;
+  memcpy(k->name + 1, key, len);
+  s->names_bytes += 1 + len;
+  k->series = classify(s, key, len);
 }
 
-void mctop_series_take_key(mctop_series_t *s, uint64_t id,
-                           const struct mctop_key_stats *stats,
-                           mctop_name_fn names, void *names_ctx) {
-  bool created;
-  key_state_t *k = mctop_idtab_put(&s->keys, id, s->stamp, &created);
-  if (k == NULL)
-    return; /* no memory: this key's interval is counted in "other" */
-  if (created || k->series == SERIES_UNNAMED)
-    k->series = classify(s, id, names, names_ctx);
+/* The known entry of series id if it was sent for its activity in the
+ * interval before this one: idle now, it is sent once more (see series.h),
+ * in room TopKeys leaves. */
+static bool sent_last_interval(const mctop_series_t *s, uint64_t id) {
+  const known_t *kn = mctop_idtab_get(&s->known, id);
+  return kn != NULL && kn->last + 1 == s->stamp;
+}
 
-  mctop_candidate_t c = {.id = id, .series = k->series};
-  uint64_t cur[F];
-  mctop_key_values(stats, cur);
-  /* A key deleted from the maps was forgotten (mctop_series_forget_key), so
-   * one that comes back starts from a zeroed state, like its counters. */
+static void add_counts(uint64_t acc[F], const uint64_t delta[F]) {
   for (size_t f = 0; f < F; f++)
-    c.delta[f] = advance(k, f, cur[f]);
-  /* Latency is kept per generation by the kernel (struct mctop_rank):
-   * the finished generation's slot is the interval's. */
-  const struct mctop_rank *r = &stats->rank[s->gen & 1];
-  if (r->gen == s->gen) {
-    c.lat_count = r->lat_count;
-    c.lat_ns = r->lat_ns;
-  }
-  s->lat_count_all += c.lat_count;
-  s->lat_ns_all += c.lat_ns;
+    if (!mctop_key_field_is_level(f))
+      acc[f] += delta[f];
+}
+
+void mctop_series_take_key(mctop_series_t *s, mctop_key_slot_t *k, uint64_t id,
+                           const mctop_key_interval_t *iv, uint64_t lat_count,
+                           uint64_t lat_ns) {
+  mctop_candidate_t c = {.id = id, .series = k->series, .key = k};
+  mctop_key_values(iv, c.delta);
+  c.lat_count = lat_count;
+  c.lat_ns = lat_ns;
+  s->lat_count_all += lat_count;
+  s->lat_ns_all += lat_ns;
   uint64_t score = s->sort == MCTOP_SORT_LATENCY
-                       ? c.lat_ns
+                       ? lat_ns
                        : mctop_key_score(s->sort, c.delta);
   c.score = score;
 
@@ -231,29 +172,35 @@ void mctop_series_take_key(mctop_series_t *s, uint64_t id,
       if (!mctop_key_field_is_level(f)) {
         col->delta[f] += c.delta[f];
         col->acc[f] += c.delta[f];
-      } else if (score > 0 && cur[f] > col->delta[f]) {
-        col->delta[f] = cur[f]; /* the largest among active members */
+      } else if (score > 0 && c.delta[f] > col->delta[f]) {
+        col->delta[f] = c.delta[f]; /* the largest among active members */
       }
     }
     col->score += score;
-    col->lat_count += c.lat_count;
-    col->lat_ns += c.lat_ns;
+    col->lat_count += lat_count;
+    col->lat_ns += lat_ns;
     if (score > 0)
       col->last_active = s->stamp;
     return;
   }
-  /* A key whose rules could not run yet (its name was not readable) is
-   * never offered under its own name: a rule may collapse it (session
-   * tokens that must not leave the host).  Its interval goes to "other";
-   * the next interval classifies it. */
-  if (k->series == SERIES_OVERFLOW || k->series == SERIES_UNNAMED)
+  /* A key whose rules have not run (its name has not arrived) is never
+   * offered under its own name: a rule may collapse it (session tokens that
+   * must not leave the host).  Its interval goes to "other". */
+  if (k->series != MCTOP_SERIES_OWN)
     return;
+  known_t *kn = NULL;
+  if (k->known) {
+    kn = mctop_idtab_get(&s->known, id);
+    if (kn == NULL)
+      k->known = 0; /* forgotten: not sent for MCTOP_KNOWN_GENERATIONS */
+    else
+      add_counts(kn->acc, c.delta); /* it keeps counting between picks */
+  }
   if (score == 0) {
-    if (!sent_last_interval(s, id))
+    if (kn == NULL || kn->last + 1 != s->stamp)
       return;
     c.linger = true;
   }
-  c.stats = *stats;
   mctop_topn_offer(&s->topn, &c);
 }
 
@@ -269,21 +216,15 @@ static void leave_collapsed(mctop_series_t *s, int32_t series) {
   }
 }
 
-void mctop_series_forget_key(mctop_series_t *s, uint64_t id) {
-  key_state_t *k = mctop_idtab_get(&s->keys, id);
-  if (k == NULL)
-    return;
+void mctop_series_forget_key(mctop_series_t *s, mctop_key_slot_t *k) {
   leave_collapsed(s, k->series);
-  mctop_idtab_remove(&s->keys, id);
-}
-
-static void key_gone(void *payload, void *arg) {
-  leave_collapsed(arg, ((key_state_t *)payload)->series);
+  if (k->name != NULL)
+    s->names_bytes -= 1 + (size_t)k->name[0];
+  free(k->name);
+  *k = (mctop_key_slot_t){.series = MCTOP_SERIES_UNNAMED};
 }
 
 void mctop_series_pick(mctop_series_t *s) {
-  /* Keys not read this interval are gone from the kernel map. */
-  mctop_idtab_sweep(&s->keys, s->stamp, key_gone, s);
   for (size_t i = 0; i < s->coll_cap; i++) {
     mctop_collapsed_t *col = &s->coll[i];
     if (!col->used)
@@ -317,12 +258,37 @@ void mctop_series_pick(mctop_series_t *s) {
   }
 }
 
+void mctop_series_values(const mctop_series_t *s, const mctop_candidate_t *c,
+                         uint64_t out[F]) {
+  if (c->series >= 0) {
+    const mctop_collapsed_t *col = &s->coll[c->series];
+    for (size_t f = 0; f < F; f++)
+      out[f] = mctop_key_field_is_level(f) ? col->delta[f] : col->acc[f];
+    return;
+  }
+  /* A key's cumulative values start at its first dispatch; a known key
+   * taken before it was known (re-admitted to a new slot) adds this
+   * interval here, as dispatched() does. */
+  const known_t *kn = mctop_idtab_get(&s->known, c->id);
+  for (size_t f = 0; f < F; f++) {
+    if (mctop_key_field_is_level(f) || kn == NULL)
+      out[f] = c->delta[f];
+    else
+      out[f] = kn->acc[f] + (c->key->known ? 0 : c->delta[f]);
+  }
+}
+
 void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c) {
   if (!c->linger) {
     bool created;
-    uint32_t *last = mctop_idtab_put(&s->known, c->id, s->stamp, &created);
-    if (last != NULL)
-      *last = s->stamp;
+    known_t *kn = mctop_idtab_put(&s->known, c->id, s->stamp, &created);
+    if (kn != NULL) {
+      kn->last = s->stamp;
+      if (c->series < 0 && !c->key->known) {
+        add_counts(kn->acc, c->delta);
+        c->key->known = 1;
+      }
+    }
   }
   s->lat_count_sent += c->lat_count;
   s->lat_ns_sent += c->lat_ns;
@@ -366,19 +332,8 @@ void mctop_series_end(mctop_series_t *s, const struct mctop_totals *totals,
                       NULL);
 }
 
-void mctop_series_values(const mctop_series_t *s, const mctop_candidate_t *c,
-                         uint64_t out[F]) {
-  if (c->series < 0) {
-    mctop_key_values(&c->stats, out);
-    return;
-  }
-  const mctop_collapsed_t *col = &s->coll[c->series];
-  for (size_t f = 0; f < F; f++)
-    out[f] = mctop_key_field_is_level(f) ? col->delta[f] : col->acc[f];
-}
-
 size_t mctop_series_bytes(const mctop_series_t *s) {
-  return mctop_idtab_bytes(&s->keys) + mctop_idtab_bytes(&s->known) +
-         mctop_idtab_bytes(&s->coll_by_name) + s->coll_cap * sizeof(*s->coll) +
-         s->topn.cap * sizeof(*s->topn.items);
+  return mctop_idtab_bytes(&s->known) + mctop_idtab_bytes(&s->coll_by_name) +
+         s->coll_cap * sizeof(*s->coll) + s->topn.cap * sizeof(*s->topn.items) +
+         s->names_bytes;
 }

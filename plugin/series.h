@@ -1,9 +1,8 @@
 /*
  * mctop plugin: from tracked keys to the series of one interval.
  *
- * The kernel keeps cumulative counters per key.  Each interval this module
- * takes every tracked key once, works out what it did in the interval (its
- * counters less the ones seen at the last interval), folds keys that a
+ * The kernel hands over what each key did in the interval (its slot's
+ * counts, taken by drain.c).  This module folds keys that a
  * KeyPattern/KeyPrefix rule collapses into their series, ranks keys and
  * collapsed series together, picks at most TopKeys of them (at most
  * MaxNewSeries of which were not dispatched lately), and accounts
@@ -13,7 +12,11 @@
  * TopKeys leaves room: receivers see it drop to zero, and a value lost on
  * the way (the network plugin's UDP) is sent again.
  *
- * Pure logic: the caller reads the maps and dispatches; unit-tested.
+ * Cumulative values (what collectd's DERIVE wants) are kept only for series
+ * dispatched lately: a key's from its first dispatch, a collapsed series'
+ * from its first member.
+ *
+ * Pure logic: the caller reads the kernel and dispatches; unit-tested.
  */
 #ifndef MCTOP_SERIES_H
 #define MCTOP_SERIES_H
@@ -31,8 +34,23 @@
 /* Distinct collapsed series one instance keeps; keys of further ones are
  * counted in "other". */
 #define MCTOP_COLLAPSED_MAX 4096
-/* A series not dispatched for this many intervals counts as new again. */
+/* A series not dispatched for this many intervals counts as new again, and
+ * a key's cumulative values are forgotten. */
 #define MCTOP_KNOWN_GENERATIONS 360
+
+enum {
+  MCTOP_SERIES_OWN = -1,      /* the key is its own series */
+  MCTOP_SERIES_UNNAMED = -2,  /* its name has not arrived yet */
+  MCTOP_SERIES_OVERFLOW = -3, /* its collapsed series found no room */
+};
+
+/* What user space keeps per slot of the kernel's key table (drain.c holds
+ * the array): 16 bytes. */
+typedef struct mctop_key_slot {
+  uint8_t *name;  /* the key's length, then its bytes; NULL until named */
+  int32_t series; /* MCTOP_SERIES_* or a collapsed series' index */
+  uint32_t known; /* 1: dispatched lately (it has a "known" entry) */
+} mctop_key_slot_t;
 
 typedef struct {
   char name[MCTOP_KEYNAME_SIZE];
@@ -45,14 +63,10 @@ typedef struct {
   bool used;
 } mctop_collapsed_t;
 
-/* Reads the bytes of tracked key id (the "names" map); 0 on success. */
-typedef int (*mctop_name_fn)(void *ctx, uint64_t id, struct mctop_key *out);
-
 typedef struct {
   const mctop_key_policy_t *policy;
   unsigned top_keys;
-  mctop_idtab_t keys;         /* key hash -> key_state (series.c) */
-  mctop_idtab_t known;        /* series id -> (stamp: last dispatched) */
+  mctop_idtab_t known;        /* series id -> known_t (series.c) */
   mctop_idtab_t coll_by_name; /* name hash -> index into coll */
   mctop_collapsed_t *coll;
   size_t coll_cap;
@@ -63,12 +77,12 @@ typedef struct {
   int64_t other_pending[MCTOP_KEY_FIELDS_NUM];
   uint64_t prev_totals[MCTOP_KEY_FIELDS_NUM];
   uint64_t dispatched[MCTOP_KEY_FIELDS_NUM]; /* this interval, summed */
-  uint64_t gen;                              /* the interval's generation */
   uint64_t lat_count_all, lat_ns_all;        /* every key's timed commands */
   uint64_t lat_count_sent, lat_ns_sent;      /* ... and the picks' */
   const mctop_candidate_t **chosen;          /* the interval's picks */
   size_t chosen_num;
   size_t dropped_new; /* picks refused by MaxNewSeries this interval */
+  size_t names_bytes; /* key names held */
   bool collapsed_full_said;
 } mctop_series_t;
 
@@ -76,24 +90,31 @@ int mctop_series_init(mctop_series_t *s, const mctop_key_policy_t *policy,
                       unsigned top_keys);
 void mctop_series_free(mctop_series_t *s);
 
-/* Starts interval gen (the generation just finished), ranking by sort. */
-void mctop_series_begin(mctop_series_t *s, uint64_t gen, enum mctop_sort sort);
+/* Starts an interval, ranking by sort. */
+void mctop_series_begin(mctop_series_t *s, enum mctop_sort sort);
 
-/* Takes one tracked key with its cumulative counters.  Its score is the
- * SortBy figure of what it did since the last interval, the very figures
- * "other" is computed from (the kernel's per-generation score would miss
- * events racing the generation bump, which would then be counted twice).
- * Looks its name up (names) only the first time, and only if rules are
- * configured. */
-void mctop_series_take_key(mctop_series_t *s, uint64_t id,
-                           const struct mctop_key_stats *stats,
-                           mctop_name_fn names, void *names_ctx);
+/* A new key's name arrived: keeps it in k and runs the rules on it, once.
+ * A key already named keeps its name. */
+void mctop_series_name_key(mctop_series_t *s, mctop_key_slot_t *k,
+                           const uint8_t *key, size_t len);
 
-/* A key deleted from the kernel maps. */
-void mctop_series_forget_key(mctop_series_t *s, uint64_t id);
+/* Takes one tracked key's interval: what it did (iv) and its timed
+ * commands.  Idle keys need not be taken unless k->known (they may be sent
+ * once more).  A key not yet named is never offered: its rules have not
+ * run, so its interval goes to "other". */
+void mctop_series_take_key(mctop_series_t *s, mctop_key_slot_t *k, uint64_t id,
+                           const mctop_key_interval_t *iv, uint64_t lat_count,
+                           uint64_t lat_ns);
+
+/* A key evicted from the kernel's table: its name and membership go. */
+void mctop_series_forget_key(mctop_series_t *s, mctop_key_slot_t *k);
 
 /* Ranks and picks the interval's series: s->chosen[0..chosen_num). */
 void mctop_series_pick(mctop_series_t *s);
+
+/* The cumulative values to dispatch for a candidate. */
+void mctop_series_values(const mctop_series_t *s, const mctop_candidate_t *c,
+                         uint64_t out[MCTOP_KEY_FIELDS_NUM]);
 
 /* The candidate was dispatched: its interval figures are not "other". */
 void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c);
@@ -114,11 +135,7 @@ double mctop_series_latency(const mctop_series_t *s,
 void mctop_series_end(mctop_series_t *s, const struct mctop_totals *totals,
                       uint64_t other[MCTOP_KEY_FIELDS_NUM], double *latency);
 
-/* The cumulative values dispatched for a candidate. */
-void mctop_series_values(const mctop_series_t *s, const mctop_candidate_t *c,
-                         uint64_t out[MCTOP_KEY_FIELDS_NUM]);
-
-/* Bytes of user-space state, for the memory figures. */
+/* Bytes of user-space state, for the memory figures (names included). */
 size_t mctop_series_bytes(const mctop_series_t *s);
 
 #endif /* MCTOP_SERIES_H */

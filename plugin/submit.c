@@ -70,8 +70,8 @@ static void submit_key_values(const char *instance, const char *name,
                               const uint64_t *v, double latency) {
   value_t values[MCTOP_KEY_FIELDS_NUM];
   for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++) {
-    if (mctop_key_fields[i].interval != NULL) {
-      values[i].gauge = latency; /* the one interval figure: latency */
+    if (i == MCTOP_KEY_FIELD_LATENCY) {
+      values[i].gauge = latency; /* a mean, worked out by the series */
       continue;
     }
     if (mctop_key_fields[i].ds_type == DS_TYPE_GAUGE)

@@ -13,14 +13,17 @@
 #include "key_fields.h"
 #include "mctop.h"
 
+struct mctop_key_slot;
+
 /* A candidate is a tracked key (series < 0) or a collapsed series. */
 typedef struct {
   uint64_t score;
-  uint64_t id;    /* the key's slot in the kernel map (its hash), or the
-                     collapsed series' name hash */
+  uint64_t id;    /* the key's fingerprint, or the collapsed series' name
+                     hash */
   int32_t series; /* -1: a key of its own; else index of a collapsed series */
-  struct mctop_key_stats stats;         /* a key's counters */
-  uint64_t delta[MCTOP_KEY_FIELDS_NUM]; /* what it did in the interval */
+  struct mctop_key_slot *key;           /* a key's user-space slot */
+  uint64_t delta[MCTOP_KEY_FIELDS_NUM]; /* what it did in the interval (its
+                                           objsize: the level) */
   uint64_t lat_count, lat_ns;           /* its timed commands in the interval */
   bool linger; /* idle now, sent last interval: sent once more */
 } mctop_candidate_t;

@@ -38,11 +38,12 @@ static void named_indexes(void) {
             "objsize");
   CHECK_STR("lookups", mctop_key_fields[MCTOP_KEY_FIELD_LOOKUPS].name,
             "lookups");
+  CHECK_STR("latency", mctop_key_fields[MCTOP_KEY_FIELD_LATENCY].name,
+            "latency");
   for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++)
-    CHECK(mctop_key_field_is_level(i) == (i == MCTOP_KEY_FIELD_OBJSIZE ||
-                                          mctop_key_fields[i].interval != NULL),
-          "only objsize and interval figures are levels (%s)",
-          mctop_key_fields[i].name);
+    CHECK(mctop_key_field_is_level(i) ==
+              (i == MCTOP_KEY_FIELD_OBJSIZE || i == MCTOP_KEY_FIELD_LATENCY),
+          "only objsize and latency are levels (%s)", mctop_key_fields[i].name);
   uint64_t d[MCTOP_KEY_FIELDS_NUM] = {0};
   d[MCTOP_KEY_FIELD_RX] = 3;
   d[MCTOP_KEY_FIELD_TX] = 4;

@@ -9,7 +9,7 @@ static void offer(mctop_topn_t *t, const char *name, uint64_t score) {
   mctop_candidate_t c = {.score = score,
                          .id = (uint64_t)name[0] * 1000 + strlen(name),
                          .series = -1,
-                         .stats = {.misses = score}};
+                         .delta = {[MCTOP_KEY_FIELD_MISSES] = score}};
   mctop_topn_offer(t, &c);
 }
 
@@ -27,7 +27,8 @@ static void keeps_the_best(void) {
   CHECK(t.items[0].score == 9 && name_of(&t.items[0]) == 'c', "first is c");
   CHECK(t.items[1].score == 8 && name_of(&t.items[1]) == 'g', "second g");
   CHECK(t.items[2].score == 7 && name_of(&t.items[2]) == 'e', "third e");
-  CHECK_U64(9, t.items[0].stats.misses, "stats travel with the key");
+  CHECK_U64(9, t.items[0].delta[MCTOP_KEY_FIELD_MISSES],
+            "figures travel with the key");
   mctop_topn_free(&t);
 }
 
