@@ -370,11 +370,24 @@ static __always_inline int reg_at(struct pt_regs *ctx, __u16 off, __u64 *v)
 		*v = x;                                                        \
 		return 0;                                                      \
 	}
-	REG(rdi)
-	REG(rsi) REG(rdx) REG(rcx) REG(r8) REG(r9) REG(rax) REG(rbx) REG(rbp)
-	    REG(r12) REG(r13) REG(r14) REG(r15) REG(r10) REG(r11) REG(rsp)
+	REG(rdi);
+	REG(rsi);
+	REG(rdx);
+	REG(rcx);
+	REG(r8);
+	REG(r9);
+	REG(rax);
+	REG(rbx);
+	REG(rbp);
+	REG(r12);
+	REG(r13);
+	REG(r14);
+	REG(r15);
+	REG(r10);
+	REG(r11);
+	REG(rsp);
 #undef REG
-		return -1;
+	return -1;
 }
 
 /*
