@@ -52,26 +52,39 @@ static int take_name(void *ctx, void *data, size_t size) {
   return 0;
 }
 
+int mctop_drain_use(mctop_drain_t *d, struct mctop_slot *slots,
+                    struct mctop_slot_lat *lat, size_t nslots) {
+  d->slots = slots;
+  d->lat = lat;
+  d->nslots = nslots;
+  d->keys = malloc(nslots * sizeof(*d->keys));
+  if (d->keys == NULL)
+    return -ENOMEM;
+  for (size_t i = 0; i < nslots; i++)
+    d->keys[i] = (mctop_key_slot_t){.series = MCTOP_SERIES_UNNAMED};
+  return 0;
+}
+
 int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
                      int names_fd) {
   memset(d, 0, sizeof(*d));
-  d->nslots = nslots;
-  d->slots_len = page_round(nslots * sizeof(struct mctop_slot));
-  d->slots = map_table(slots_fd, d->slots_len);
-  if (lat_fd >= 0) {
-    d->lat_len = page_round(nslots * sizeof(struct mctop_slot_lat));
-    d->lat = map_table(lat_fd, d->lat_len);
+  size_t slots_len = page_round(nslots * sizeof(struct mctop_slot));
+  size_t lat_len = page_round(nslots * sizeof(struct mctop_slot_lat));
+  struct mctop_slot *slots = map_table(slots_fd, slots_len);
+  struct mctop_slot_lat *lat = lat_fd >= 0 ? map_table(lat_fd, lat_len) : NULL;
+  int err = slots == NULL || (lat_fd >= 0 && lat == NULL) ? -errno : 0;
+  if (err == 0)
+    err = mctop_drain_use(d, slots, lat, nslots);
+  if (err == 0) {
+    d->names = ring_buffer__new(names_fd, take_name, d, NULL);
+    err = d->names == NULL ? -errno : 0;
   }
-  d->keys = malloc(nslots * sizeof(*d->keys));
-  d->names = ring_buffer__new(names_fd, take_name, d, NULL);
-  if (d->slots == NULL || (lat_fd >= 0 && d->lat == NULL) || d->keys == NULL ||
-      d->names == NULL) {
-    int err = errno ? -errno : -ENOMEM;
+  d->slots_len = slots ? slots_len : 0;
+  d->lat_len = lat ? lat_len : 0;
+  if (err != 0) {
     mctop_drain_close(d, NULL);
     return err;
   }
-  for (size_t i = 0; i < nslots; i++)
-    d->keys[i] = (mctop_key_slot_t){.series = MCTOP_SERIES_UNNAMED};
   return 0;
 }
 
@@ -86,9 +99,9 @@ void mctop_drain_close(mctop_drain_t *d, mctop_series_t *series) {
       }
   free(d->keys);
   ring_buffer__free(d->names);
-  if (d->slots != NULL)
+  if (d->slots_len != 0)
     munmap(d->slots, d->slots_len);
-  if (d->lat != NULL)
+  if (d->lat_len != 0)
     munmap(d->lat, d->lat_len);
   memset(d, 0, sizeof(*d));
 }
@@ -184,7 +197,8 @@ void mctop_drain_keys(mctop_drain_t *d, const struct mctop_totals *totals,
   d->slot_misses = totals->key_slot_misses;
 
   d->series = series;
-  ring_buffer__consume(d->names);
+  if (d->names != NULL)
+    ring_buffer__consume(d->names);
   d->series = NULL;
 
   /* Backwards, so a run of REUSABLE slots before a FREE one shortens in

@@ -45,7 +45,7 @@ typedef struct {
   struct mctop_slot *slots;   /* the kernel's table, mmapped */
   struct mctop_slot_lat *lat; /* its latency (Latency), mmapped, or NULL */
   size_t nslots;
-  size_t slots_len, lat_len; /* bytes mapped */
+  size_t slots_len, lat_len; /* bytes mapped (0: not ours) */
   mctop_key_slot_t *keys;    /* user space's side of each slot */
   struct ring_buffer *names;
   mctop_series_t *series; /* during a drain: where names go */
@@ -64,6 +64,11 @@ typedef struct {
  * < 0), and opens the names ring.  0 or -errno. */
 int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
                      int names_fd);
+
+/* The same over a table in memory the caller owns, without a names ring
+ * (names then come only through mctop_series_name_key): the unit tests'. */
+int mctop_drain_use(mctop_drain_t *d, struct mctop_slot *slots,
+                    struct mctop_slot_lat *lat, size_t nslots);
 
 /* Unmaps; every key's name is handed back to series. */
 void mctop_drain_close(mctop_drain_t *d, mctop_series_t *series);
