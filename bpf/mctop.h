@@ -66,7 +66,7 @@ enum mctop_cmd {
 #define MCTOP_FP_FREE	  0ULL
 #define MCTOP_FP_DEAD	  2ULL
 #define MCTOP_FP_REUSABLE 4ULL
-#define MCTOP_PROBE_SLOTS 16
+#define MCTOP_PROBE_SLOTS 32
 
 enum mctop_key_count {
 	MCTOP_KC_GETS,	 /* command__get / do_item_get with do_update */

@@ -23,7 +23,7 @@ size_t mctop_table_slots(unsigned max_keys) {
 }
 
 uint32_t mctop_names_ring_bytes(size_t nslots) {
-  size_t want = nslots * 16, n = 256 << 10;
+  size_t want = nslots * 8, n = 256 << 10;
   while (n < want && n < (64u << 20))
     n *= 2;
   return (uint32_t)n;

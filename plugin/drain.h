@@ -36,9 +36,10 @@ struct ring_buffer;
 /* The table's slots for MaxKeys: a power of two, so a hash masks to one. */
 size_t mctop_table_slots(unsigned max_keys);
 
-/* The names ring's bytes for a table: 16 bytes a slot (a typical name
- * record is 40-60), so a few thousand new keys an interval fit at the
- * smallest; a key whose record did not fit sends it at its next event. */
+/* The names ring's bytes for a table: 8 bytes a slot (a typical name
+ * record takes 40-60), so a table's worth of new keys is named over a few
+ * intervals and a few thousand an interval fit at the smallest; a key whose
+ * record did not fit sends it at its next event. */
 uint32_t mctop_names_ring_bytes(size_t nslots);
 
 typedef struct {
