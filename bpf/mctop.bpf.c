@@ -37,6 +37,11 @@
  * latency code from the command programs, which then cost what they did. */
 const volatile bool targ_latency = false;
 
+/* Set when the names ring was found full, cleared by user space once it
+ * has read the ring: until then keys not yet named do not try again, so a
+ * burst of new keys costs one failed send each, not one per event. */
+volatile __u32 names_full;
+
 /* The table's slots less one (a power of two less one), set before load. */
 const volatile __u32 slot_mask = 65535;
 
@@ -199,11 +204,13 @@ send_name(struct mctop_slot *s, struct mctop_name_rec *k, __u32 idx, __u64 fp)
 
 	k->fp = fp;
 	k->slot = idx;
-	if (size > sizeof(*k))
+	if (size > sizeof(*k) || names_full)
 		return;
 	/* No wakeup: user space reads the ring on its interval. */
 	if (bpf_ringbuf_output(&names, k, size, BPF_RB_NO_WAKEUP) == 0)
 		s->named = 1;
+	else
+		names_full = 1;
 }
 
 /*

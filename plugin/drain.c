@@ -23,7 +23,7 @@ size_t mctop_table_slots(unsigned max_keys) {
 }
 
 uint32_t mctop_names_ring_bytes(size_t nslots) {
-  size_t want = nslots * 8, n = 256 << 10;
+  size_t want = nslots * 16, n = 256 << 10;
   while (n < want && n < (64u << 20))
     n *= 2;
   return (uint32_t)n;
@@ -200,6 +200,9 @@ void mctop_drain_keys(mctop_drain_t *d, const struct mctop_totals *totals,
   if (d->names != NULL)
     ring_buffer__consume(d->names);
   d->series = NULL;
+  /* The ring has room again: keys not named yet may send their names. */
+  if (d->names_full != NULL)
+    __atomic_store_n(d->names_full, 0, __ATOMIC_RELEASE);
 
   /* Backwards, so a run of REUSABLE slots before a FREE one shortens in
    * one pass. */

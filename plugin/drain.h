@@ -36,10 +36,10 @@ struct ring_buffer;
 /* The table's slots for MaxKeys: a power of two, so a hash masks to one. */
 size_t mctop_table_slots(unsigned max_keys);
 
-/* The names ring's bytes for a table: 8 bytes a slot (a typical name
- * record takes 40-60), so a table's worth of new keys is named over a few
- * intervals and a few thousand an interval fit at the smallest; a key whose
- * record did not fit sends it at its next event. */
+/* The names ring's bytes for a table: 16 bytes a slot (a typical name
+ * record takes 40-60), so a third of a table's worth of new keys is named
+ * in one interval and a few thousand at the smallest; a key whose record
+ * did not fit sends it at its next event after the ring was read. */
 uint32_t mctop_names_ring_bytes(size_t nslots);
 
 typedef struct {
@@ -49,10 +49,11 @@ typedef struct {
   size_t slots_len, lat_len; /* bytes mapped (0: not ours) */
   mctop_key_slot_t *keys;    /* user space's side of each slot */
   struct ring_buffer *names;
-  mctop_series_t *series; /* during a drain: where names go */
-  uint32_t stamp;         /* the interval being drained, from 1 */
-  size_t live;            /* live keys after the last drain */
-  uint64_t slot_misses;   /* key_slot_misses at the last drain */
+  mctop_series_t *series;     /* during a drain: where names go */
+  volatile __u32 *names_full; /* the program's flag (mmapped .bss), or NULL */
+  uint32_t stamp;             /* the interval being drained, from 1 */
+  size_t live;                /* live keys after the last drain */
+  uint64_t slot_misses;       /* key_slot_misses at the last drain */
 } mctop_drain_t;
 
 typedef struct {

@@ -111,6 +111,8 @@ static int load(mctop_instance_t *inst) {
         &inst->drain, bpf_map__fd(inst->skel->maps.slots), nslots,
         inst->cfg.latency ? bpf_map__fd(inst->skel->maps.slot_lat) : -1,
         bpf_map__fd(inst->skel->maps.names));
+  if (err == 0)
+    inst->drain.names_full = &inst->skel->bss->names_full;
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": loading the BPF program failed: %s. mctop "
                 "needs root, or CAP_BPF and CAP_PERFMON, and a kernel with "
