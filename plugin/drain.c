@@ -23,7 +23,7 @@ size_t mctop_table_slots(unsigned max_keys) {
 }
 
 uint32_t mctop_names_ring_bytes(size_t nslots) {
-  size_t want = nslots * 16, n = 256 << 10;
+  size_t want = nslots * 8, n = 256 << 10;
   while (n < want && n < (64u << 20))
     n *= 2;
   return (uint32_t)n;
@@ -39,15 +39,19 @@ static void *map_table(int fd, size_t len) {
   return p == MAP_FAILED ? NULL : p;
 }
 
-/* A name record from the ring: kept if its slot still holds that key. */
+/*
+ * A name record from the ring.  Its slot's line is not read here (a cache
+ * miss per new key, the drain's largest cost in an interval of many new
+ * keys): a record can be older than its slot's eviction only if it was
+ * sent the moment the slot died, and a dead slot's name is dropped when
+ * the scan recycles it, in this very drain.
+ */
 static int take_name(void *ctx, void *data, size_t size) {
   mctop_drain_t *d = ctx;
   const struct mctop_name_rec *r = data;
   if (size < MCTOP_NAME_REC_HEAD || r->slot >= d->nslots ||
       r->len > MCTOP_KEY_MAX || MCTOP_NAME_REC_HEAD + (size_t)r->len > size)
     return 0;
-  if (__atomic_load_n(&d->slots[r->slot].fp, __ATOMIC_ACQUIRE) != r->fp)
-    return 0; /* evicted since: its next claim sends the name again */
   mctop_series_name_key(d->series, &d->keys[r->slot], r->data, r->len);
   return 0;
 }
@@ -167,8 +171,10 @@ static bool take_slot(mctop_drain_t *d, size_t i, mctop_key_interval_t *iv,
 /* A DEAD slot, an interval after it was retired: no program is inside it
  * any more, so its leftovers (events that raced the retirement, already in
  * the totals and so in "other") are cleared and the slot offered again. */
-static void recycle(mctop_drain_t *d, size_t i) {
+static void recycle(mctop_drain_t *d, size_t i, mctop_series_t *series) {
   struct mctop_slot *sl = &d->slots[i];
+  if (d->keys[i].name != NULL) /* a record sent as it died */
+    mctop_series_forget_key(series, &d->keys[i]);
   memset(sl->bytes, 0, sizeof(sl->bytes));
   memset(sl->count, 0, sizeof(sl->count));
   sl->objsize = sl->named = sl->last_active = 0;
@@ -212,7 +218,7 @@ void mctop_drain_keys(mctop_drain_t *d, const struct mctop_totals *totals,
     if (fp == MCTOP_FP_FREE)
       continue;
     if (fp == MCTOP_FP_DEAD) {
-      recycle(d, i);
+      recycle(d, i, series);
       continue;
     }
     if (fp == MCTOP_FP_REUSABLE) {

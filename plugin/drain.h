@@ -36,10 +36,11 @@ struct ring_buffer;
 /* The table's slots for MaxKeys: a power of two, so a hash masks to one. */
 size_t mctop_table_slots(unsigned max_keys);
 
-/* The names ring's bytes for a table: 16 bytes a slot (a typical name
- * record takes 40-60), so a third of a table's worth of new keys is named
- * in one interval and a few thousand at the smallest; a key whose record
- * did not fit sends it at its next event after the ring was read. */
+/* The names ring's bytes for a table: 8 bytes a slot (a typical name
+ * record takes 40-60), so a table's worth of new keys is named over a few
+ * intervals (which bounds the drain of an interval of many new keys), a few
+ * thousand an interval at the smallest; a key whose record did not fit
+ * sends it at its first event after the ring was read. */
 uint32_t mctop_names_ring_bytes(size_t nslots);
 
 typedef struct {
