@@ -53,18 +53,18 @@ const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM] = {
 _Static_assert(sizeof(mctop_key_fields) / sizeof(mctop_key_fields[0]) ==
                    MCTOP_KEY_FIELDS_NUM,
                "every data source has a row");
-uint64_t mctop_key_score(enum mctop_sort by,
-                         const uint64_t delta[MCTOP_KEY_FIELDS_NUM]) {
+uint64_t mctop_key_interval_score(enum mctop_sort by,
+                                  const mctop_key_interval_t *k) {
   switch (by) {
   case MCTOP_SORT_BYTES:
-    return delta[MCTOP_KEY_FIELD_RX] + delta[MCTOP_KEY_FIELD_TX];
+    return rx(k) + tx(k);
   case MCTOP_SORT_MISSES:
-    return delta[MCTOP_KEY_FIELD_MISSES];
+    return misses(k);
   case MCTOP_SORT_LOOKUPS:
-    return delta[MCTOP_KEY_FIELD_LOOKUPS];
+    return lookups(k);
   case MCTOP_SORT_CALLS:
   default:
-    return delta[MCTOP_KEY_FIELD_CALLS];
+    return calls(k);
   }
 }
 

@@ -43,9 +43,10 @@ enum {
   MCTOP_KEY_FIELD_LATENCY = 12,
 };
 
-/* The SortBy figure of an interval's values (deltas). */
-uint64_t mctop_key_score(enum mctop_sort by,
-                         const uint64_t delta[MCTOP_KEY_FIELDS_NUM]);
+/* The SortBy figure of a key's interval, by the field functions: the drain
+ * ranks every active key before it builds any figure. */
+uint64_t mctop_key_interval_score(enum mctop_sort by,
+                                  const mctop_key_interval_t *k);
 
 /* True for a GAUGE (a level: not summed over keys or differenced). */
 bool mctop_key_field_is_level(size_t i);

@@ -155,19 +155,21 @@ static void add_counts(uint64_t acc[F], const uint64_t delta[F]) {
 void mctop_series_take_key(mctop_series_t *s, mctop_key_slot_t *k, uint64_t id,
                            const mctop_key_interval_t *iv, uint64_t lat_count,
                            uint64_t lat_ns) {
-  mctop_candidate_t c = {.id = id, .series = k->series, .key = k};
-  mctop_key_values(iv, c.delta);
-  c.lat_count = lat_count;
-  c.lat_ns = lat_ns;
   s->lat_count_all += lat_count;
   s->lat_ns_all += lat_ns;
   uint64_t score = s->sort == MCTOP_SORT_LATENCY
                        ? lat_ns
-                       : mctop_key_score(s->sort, c.delta);
-  c.score = score;
+                       : mctop_key_interval_score(s->sort, iv);
+  mctop_candidate_t c = {.score = score,
+                         .id = id,
+                         .series = k->series,
+                         .key = k,
+                         .lat_count = lat_count,
+                         .lat_ns = lat_ns};
 
   if (k->series >= 0) {
     mctop_collapsed_t *col = &s->coll[k->series];
+    mctop_key_values(iv, c.delta);
     for (size_t f = 0; f < F; f++) {
       if (!mctop_key_field_is_level(f)) {
         col->delta[f] += c.delta[f];
@@ -191,16 +193,24 @@ void mctop_series_take_key(mctop_series_t *s, mctop_key_slot_t *k, uint64_t id,
   known_t *kn = NULL;
   if (k->known) {
     kn = mctop_idtab_get(&s->known, id);
-    if (kn == NULL)
+    if (kn == NULL) {
       k->known = 0; /* forgotten: not sent for MCTOP_KNOWN_GENERATIONS */
-    else
+    } else {
+      mctop_key_values(iv, c.delta);
       add_counts(kn->acc, c.delta); /* it keeps counting between picks */
+    }
   }
   if (score == 0) {
     if (kn == NULL || kn->last + 1 != s->stamp)
       return;
     c.linger = true;
   }
+  /* Most keys of a busy interval rank below the picks: build no figures
+   * for those. */
+  if (!mctop_topn_would_keep(&s->topn, score, id, c.linger))
+    return;
+  if (kn == NULL)
+    mctop_key_values(iv, c.delta);
   mctop_topn_offer(&s->topn, &c);
 }
 

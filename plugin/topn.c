@@ -74,6 +74,16 @@ void mctop_topn_offer(mctop_topn_t *t, const mctop_candidate_t *c) {
   }
 }
 
+bool mctop_topn_would_keep(const mctop_topn_t *t, uint64_t score, uint64_t id,
+                           bool linger) {
+  if ((score == 0 && !linger) || t->cap == 0)
+    return false;
+  if (t->len < t->cap)
+    return true;
+  mctop_candidate_t c = {.score = score, .id = id, .linger = linger};
+  return worse(&t->items[0], &c);
+}
+
 void mctop_topn_sort(mctop_topn_t *t) {
   /* Heap sort: repeatedly move the worst to the end, so the array ends up
    * best first. */

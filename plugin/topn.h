@@ -42,6 +42,11 @@ void mctop_topn_reset(mctop_topn_t *t);
  * are kept only for a lingering candidate, ranked below every active one. */
 void mctop_topn_offer(mctop_topn_t *t, const mctop_candidate_t *c);
 
+/* True if a candidate of this score and id would be kept now: lets the
+ * caller skip building one that would not. */
+bool mctop_topn_would_keep(const mctop_topn_t *t, uint64_t score, uint64_t id,
+                           bool linger);
+
 /* Sorts the kept candidates best first: higher score, then the smaller id,
  * so equal scores come out in a stable order.  The heap is spent after. */
 void mctop_topn_sort(mctop_topn_t *t);

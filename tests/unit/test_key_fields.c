@@ -44,10 +44,17 @@ static void named_indexes(void) {
     CHECK(mctop_key_field_is_level(i) ==
               (i == MCTOP_KEY_FIELD_OBJSIZE || i == MCTOP_KEY_FIELD_LATENCY),
           "only objsize and latency are levels (%s)", mctop_key_fields[i].name);
-  uint64_t d[MCTOP_KEY_FIELDS_NUM] = {0};
-  d[MCTOP_KEY_FIELD_RX] = 3;
-  d[MCTOP_KEY_FIELD_TX] = 4;
-  CHECK_U64(7, mctop_key_score(MCTOP_SORT_BYTES, d), "bytes = rx + tx");
+  mctop_key_interval_t k = {
+      .bytes = {[MCTOP_KB_RX] = 3, [MCTOP_KB_TX] = 4},
+      .count = {
+          [MCTOP_KC_GETS] = 5, [MCTOP_KC_STORES] = 2, [MCTOP_KC_MISSES] = 1}};
+  CHECK_U64(7, mctop_key_interval_score(MCTOP_SORT_BYTES, &k),
+            "bytes = rx + tx");
+  CHECK_U64(7, mctop_key_interval_score(MCTOP_SORT_CALLS, &k),
+            "calls = gets + stores (a miss is a get)");
+  uint64_t v[MCTOP_KEY_FIELDS_NUM];
+  mctop_key_values(&k, v);
+  CHECK_U64(4, v[6], "hits = gets - misses");
 }
 
 int main(void) {
