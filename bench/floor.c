@@ -30,7 +30,7 @@ static void on_signal(int sig) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s PID [lookups] [latency]\n", argv[0]);
+    fprintf(stderr, "usage: %s PID [lookups] [latency] [key]\n", argv[0]);
     return 2;
   }
   pid_t pid = (pid_t)atoi(argv[1]);
@@ -40,12 +40,15 @@ int main(int argc, char **argv) {
   mctop_inspect_opts_t o = {.probes = MCTOP_PROBES_AUTO};
   if (mctop_target_inspect(&t, "floor", exe, pid, &o) != 0)
     return 1;
-  bool lookups = !t.text_command_probes, latency = false;
+  bool lookups = !t.text_command_probes, latency = false, key = false;
   for (int i = 2; i < argc; i++) {
     lookups |= strcmp(argv[i], "lookups") == 0;
     latency |= strcmp(argv[i], "latency") == 0;
+    key |= strcmp(argv[i], "key") == 0;
   }
   struct floor_bpf *skel = floor_bpf__open();
+  if (skel != NULL)
+    skel->rodata->targ_copy_key = key;
   bool multi = mctop_uprobe_multi_supported();
   if (skel != NULL && multi)
     bpf_program__set_expected_attach_type(skel->progs.mctop_site_hit,
