@@ -79,12 +79,15 @@ int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
   int err = slots == NULL || (lat_fd >= 0 && lat == NULL) ? -errno : 0;
   if (err == 0)
     err = mctop_drain_use(d, slots, lat, nslots);
+  /* Whatever was mapped is ours to unmap, on failure too. */
+  d->slots = slots;
+  d->lat = lat;
+  d->slots_len = slots ? slots_len : 0;
+  d->lat_len = lat ? lat_len : 0;
   if (err == 0) {
     d->names = ring_buffer__new(names_fd, take_name, d, NULL);
     err = d->names == NULL ? -errno : 0;
   }
-  d->slots_len = slots ? slots_len : 0;
-  d->lat_len = lat ? lat_len : 0;
   if (err != 0) {
     mctop_drain_close(d, NULL);
     return err;
