@@ -197,6 +197,15 @@ static void shorten(mctop_drain_t *d, size_t i) {
                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
+/* Names every key whose record is in the ring. */
+static void read_names(mctop_drain_t *d, mctop_series_t *series) {
+  if (d->names == NULL)
+    return;
+  d->series = series;
+  ring_buffer__consume(d->names);
+  d->series = NULL;
+}
+
 void mctop_drain_keys(mctop_drain_t *d, const struct mctop_totals *totals,
                       mctop_series_t *series, mctop_drain_result_t *res) {
   memset(res, 0, sizeof(*res));
@@ -205,10 +214,7 @@ void mctop_drain_keys(mctop_drain_t *d, const struct mctop_totals *totals,
                totals->key_slot_misses > d->slot_misses;
   d->slot_misses = totals->key_slot_misses;
 
-  d->series = series;
-  if (d->names != NULL)
-    ring_buffer__consume(d->names);
-  d->series = NULL;
+  read_names(d, series);
   /* The ring has room again: keys not named yet may send their names. */
   if (d->names_full != NULL)
     __atomic_store_n(d->names_full, 0, __ATOMIC_RELEASE);
@@ -229,13 +235,20 @@ void mctop_drain_keys(mctop_drain_t *d, const struct mctop_totals *totals,
       continue;
     }
     mctop_key_slot_t *k = &d->keys[i];
+    /* A key claimed since the ring was read: its record is in the ring
+     * (a program sends it before it marks the slot), so read it now and
+     * charge the key's events to it rather than to "other". */
+    if (k->name == NULL && __atomic_load_n(&sl->named, __ATOMIC_ACQUIRE))
+      read_names(d, series);
     mctop_key_interval_t iv;
     uint64_t lat_count, lat_ns;
     if (take_slot(d, i, &iv, &lat_count, &lat_ns)) {
       sl->last_active = d->stamp;
       res->active++;
-      /* Its name record went before we read the ring, or was dropped:
-       * ask the next event for it again (a duplicate is ignored). */
+      /* Still unnamed though its record went: the record was dropped, or
+       * waits behind one another CPU has not committed yet.  Its events
+       * go to "other"; ask the next event for the name again (a duplicate
+       * is ignored). */
       if (k->name == NULL && sl->named)
         sl->named = 0;
       mctop_series_take_key(series, k, fp, &iv, lat_count, lat_ns);
