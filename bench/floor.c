@@ -4,6 +4,9 @@
  * mctop's default configuration would, and holds them until SIGTERM.
  *
  *   floor PID [lookups]     lookups: also assoc__find (mctop's "Lookups true")
+ *             [latency]     also process__command__start/end
+ *             [key]         also copy each site's key
+ *             [count]       also hash it and add 1 to a 16 MiB table's line
  *
  * Prints "attached N" once attached.
  */
@@ -21,6 +24,10 @@
 #include "target.h"
 #include "uprobe_links.h"
 
+/* "count": as many 64-byte lines as mctop's slots at bench/run's MaxKeys
+ * 262144 (16 MiB). */
+#define FLOOR_TABLE_SLOTS (1u << 18)
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig) {
@@ -30,7 +37,8 @@ static void on_signal(int sig) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s PID [lookups] [latency] [key]\n", argv[0]);
+    fprintf(stderr, "usage: %s PID [lookups] [latency] [key] [count]\n",
+            argv[0]);
     return 2;
   }
   pid_t pid = (pid_t)atoi(argv[1]);
@@ -41,14 +49,22 @@ int main(int argc, char **argv) {
   if (mctop_target_inspect(&t, "floor", exe, pid, &o) != 0)
     return 1;
   bool lookups = !t.text_command_probes, latency = false, key = false;
+  bool count = false;
   for (int i = 2; i < argc; i++) {
     lookups |= strcmp(argv[i], "lookups") == 0;
     latency |= strcmp(argv[i], "latency") == 0;
     key |= strcmp(argv[i], "key") == 0;
+    count |= strcmp(argv[i], "count") == 0;
   }
   struct floor_bpf *skel = floor_bpf__open();
-  if (skel != NULL)
-    skel->rodata->targ_copy_key = key;
+  if (skel != NULL) {
+    skel->rodata->targ_copy_key = key || count;
+    skel->rodata->targ_count_key = count;
+    if (count) { /* the table mctop's bench configuration has */
+      skel->rodata->targ_table_mask = FLOOR_TABLE_SLOTS - 1;
+      bpf_map__set_max_entries(skel->maps.table, FLOOR_TABLE_SLOTS);
+    }
+  }
   bool multi = mctop_uprobe_multi_supported();
   if (skel != NULL && multi)
     bpf_program__set_expected_attach_type(skel->progs.mctop_site_hit,
