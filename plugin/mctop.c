@@ -127,7 +127,14 @@ static int mctop_shutdown(void) {
   return 0;
 }
 
+/* The core's log lines, into collectd's log under the plugin's prefix. */
+static void log_to_collectd(int level, const char *msg, void *ctx) {
+  (void)ctx;
+  plugin_log(level, "mctop plugin: %s", msg);
+}
+
 void module_register(void) {
+  mctop_log_set_sink(log_to_collectd, NULL);
   plugin_register_complex_config("mctop", mctop_config);
   plugin_register_init("mctop", mctop_init);
   plugin_register_shutdown("mctop", mctop_shutdown);
