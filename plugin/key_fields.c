@@ -1,12 +1,10 @@
 /*
- * mctop plugin: how each mctop_key data source is computed from the kernel's
+ * mctop: how each mctop_key data source is computed from the kernel's
  * per-key counters.
  */
 #include "key_fields.h"
 
-#include "collectd.h"
-
-#include "plugin.h"
+#include <string.h>
 
 #define KC(k, c) ((k)->count[MCTOP_KC_##c])
 
@@ -42,13 +40,13 @@ static uint64_t lookups(const mctop_key_interval_t *k) {
 }
 
 const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM] = {
-    {"calls", DS_TYPE_DERIVE, calls},     {"gets", DS_TYPE_DERIVE, gets},
-    {"sets", DS_TYPE_DERIVE, sets},       {"deletes", DS_TYPE_DERIVE, deletes},
-    {"touches", DS_TYPE_DERIVE, touches}, {"ariths", DS_TYPE_DERIVE, ariths},
-    {"hits", DS_TYPE_DERIVE, hits},       {"misses", DS_TYPE_DERIVE, misses},
-    {"rx", DS_TYPE_DERIVE, rx},           {"tx", DS_TYPE_DERIVE, tx},
-    {"objsize", DS_TYPE_GAUGE, objsize},  {"lookups", DS_TYPE_DERIVE, lookups},
-    {"latency", DS_TYPE_GAUGE, NULL},
+    {"calls", false, calls},     {"gets", false, gets},
+    {"sets", false, sets},       {"deletes", false, deletes},
+    {"touches", false, touches}, {"ariths", false, ariths},
+    {"hits", false, hits},       {"misses", false, misses},
+    {"rx", false, rx},           {"tx", false, tx},
+    {"objsize", true, objsize},  {"lookups", false, lookups},
+    {"latency", true, NULL},
 };
 _Static_assert(sizeof(mctop_key_fields) / sizeof(mctop_key_fields[0]) ==
                    MCTOP_KEY_FIELDS_NUM,
@@ -68,9 +66,7 @@ uint64_t mctop_key_interval_score(enum mctop_sort by,
   }
 }
 
-bool mctop_key_field_is_level(size_t i) {
-  return mctop_key_fields[i].ds_type == DS_TYPE_GAUGE;
-}
+bool mctop_key_field_is_level(size_t i) { return mctop_key_fields[i].level; }
 
 void mctop_key_values(const mctop_key_interval_t *k,
                       uint64_t out[MCTOP_KEY_FIELDS_NUM]) {

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: the data sources of the mctop_key type, in order.  Adding a
+ * mctop: the data sources of the mctop_key type, in order.  Adding a
  * per-key figure means a counter in struct mctop_slot, its update in
  * bpf/mctop.bpf.c, and one row here (and in mctop.types.db, which a unit
  * test compares with this table).
@@ -23,7 +23,7 @@ typedef struct {
 
 typedef struct {
   const char *name;
-  int ds_type; /* DS_TYPE_DERIVE or DS_TYPE_GAUGE */
+  bool level; /* a level (collectd's GAUGE), not a count (DERIVE) */
   /* NULL for latency, which the series module works out (a mean). */
   uint64_t (*get)(const mctop_key_interval_t *k);
 } mctop_key_field_t;

@@ -30,7 +30,7 @@ int mctop_register_types(void) {
   for (size_t i = 0; i < MCTOP_KEY_FIELDS_NUM; i++) {
     memset(&ds[i], 0, sizeof(ds[i]));
     sstrncpy(ds[i].name, mctop_key_fields[i].name, sizeof(ds[i].name));
-    ds[i].type = mctop_key_fields[i].ds_type;
+    ds[i].type = mctop_key_fields[i].level ? DS_TYPE_GAUGE : DS_TYPE_DERIVE;
     ds[i].min = 0;
     ds[i].max = NAN;
   }
@@ -74,7 +74,7 @@ static void submit_key_values(const char *instance, const char *name,
       values[i].gauge = latency; /* a mean, worked out by the series */
       continue;
     }
-    if (mctop_key_fields[i].ds_type == DS_TYPE_GAUGE)
+    if (mctop_key_fields[i].level)
       values[i].gauge = (gauge_t)v[i];
     else
       values[i].derive = (derive_t)v[i];

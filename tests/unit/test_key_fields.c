@@ -72,7 +72,7 @@ int main(void) {
       break;
     char want[128];
     snprintf(want, sizeof(want), "%s:%s:0:U", mctop_key_fields[i].name,
-             mctop_key_fields[i].ds_type == DS_TYPE_GAUGE ? "GAUGE" : "DERIVE");
+             mctop_key_fields[i].level ? "GAUGE" : "DERIVE");
     CHECK_STR(want, tok, "data source %zu", i);
   }
   CHECK_U64(MCTOP_KEY_FIELDS_NUM, i, "same number of data sources");
