@@ -44,10 +44,10 @@ static mctop_key_rule_t *new_rule(mctop_key_policy_t *p, const char *inst,
 }
 
 /* KeyPattern "regex" "name" */
-static int add_pattern(const oconfig_item_t *o, const char *inst,
+static int add_pattern(const mctop_opt_t *o, const char *inst,
                        mctop_key_policy_t *p) {
-  if (o->values_num != 2 || o->values[0].type != OCONFIG_TYPE_STRING ||
-      o->values[1].type != OCONFIG_TYPE_STRING) {
+  if (o->values_num != 2 || o->values[0].type != MCTOP_OPT_STRING ||
+      o->values[1].type != MCTOP_OPT_STRING) {
     MCTOP_ERROR("Instance \"%s\": KeyPattern takes two strings, a regular "
                 "expression and a series name, e.g. KeyPattern "
                 "\"^user:[0-9]+$\" \"user:*\"",
@@ -91,9 +91,9 @@ static int add_pattern(const oconfig_item_t *o, const char *inst,
 }
 
 /* KeyPrefix ":" */
-static int add_prefix(const oconfig_item_t *o, const char *inst,
+static int add_prefix(const mctop_opt_t *o, const char *inst,
                       mctop_key_policy_t *p) {
-  const char *d = o->values_num == 1 && o->values[0].type == OCONFIG_TYPE_STRING
+  const char *d = o->values_num == 1 && o->values[0].type == MCTOP_OPT_STRING
                       ? o->values[0].value.string
                       : NULL;
   if (d == NULL || strlen(d) != 1 || (unsigned char)d[0] <= 0x20 ||
@@ -112,9 +112,9 @@ static int add_prefix(const oconfig_item_t *o, const char *inst,
   return 1;
 }
 
-static int set_privacy(const oconfig_item_t *o, const char *inst,
+static int set_privacy(const mctop_opt_t *o, const char *inst,
                        mctop_key_policy_t *p) {
-  const char *v = o->values_num == 1 && o->values[0].type == OCONFIG_TYPE_STRING
+  const char *v = o->values_num == 1 && o->values[0].type == MCTOP_OPT_STRING
                       ? o->values[0].value.string
                       : "";
   if (strcasecmp(v, "raw") == 0 || strcasecmp(v, "hash") == 0) {
@@ -128,9 +128,9 @@ static int set_privacy(const oconfig_item_t *o, const char *inst,
   return -1;
 }
 
-static int set_salt(const oconfig_item_t *o, const char *inst,
+static int set_salt(const mctop_opt_t *o, const char *inst,
                     mctop_key_policy_t *p) {
-  const char *v = o->values_num == 1 && o->values[0].type == OCONFIG_TYPE_STRING
+  const char *v = o->values_num == 1 && o->values[0].type == MCTOP_OPT_STRING
                       ? o->values[0].value.string
                       : NULL;
   if (v == NULL || strlen(v) < MCTOP_SALT_MIN) {
@@ -150,9 +150,9 @@ static int set_salt(const oconfig_item_t *o, const char *inst,
 }
 
 /* KeyEscape ":!,()" */
-static int set_escape(const oconfig_item_t *o, const char *inst,
+static int set_escape(const mctop_opt_t *o, const char *inst,
                       mctop_key_policy_t *p) {
-  const char *v = o->values_num == 1 && o->values[0].type == OCONFIG_TYPE_STRING
+  const char *v = o->values_num == 1 && o->values[0].type == MCTOP_OPT_STRING
                       ? o->values[0].value.string
                       : NULL;
   bool ok = v != NULL && strlen(v) < sizeof(p->escape);
@@ -175,9 +175,9 @@ static int set_escape(const oconfig_item_t *o, const char *inst,
   return 1;
 }
 
-static int set_max_new(const oconfig_item_t *o, const char *inst,
+static int set_max_new(const mctop_opt_t *o, const char *inst,
                        mctop_key_policy_t *p) {
-  double v = o->values_num == 1 && o->values[0].type == OCONFIG_TYPE_NUMBER
+  double v = o->values_num == 1 && o->values[0].type == MCTOP_OPT_NUMBER
                  ? o->values[0].value.number
                  : -1;
   if (!isfinite(v) || v != floor(v) || v < 1 || v > 1000) {
@@ -191,7 +191,7 @@ static int set_max_new(const oconfig_item_t *o, const char *inst,
   return 1;
 }
 
-int mctop_key_option(const oconfig_item_t *o, const char *inst,
+int mctop_key_option(const mctop_opt_t *o, const char *inst,
                      mctop_key_policy_t *p) {
   if (strcasecmp(o->key, "KeyPattern") == 0)
     return add_pattern(o, inst, p);

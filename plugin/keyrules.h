@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "keyname.h"
-#include "liboconfig/oconfig.h"
+#include "option.h"
 
 #define MCTOP_KEYRULES_MAX 64
 #define MCTOP_SALT_MIN 16
@@ -48,7 +48,7 @@ void mctop_key_policy_free(mctop_key_policy_t *p);
  * KeySalt, KeyEscape or MaxNewSeries: returns 1 if taken, -1 if taken but
  * invalid (logged, naming the fix), 0 if o is some other option.
  */
-int mctop_key_option(const oconfig_item_t *o, const char *inst,
+int mctop_key_option(const mctop_opt_t *o, const char *inst,
                      mctop_key_policy_t *p);
 
 /* Checks the options together once the block is read; -1 if they clash. */

@@ -26,8 +26,8 @@ void mctop_latency_defaults(mctop_instance_config_t *cfg) {
   memcpy(cfg->percentiles, default_percentiles, sizeof(default_percentiles));
 }
 
-static int get_latency(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
-  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_BOOLEAN) {
+static int get_latency(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
+  if (ci->values_num != 1 || ci->values[0].type != MCTOP_OPT_BOOLEAN) {
     MCTOP_ERROR("Instance \"%s\": Latency takes true or false", cfg->name);
     return -1;
   }
@@ -35,7 +35,7 @@ static int get_latency(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
   return 0;
 }
 
-static int get_percentiles(const oconfig_item_t *ci,
+static int get_percentiles(const mctop_opt_t *ci,
                            mctop_instance_config_t *cfg) {
   if (ci->values_num < 1 || ci->values_num > MCTOP_PERCENTILES_MAX) {
     MCTOP_ERROR("Instance \"%s\": LatencyPercentiles takes 1 to %d numbers, "
@@ -44,8 +44,8 @@ static int get_percentiles(const oconfig_item_t *ci,
     return -1;
   }
   for (int i = 0; i < ci->values_num; i++) {
-    const oconfig_value_t *v = &ci->values[i];
-    if (v->type != OCONFIG_TYPE_NUMBER || !(v->value.number > 0) ||
+    const mctop_opt_value_t *v = &ci->values[i];
+    if (v->type != MCTOP_OPT_NUMBER || !(v->value.number > 0) ||
         v->value.number > 100) {
       MCTOP_ERROR("Instance \"%s\": LatencyPercentiles: argument %d is not a "
                   "number above 0 and at most 100 (100 is the maximum)",
@@ -58,8 +58,7 @@ static int get_percentiles(const oconfig_item_t *ci,
   return 0;
 }
 
-int mctop_latency_option(const oconfig_item_t *o,
-                         mctop_instance_config_t *cfg) {
+int mctop_latency_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
   if (strcasecmp(o->key, "Latency") == 0)
     return get_latency(o, cfg);
   if (strcasecmp(o->key, "LatencyPercentiles") == 0)

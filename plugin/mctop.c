@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include <stdarg.h>
 
+#include "config_copy.h"
 #include "instance.h"
 #include "log.h"
 #include "options.h"
@@ -62,7 +63,14 @@ static int remember_name(const char *name) {
 
 static int add_instance(oconfig_item_t *ci) {
   mctop_instance_config_t cfg;
-  if (mctop_config_instance(ci, &cfg) != 0)
+  mctop_opt_t block;
+  if (mctop_opt_from_oconfig(ci, &block) != 0) {
+    MCTOP_ERROR("out of memory reading <Instance>");
+    return -1;
+  }
+  int err = mctop_config_instance(&block, &cfg);
+  mctop_opt_free(&block);
+  if (err != 0)
     return -1;
   if (name_taken(cfg.name)) {
     MCTOP_ERROR("Instance \"%s\" is defined twice: give each <Instance> its "

@@ -25,7 +25,8 @@ static const char *const sort_names[] = {
 
 const char *mctop_sort_by_name(enum mctop_sort s) { return sort_names[s]; }
 
-static int want_one(const oconfig_item_t *ci, int type, const char *inst) {
+static int want_one(const mctop_opt_t *ci, enum mctop_opt_type type,
+                    const char *inst) {
   static const char *const type_names[] = {"a string", "a number", "a boolean"};
   if (ci->values_num == 1 && ci->values[0].type == type)
     return 0;
@@ -37,9 +38,9 @@ static int want_one(const oconfig_item_t *ci, int type, const char *inst) {
 }
 
 /* A whole number in [min, max]; collectd hands every number over as double. */
-static int get_uint(const oconfig_item_t *ci, const char *inst, double min,
+static int get_uint(const mctop_opt_t *ci, const char *inst, double min,
                     double max, unsigned *out) {
-  if (want_one(ci, OCONFIG_TYPE_NUMBER, inst) != 0)
+  if (want_one(ci, MCTOP_OPT_NUMBER, inst) != 0)
     return -1;
   double v = ci->values[0].value.number;
   if (!isfinite(v) || v != floor(v) || v < min || v > max) {
@@ -52,8 +53,8 @@ static int get_uint(const oconfig_item_t *ci, const char *inst, double min,
   return 0;
 }
 
-static int get_string(const oconfig_item_t *ci, const char *inst, char **out) {
-  if (want_one(ci, OCONFIG_TYPE_STRING, inst) != 0)
+static int get_string(const mctop_opt_t *ci, const char *inst, char **out) {
+  if (want_one(ci, MCTOP_OPT_STRING, inst) != 0)
     return -1;
   const char *s = ci->values[0].value.string;
   if (s[0] == '\0') {
@@ -68,7 +69,7 @@ static int get_string(const oconfig_item_t *ci, const char *inst, char **out) {
   return 0;
 }
 
-static int add_pid(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
+static int add_pid(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   unsigned pid;
   if (get_uint(ci, cfg->name, 1, MCTOP_PID_MAX, &pid) != 0)
     return -1;
@@ -80,7 +81,7 @@ static int add_pid(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
   return 0;
 }
 
-static int add_binary(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
+static int add_binary(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   char *path = NULL;
   if (get_string(ci, cfg->name, &path) != 0)
     return -1;
@@ -103,7 +104,7 @@ static int add_binary(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
 
 /* ProcessMatch "regex": an extended regular expression, checked here so a
  * typo is reported at config time. */
-static int add_match(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
+static int add_match(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   char *re_text = NULL;
   if (get_string(ci, cfg->name, &re_text) != 0)
     return -1;
@@ -137,8 +138,8 @@ static int add_match(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
   return 0;
 }
 
-static int get_sort_by(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
-  if (want_one(ci, OCONFIG_TYPE_STRING, cfg->name) != 0)
+static int get_sort_by(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
+  if (want_one(ci, MCTOP_OPT_STRING, cfg->name) != 0)
     return -1;
   const char *v = ci->values[0].value.string;
   for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++) {
@@ -154,13 +155,13 @@ static int get_sort_by(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
 }
 
 /* Lookups true|false|"auto". */
-static int get_lookups(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
-  if (ci->values_num == 1 && ci->values[0].type == OCONFIG_TYPE_BOOLEAN) {
+static int get_lookups(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
+  if (ci->values_num == 1 && ci->values[0].type == MCTOP_OPT_BOOLEAN) {
     cfg->lookups =
         ci->values[0].value.boolean ? MCTOP_LOOKUPS_ON : MCTOP_LOOKUPS_OFF;
     return 0;
   }
-  if (ci->values_num == 1 && ci->values[0].type == OCONFIG_TYPE_STRING &&
+  if (ci->values_num == 1 && ci->values[0].type == MCTOP_OPT_STRING &&
       strcasecmp(ci->values[0].value.string, "auto") == 0) {
     cfg->lookups = MCTOP_LOOKUPS_AUTO;
     return 0;
@@ -179,8 +180,8 @@ static const char *const probes_names[] = {
 const char *mctop_probes_name(enum mctop_probes p) { return probes_names[p]; }
 
 /* Probes "auto"|"usdt"|"symbols". */
-static int get_probes(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
-  if (want_one(ci, OCONFIG_TYPE_STRING, cfg->name) != 0)
+static int get_probes(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
+  if (want_one(ci, MCTOP_OPT_STRING, cfg->name) != 0)
     return -1;
   const char *v = ci->values[0].value.string;
   for (size_t i = 0; i < sizeof(probes_names) / sizeof(probes_names[0]); i++) {
@@ -196,8 +197,7 @@ static int get_probes(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
 }
 
 /* DebugDirectory "/path": where debug files are looked for (repeatable). */
-static int add_debug_dir(const oconfig_item_t *ci,
-                         mctop_instance_config_t *cfg) {
+static int add_debug_dir(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   char *dir = NULL;
   if (get_string(ci, cfg->name, &dir) != 0)
     return -1;
@@ -222,8 +222,8 @@ static int add_debug_dir(const oconfig_item_t *ci,
   return 0;
 }
 
-static int set_name(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
-  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
+static int set_name(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
+  if (ci->values_num != 1 || ci->values[0].type != MCTOP_OPT_STRING) {
     MCTOP_ERROR("<Instance> needs exactly one string argument, its name, "
                 "e.g. <Instance \"cache1\">");
     return -1;
@@ -240,7 +240,7 @@ static int set_name(const oconfig_item_t *ci, mctop_instance_config_t *cfg) {
   return 0;
 }
 
-static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
+static int apply_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
   int taken = mctop_key_option(o, cfg->name, &cfg->keys);
   if (taken != 0)
     return taken > 0 ? 0 : -1;
@@ -277,8 +277,7 @@ static int apply_option(const oconfig_item_t *o, mctop_instance_config_t *cfg) {
   return -1;
 }
 
-int mctop_config_instance(const oconfig_item_t *ci,
-                          mctop_instance_config_t *out) {
+int mctop_config_instance(const mctop_opt_t *ci, mctop_instance_config_t *out) {
   mctop_instance_config_t cfg = {
       .top_keys = MCTOP_TOPKEYS_DEFAULT,
       .sort_by = MCTOP_SORT_CALLS,

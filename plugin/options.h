@@ -2,7 +2,7 @@
  * mctop plugin: the <Plugin mctop> block, parsed and validated.
  *
  * Pure logic (no BPF, no collectd daemon calls beyond plugin_log), so the
- * unit tests exercise it with oconfig_item_t literals.
+ * unit tests exercise it with mctop_opt_t literals.
  */
 #ifndef MCTOP_OPTIONS_H
 #define MCTOP_OPTIONS_H
@@ -12,8 +12,8 @@
 #include <sys/types.h>
 
 #include "keyrules.h"
-#include "liboconfig/oconfig.h"
 #include "mctop.h"
+#include "option.h"
 
 #define MCTOP_NAME_MAX 64
 #define MCTOP_TOPKEYS_DEFAULT 20
@@ -68,8 +68,7 @@ typedef struct {
 
 /* Parses one <Instance "name"> block.  On error logs what is wrong and how to
  * fix it, and returns non-zero; *out is then left empty. */
-int mctop_config_instance(const oconfig_item_t *ci,
-                          mctop_instance_config_t *out);
+int mctop_config_instance(const mctop_opt_t *ci, mctop_instance_config_t *out);
 
 void mctop_config_free(mctop_instance_config_t *cfg);
 
@@ -79,7 +78,7 @@ const char *mctop_probes_name(enum mctop_probes p);
 
 /* Latency and LatencyPercentiles (latency_options.c): 1 if o is neither,
  * else 0 or -1 as for any option. */
-int mctop_latency_option(const oconfig_item_t *o, mctop_instance_config_t *cfg);
+int mctop_latency_option(const mctop_opt_t *o, mctop_instance_config_t *cfg);
 
 /* The latency defaults, and the checks that span options. */
 void mctop_latency_defaults(mctop_instance_config_t *cfg);

@@ -2,7 +2,7 @@
  * libFuzzer target: mctop_config_instance() (plugin/options.c), which
  * validates an <Instance> block of collectd's config.
  *
- * The input is read as a recipe for an oconfig_item_t tree: the name value,
+ * The input is read as a recipe for an mctop_opt_t tree: the name value,
  * then 0..8 children, each with a key from the options we know (plus one we
  * do not) and 0..3 values.  Every string is its own exact-size heap block,
  * so ASan reports a read past its end.  An accepted block must satisfy the
@@ -142,11 +142,11 @@ static double get_number(reader_t *r) {
   return (double)(hi << 8 | get_byte(r));
 }
 
-static void get_value(reader_t *r, arena_t *a, oconfig_value_t *v) {
+static void get_value(reader_t *r, arena_t *a, mctop_opt_value_t *v) {
   v->type = get_byte(r) % 3;
-  if (v->type == OCONFIG_TYPE_STRING)
+  if (v->type == MCTOP_OPT_STRING)
     v->value.string = get_string(r, a);
-  else if (v->type == OCONFIG_TYPE_NUMBER)
+  else if (v->type == MCTOP_OPT_NUMBER)
     v->value.number = get_number(r);
   else
     v->value.boolean = get_byte(r) & 1;
@@ -167,10 +167,10 @@ static char *get_key(reader_t *r, arena_t *a) {
 }
 
 typedef struct {
-  oconfig_item_t inst;
-  oconfig_item_t children[MAX_CHILDREN];
-  oconfig_value_t name[2];
-  oconfig_value_t values[MAX_CHILDREN][MAX_VALUES];
+  mctop_opt_t inst;
+  mctop_opt_t children[MAX_CHILDREN];
+  mctop_opt_value_t name[2];
+  mctop_opt_value_t values[MAX_CHILDREN][MAX_VALUES];
   arena_t arena;
 } tree_t;
 
@@ -185,9 +185,8 @@ static void build_tree(reader_t *r, tree_t *t) {
   t->inst.children = t->children;
   t->inst.children_num = get_byte(r) % (MAX_CHILDREN + 1);
   for (int c = 0; c < t->inst.children_num; c++) {
-    oconfig_item_t *o = &t->children[c];
+    mctop_opt_t *o = &t->children[c];
     o->key = get_key(r, &t->arena);
-    o->parent = &t->inst;
     o->values = t->values[c];
     o->values_num = get_byte(r) % (MAX_VALUES + 1);
     for (int v = 0; v < o->values_num; v++)

@@ -1,5 +1,5 @@
 /* Unit tests: KeyPattern/KeyPrefix/KeyPrivacy/KeySalt/MaxNewSeries parsed
- * from oconfig_item_t literals, keys classified, names hashed. */
+ * from mctop_opt_t literals, keys classified, names hashed. */
 #include <stdlib.h>
 
 #include "options.h"
@@ -8,25 +8,24 @@
 extern char stub_last_log[1024];
 
 #define STR(s)                                                                 \
-  { .value = {.string = (char *)(s)}, .type = OCONFIG_TYPE_STRING }
+  { .value = {.string = (char *)(s)}, .type = MCTOP_OPT_STRING }
 #define NUM(n)                                                                 \
-  { .value = {.number = (n)}, .type = OCONFIG_TYPE_NUMBER }
+  { .value = {.number = (n)}, .type = MCTOP_OPT_NUMBER }
 
-static oconfig_value_t name_c[] = {STR("c")};
-static oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
+static mctop_opt_value_t name_c[] = {STR("c")};
+static mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")};
 
 /* Parses <Instance "c"> with Binary and the given options. */
-static int parse(oconfig_item_t *opts, int n, mctop_instance_config_t *c) {
-  oconfig_item_t children[8];
-  children[0] =
-      (oconfig_item_t){.key = "Binary", .values = bin, .values_num = 1};
+static int parse(mctop_opt_t *opts, int n, mctop_instance_config_t *c) {
+  mctop_opt_t children[8];
+  children[0] = (mctop_opt_t){.key = "Binary", .values = bin, .values_num = 1};
   for (int i = 0; i < n; i++)
     children[i + 1] = opts[i];
-  oconfig_item_t inst = {.key = "Instance",
-                         .values = name_c,
-                         .values_num = 1,
-                         .children = children,
-                         .children_num = n + 1};
+  mctop_opt_t inst = {.key = "Instance",
+                      .values = name_c,
+                      .values_num = 1,
+                      .children = children,
+                      .children_num = n + 1};
   stub_last_log[0] = '\0';
   return mctop_config_instance(&inst, c);
 }
@@ -43,9 +42,9 @@ static const char *classify(const mctop_key_policy_t *p, const char *key,
 }
 
 static void rules_in_order(void) {
-  oconfig_value_t pat[] = {STR("^user:[0-9]+$"), STR("user:*")};
-  oconfig_value_t pfx[] = {STR(":")};
-  oconfig_item_t o[] = {
+  mctop_opt_value_t pat[] = {STR("^user:[0-9]+$"), STR("user:*")};
+  mctop_opt_value_t pfx[] = {STR(":")};
+  mctop_opt_t o[] = {
       {.key = "KeyPattern", .values = pat, .values_num = 2},
       {.key = "KeyPrefix", .values = pfx, .values_num = 1},
   };
@@ -72,10 +71,10 @@ static void rules_in_order(void) {
 }
 
 static void key_escape(void) {
-  oconfig_value_t esc[] = {STR(":")};
-  oconfig_value_t pfx[] = {STR("_")};
-  oconfig_value_t pat[] = {STR("^x"), STR("a:b")};
-  oconfig_item_t o[] = {
+  mctop_opt_value_t esc[] = {STR(":")};
+  mctop_opt_value_t pfx[] = {STR("_")};
+  mctop_opt_value_t pat[] = {STR("^x"), STR("a:b")};
+  mctop_opt_t o[] = {
       {.key = "KeyEscape", .values = esc, .values_num = 1},
       {.key = "KeyPrefix", .values = pfx, .values_num = 1},
   };
@@ -88,80 +87,75 @@ static void key_escape(void) {
   mctop_key_own_name(&c.keys, (const uint8_t *)"a:b", 3, out);
   CHECK_STR("a%3Ab", out, "own names too");
   mctop_config_free(&c);
-  oconfig_item_t o2[] = {
+  mctop_opt_t o2[] = {
       {.key = "KeyEscape", .values = esc, .values_num = 1},
       {.key = "KeyPattern", .values = pat, .values_num = 2},
   };
   CHECK(parse(o2, 2, &c) != 0 && logged("KeyPattern name \"a:b\""),
         "a KeyPattern name holding an escaped character is refused");
-  oconfig_item_t o3[] = {
+  mctop_opt_t o3[] = {
       {.key = "KeyPrefix", .values = pfx, .values_num = 1},
       {.key = "KeyEscape", .values = esc, .values_num = 1},
   };
   CHECK(parse(o3, 2, &c) != 0 && logged("before KeyPattern"),
         "KeyEscape after a rule is refused, naming the order");
-  oconfig_value_t sp[] = {STR("a b")};
-  oconfig_item_t o4[] = {{.key = "KeyEscape", .values = sp, .values_num = 1}};
+  mctop_opt_value_t sp[] = {STR("a b")};
+  mctop_opt_t o4[] = {{.key = "KeyEscape", .values = sp, .values_num = 1}};
   CHECK(parse(o4, 1, &c) != 0 && logged("printable ASCII"),
         "KeyEscape with a space is refused");
 }
 
 static void bad_rules_are_refused(void) {
   mctop_instance_config_t c;
-  oconfig_value_t dot[] = {STR("^a"), STR("a.*")};
-  oconfig_item_t o1[] = {{.key = "KeyPattern", .values = dot, .values_num = 2}};
+  mctop_opt_value_t dot[] = {STR("^a"), STR("a.*")};
+  mctop_opt_t o1[] = {{.key = "KeyPattern", .values = dot, .values_num = 2}};
   CHECK(parse(o1, 1, &c) != 0 && logged("KeyPattern name \"a.*\""),
         "a series name with '.' is refused, named");
-  oconfig_value_t badre[] = {STR("^(user"), STR("u")};
-  oconfig_item_t o2[] = {
-      {.key = "KeyPattern", .values = badre, .values_num = 2}};
+  mctop_opt_value_t badre[] = {STR("^(user"), STR("u")};
+  mctop_opt_t o2[] = {{.key = "KeyPattern", .values = badre, .values_num = 2}};
   CHECK(parse(o2, 1, &c) != 0 && logged("KeyPattern \"^(user\"") &&
             logged("unbalanced"),
         "a broken regex is refused at config time");
   CHECK(c.keys.rules == NULL, "nothing half-built is left");
-  oconfig_value_t badre2[] = {STR("[z-a]"), STR("u")};
-  oconfig_item_t o2b[] = {
+  mctop_opt_value_t badre2[] = {STR("[z-a]"), STR("u")};
+  mctop_opt_t o2b[] = {
       {.key = "KeyPattern", .values = badre2, .values_num = 2}};
   CHECK(parse(o2b, 1, &c) != 0 && logged("not a valid extended"),
         "regcomp's own error is named");
-  oconfig_value_t one[] = {STR("^x")};
-  oconfig_item_t o3[] = {{.key = "KeyPattern", .values = one, .values_num = 1}};
+  mctop_opt_value_t one[] = {STR("^x")};
+  mctop_opt_t o3[] = {{.key = "KeyPattern", .values = one, .values_num = 1}};
   CHECK(parse(o3, 1, &c) != 0 && logged("takes two strings"),
         "KeyPattern needs a name");
-  oconfig_value_t two[] = {STR("::")};
-  oconfig_item_t o4[] = {{.key = "KeyPrefix", .values = two, .values_num = 1}};
+  mctop_opt_value_t two[] = {STR("::")};
+  mctop_opt_t o4[] = {{.key = "KeyPrefix", .values = two, .values_num = 1}};
   CHECK(parse(o4, 1, &c) != 0 && logged("one printable ASCII character"),
         "KeyPrefix takes one character");
-  oconfig_value_t big[] = {STR("x++++++++++++++++++++++"), STR("x")};
-  oconfig_item_t o5[] = {{.key = "KeyPattern", .values = big, .values_num = 2}};
+  mctop_opt_value_t big[] = {STR("x++++++++++++++++++++++"), STR("x")};
+  mctop_opt_t o5[] = {{.key = "KeyPattern", .values = big, .values_num = 2}};
   CHECK(parse(o5, 1, &c) != 0 && logged("refused"),
         "a costly pattern is refused by the regex guard");
-  oconfig_value_t zero[] = {NUM(0)};
-  oconfig_item_t o6[] = {
-      {.key = "MaxNewSeries", .values = zero, .values_num = 1}};
+  mctop_opt_value_t zero[] = {NUM(0)};
+  mctop_opt_t o6[] = {{.key = "MaxNewSeries", .values = zero, .values_num = 1}};
   CHECK(parse(o6, 1, &c) != 0 && logged("from 1 to 1000"),
         "MaxNewSeries 0 is refused");
 }
 
 static void privacy_needs_salt(void) {
   mctop_instance_config_t c;
-  oconfig_value_t hash[] = {STR("hash")};
-  oconfig_item_t o1[] = {
-      {.key = "KeyPrivacy", .values = hash, .values_num = 1}};
+  mctop_opt_value_t hash[] = {STR("hash")};
+  mctop_opt_t o1[] = {{.key = "KeyPrivacy", .values = hash, .values_num = 1}};
   CHECK(parse(o1, 1, &c) != 0 && logged("needs KeySalt"),
         "hash without a salt is refused, naming KeySalt");
-  oconfig_value_t shortsalt[] = {STR("abc")};
-  oconfig_item_t o2[] = {
-      {.key = "KeyPrivacy", .values = hash, .values_num = 1},
-      {.key = "KeySalt", .values = shortsalt, .values_num = 1}};
+  mctop_opt_value_t shortsalt[] = {STR("abc")};
+  mctop_opt_t o2[] = {{.key = "KeyPrivacy", .values = hash, .values_num = 1},
+                      {.key = "KeySalt", .values = shortsalt, .values_num = 1}};
   CHECK(parse(o2, 2, &c) != 0 && logged("at least 16"), "a short salt");
-  oconfig_value_t other[] = {STR("md5")};
-  oconfig_item_t o3[] = {
-      {.key = "KeyPrivacy", .values = other, .values_num = 1}};
+  mctop_opt_value_t other[] = {STR("md5")};
+  mctop_opt_t o3[] = {{.key = "KeyPrivacy", .values = other, .values_num = 1}};
   CHECK(parse(o3, 1, &c) != 0 && logged("\"raw\""), "unknown privacy mode");
-  oconfig_value_t salt[] = {STR("0123456789abcdef-salt")};
-  oconfig_item_t o4[] = {{.key = "KeyPrivacy", .values = hash, .values_num = 1},
-                         {.key = "KeySalt", .values = salt, .values_num = 1}};
+  mctop_opt_value_t salt[] = {STR("0123456789abcdef-salt")};
+  mctop_opt_t o4[] = {{.key = "KeyPrivacy", .values = hash, .values_num = 1},
+                      {.key = "KeySalt", .values = salt, .values_num = 1}};
   CHECK(parse(o4, 2, &c) == 0 && c.keys.hash, "hash with a salt parses");
   mctop_config_free(&c);
 }
@@ -189,11 +183,11 @@ static void hashed_names(void) {
 }
 
 static void prefix_is_hashed_pattern_kept(void) {
-  oconfig_value_t pat[] = {STR("^user:"), STR("users")};
-  oconfig_value_t pfx[] = {STR(":")};
-  oconfig_value_t hash[] = {STR("hash")};
-  oconfig_value_t salt[] = {STR("0123456789abcdef-salt")};
-  oconfig_item_t o[] = {
+  mctop_opt_value_t pat[] = {STR("^user:"), STR("users")};
+  mctop_opt_value_t pfx[] = {STR(":")};
+  mctop_opt_value_t hash[] = {STR("hash")};
+  mctop_opt_value_t salt[] = {STR("0123456789abcdef-salt")};
+  mctop_opt_t o[] = {
       {.key = "KeyPattern", .values = pat, .values_num = 2},
       {.key = "KeyPrefix", .values = pfx, .values_num = 1},
       {.key = "KeyPrivacy", .values = hash, .values_num = 1},

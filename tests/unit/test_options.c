@@ -1,4 +1,4 @@
-/* Unit tests: <Instance> blocks parsed from oconfig_item_t literals. */
+/* Unit tests: <Instance> blocks parsed from mctop_opt_t literals. */
 #include <stdlib.h>
 
 #include "options.h"
@@ -7,32 +7,32 @@
 extern char stub_last_log[1024];
 
 #define STR(s)                                                                 \
-  { .value = {.string = (char *)(s)}, .type = OCONFIG_TYPE_STRING }
+  { .value = {.string = (char *)(s)}, .type = MCTOP_OPT_STRING }
 #define NUM(n)                                                                 \
-  { .value = {.number = (n)}, .type = OCONFIG_TYPE_NUMBER }
+  { .value = {.number = (n)}, .type = MCTOP_OPT_NUMBER }
 #define BOOL(b)                                                                \
-  { .value = {.boolean = (b)}, .type = OCONFIG_TYPE_BOOLEAN }
+  { .value = {.boolean = (b)}, .type = MCTOP_OPT_BOOLEAN }
 
-static oconfig_value_t name_cache1[] = {STR("cache1")};
+static mctop_opt_value_t name_cache1[] = {STR("cache1")};
 
 /* Parses an <Instance "cache1"> block holding the given options. */
-static int parse(oconfig_item_t *children, int n, mctop_instance_config_t *c) {
-  oconfig_item_t inst = {.key = "Instance",
-                         .values = name_cache1,
-                         .values_num = 1,
-                         .children = children,
-                         .children_num = n};
+static int parse(mctop_opt_t *children, int n, mctop_instance_config_t *c) {
+  mctop_opt_t inst = {.key = "Instance",
+                      .values = name_cache1,
+                      .values_num = 1,
+                      .children = children,
+                      .children_num = n};
   stub_last_log[0] = '\0';
   return mctop_config_instance(&inst, c);
 }
 
 static void full_block(void) {
-  oconfig_value_t pid1[] = {NUM(1234)}, pid2[] = {NUM(99)};
-  oconfig_value_t pf[] = {STR("/run/memcached.pid")};
-  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
-  oconfig_value_t top[] = {NUM(5)}, sort[] = {STR("Bytes")};
-  oconfig_value_t max[] = {NUM(1024)};
-  oconfig_item_t o[] = {
+  mctop_opt_value_t pid1[] = {NUM(1234)}, pid2[] = {NUM(99)};
+  mctop_opt_value_t pf[] = {STR("/run/memcached.pid")};
+  mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")};
+  mctop_opt_value_t top[] = {NUM(5)}, sort[] = {STR("Bytes")};
+  mctop_opt_value_t max[] = {NUM(1024)};
+  mctop_opt_t o[] = {
       {.key = "PID", .values = pid1, .values_num = 1},
       {.key = "pid", .values = pid2, .values_num = 1},
       {.key = "PIDFile", .values = pf, .values_num = 1},
@@ -54,8 +54,8 @@ static void full_block(void) {
 }
 
 static void defaults(void) {
-  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
-  oconfig_item_t o[] = {{.key = "Binary", .values = bin, .values_num = 1}};
+  mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")};
+  mctop_opt_t o[] = {{.key = "Binary", .values = bin, .values_num = 1}};
   mctop_instance_config_t c;
   CHECK(parse(o, 1, &c) == 0, "Binary alone parses");
   CHECK_U64(MCTOP_TOPKEYS_DEFAULT, c.top_keys, "TopKeys default");
@@ -65,7 +65,7 @@ static void defaults(void) {
 }
 
 /* One bad option: rejected, and the log names the option and the fix. */
-static void rejects(const char *what, oconfig_item_t *o, int n,
+static void rejects(const char *what, mctop_opt_t *o, int n,
                     const char *must_mention) {
   mctop_instance_config_t c;
   int rc = parse(o, n, &c);
@@ -75,13 +75,14 @@ static void rejects(const char *what, oconfig_item_t *o, int n,
 }
 
 static void bad_values(void) {
-  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
-  oconfig_value_t neg[] = {NUM(-1)}, frac[] = {NUM(2.5)}, huge[] = {NUM(1e12)};
-  oconfig_value_t word[] = {STR("many")}, b[] = {BOOL(1)};
-  oconfig_value_t rel[] = {STR("bin/memcached")}, empty[] = {STR("")};
-  oconfig_value_t sort[] = {STR("speed")}, two[] = {NUM(1), NUM(2)};
+  mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")};
+  mctop_opt_value_t neg[] = {NUM(-1)}, frac[] = {NUM(2.5)},
+                    huge[] = {NUM(1e12)};
+  mctop_opt_value_t word[] = {STR("many")}, b[] = {BOOL(1)};
+  mctop_opt_value_t rel[] = {STR("bin/memcached")}, empty[] = {STR("")};
+  mctop_opt_value_t sort[] = {STR("speed")}, two[] = {NUM(1), NUM(2)};
 #define ONE(k, v)                                                              \
-  (oconfig_item_t[]) {                                                         \
+  (mctop_opt_t[]) {                                                            \
     {.key = "Binary", .values = bin, .values_num = 1}, {                       \
       .key = (k), .values = (v), .values_num = 1                               \
     }                                                                          \
@@ -97,14 +98,15 @@ static void bad_values(void) {
   rejects("an unknown SortBy", ONE("SortBy", sort), 2, "\"misses\"");
   rejects("an unknown option", ONE("Colour", bin), 2,
           "unknown option \"Colour\"");
-  oconfig_item_t twovals[] = {{.key = "PID", .values = two, .values_num = 2}};
+  mctop_opt_t twovals[] = {{.key = "PID", .values = two, .values_num = 2}};
   rejects("two values", twovals, 1, "exactly one argument");
   rejects("no target", NULL, 0, "at least one of PID, PIDFile, Binary or");
 }
 
 static void bad_names(void) {
-  oconfig_value_t empty[] = {STR("")}, slash[] = {STR("a/b")}, num[] = {NUM(3)};
-  oconfig_item_t inst = {.key = "Instance", .values = empty, .values_num = 1};
+  mctop_opt_value_t empty[] = {STR("")}, slash[] = {STR("a/b")},
+                    num[] = {NUM(3)};
+  mctop_opt_t inst = {.key = "Instance", .values = empty, .values_num = 1};
   mctop_instance_config_t c;
   CHECK(mctop_config_instance(&inst, &c) != 0, "empty Instance name rejected");
   CHECK(strstr(stub_last_log, "1 to 63 characters") != NULL,
@@ -118,47 +120,47 @@ static void bad_names(void) {
 }
 
 static void process_match(void) {
-  oconfig_value_t good[] = {STR("^/usr/bin/memcached .*-p 11211")};
-  oconfig_value_t bad[] = {STR("memcached [[:nope:]]")};
+  mctop_opt_value_t good[] = {STR("^/usr/bin/memcached .*-p 11211")};
+  mctop_opt_value_t bad[] = {STR("memcached [[:nope:]]")};
   mctop_instance_config_t c;
-  oconfig_item_t o[] = {
-      {.key = "ProcessMatch", .values = good, .values_num = 1}};
+  mctop_opt_t o[] = {{.key = "ProcessMatch", .values = good, .values_num = 1}};
   CHECK(parse(o, 1, &c) == 0 && c.matches_num == 1,
         "ProcessMatch alone is a target");
   mctop_config_free(&c);
   o[0].values = bad;
   rejects("a broken ProcessMatch", o, 1, "not a valid extended regular");
-  oconfig_value_t open_paren[] = {STR("memcached (")};
+  mctop_opt_value_t open_paren[] = {STR("memcached (")};
   o[0].values = open_paren;
   rejects("an unbalanced ProcessMatch", o, 1, "unbalanced '('");
   /* Patterns whose compilation would blow up (found by fuzz_options). */
-  oconfig_value_t plus[] = {STR("x++++++++++++++++++++++")};
+  mctop_opt_value_t plus[] = {STR("x++++++++++++++++++++++")};
   o[0].values = plus;
   rejects("stacked repetitions", o, 1, "a repetition of a repetition");
-  oconfig_value_t nest[] = {STR("((((((((((((((x+)+)+)+)+)+)+)+)+)+)+)+)+)+)")};
+  mctop_opt_value_t nest[] = {
+      STR("((((((((((((((x+)+)+)+)+)+)+)+)+)+)+)+)+)+)")};
   o[0].values = nest;
   rejects("nested repetitions", o, 1, "too costly");
-  oconfig_value_t big[] = {STR("(x{1000}){1000}")};
+  mctop_opt_value_t big[] = {STR("(x{1000}){1000}")};
   o[0].values = big;
   rejects("large bounds", o, 1, "too costly");
-  oconfig_value_t back[] = {STR("(a)\\1")};
+  mctop_opt_value_t back[] = {STR("(a)\\1")};
   o[0].values = back;
   rejects("a back reference", o, 1, "back reference");
-  oconfig_value_t fine[] = {STR("^/usr/(local/)?bin/memcached( .*)? -p "
-                                "(11211|11212)( |$)")};
+  mctop_opt_value_t fine[] = {STR("^/usr/(local/)?bin/memcached( .*)? -p "
+                                  "(11211|11212)( |$)")};
   o[0].values = fine;
   CHECK(parse(o, 1, &c) == 0, "a sensible pattern passes the cost check");
   mctop_config_free(&c);
 }
 
 static void lookups(void) {
-  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
-  oconfig_value_t on[] = {BOOL(1)}, off[] = {BOOL(0)}, aut[] = {STR("Auto")};
-  oconfig_value_t by[] = {STR("lookups")}, bad[] = {STR("sometimes")};
+  mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")};
+  mctop_opt_value_t on[] = {BOOL(1)}, off[] = {BOOL(0)}, aut[] = {STR("Auto")};
+  mctop_opt_value_t by[] = {STR("lookups")}, bad[] = {STR("sometimes")};
   mctop_instance_config_t c;
-  oconfig_item_t o[] = {{.key = "Binary", .values = bin, .values_num = 1},
-                        {.key = "Lookups", .values = on, .values_num = 1},
-                        {.key = "SortBy", .values = by, .values_num = 1}};
+  mctop_opt_t o[] = {{.key = "Binary", .values = bin, .values_num = 1},
+                     {.key = "Lookups", .values = on, .values_num = 1},
+                     {.key = "SortBy", .values = by, .values_num = 1}};
   CHECK(parse(o, 3, &c) == 0 && c.lookups == MCTOP_LOOKUPS_ON &&
             c.sort_by == MCTOP_SORT_LOOKUPS,
         "Lookups true, SortBy lookups");
@@ -177,12 +179,14 @@ static void lookups(void) {
 }
 
 static void latency(void) {
-  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
-  oconfig_value_t on[] = {BOOL(1)}, off[] = {BOOL(0)}, by[] = {STR("Latency")};
-  oconfig_value_t pcts[] = {NUM(50), NUM(99.9), NUM(100)};
-  oconfig_value_t zero[] = {NUM(0)}, big[] = {NUM(100.5)}, word[] = {STR("x")};
+  mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")};
+  mctop_opt_value_t on[] = {BOOL(1)}, off[] = {BOOL(0)},
+                    by[] = {STR("Latency")};
+  mctop_opt_value_t pcts[] = {NUM(50), NUM(99.9), NUM(100)};
+  mctop_opt_value_t zero[] = {NUM(0)}, big[] = {NUM(100.5)},
+                    word[] = {STR("x")};
   mctop_instance_config_t c;
-  oconfig_item_t o[] = {
+  mctop_opt_t o[] = {
       {.key = "Binary", .values = bin, .values_num = 1},
       {.key = "SortBy", .values = by, .values_num = 1},
       {.key = "Latency", .values = on, .values_num = 1},
@@ -200,7 +204,7 @@ static void latency(void) {
   rejects("SortBy latency with Latency false", o, 3, "add Latency true");
   o[2].values = word;
   rejects("Latency \"x\"", o + 2, 1, "Latency takes true or false");
-  oconfig_item_t p[] = {
+  mctop_opt_t p[] = {
       {.key = "Binary", .values = bin, .values_num = 1},
       {.key = "LatencyPercentiles", .values = zero, .values_num = 1}};
   rejects("percentile 0", p, 2, "argument 1 is not a number above 0");
@@ -213,18 +217,17 @@ static void latency(void) {
 }
 
 static void probes(void) {
-  oconfig_value_t bin[] = {STR("/usr/bin/memcached")};
-  oconfig_value_t sym[] = {STR("Symbols")}, usdt[] = {STR("usdt")};
-  oconfig_value_t bad[] = {STR("kprobes")}, on[] = {BOOL(1)};
-  oconfig_value_t d1[] = {STR("/srv/debug/")}, d2[] = {STR("/usr/lib/debug")};
-  oconfig_value_t rel[] = {STR("debug")};
+  mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")};
+  mctop_opt_value_t sym[] = {STR("Symbols")}, usdt[] = {STR("usdt")};
+  mctop_opt_value_t bad[] = {STR("kprobes")}, on[] = {BOOL(1)};
+  mctop_opt_value_t d1[] = {STR("/srv/debug/")}, d2[] = {STR("/usr/lib/debug")};
+  mctop_opt_value_t rel[] = {STR("debug")};
   mctop_instance_config_t c;
-  oconfig_item_t o[] = {
-      {.key = "Binary", .values = bin, .values_num = 1},
-      {.key = "Probes", .values = sym, .values_num = 1},
-      {.key = "DebugDirectory", .values = d1, .values_num = 1},
-      {.key = "DebugDirectory", .values = d2, .values_num = 1},
-      {.key = "Latency", .values = on, .values_num = 1}};
+  mctop_opt_t o[] = {{.key = "Binary", .values = bin, .values_num = 1},
+                     {.key = "Probes", .values = sym, .values_num = 1},
+                     {.key = "DebugDirectory", .values = d1, .values_num = 1},
+                     {.key = "DebugDirectory", .values = d2, .values_num = 1},
+                     {.key = "Latency", .values = on, .values_num = 1}};
   CHECK(parse(o, 1, &c) == 0 && c.probes == MCTOP_PROBES_AUTO &&
             c.debug_dirs_num == 0,
         "Probes defaults to auto, no DebugDirectory: the system's");
