@@ -10,6 +10,7 @@
 #include <math.h>
 #include <regex.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -240,40 +241,98 @@ static int set_name(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   return 0;
 }
 
+static int get_pidfile(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
+  return get_string(o, cfg->name, &cfg->pidfile);
+}
+
+static int get_top_keys(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
+  return get_uint(o, cfg->name, 0, MCTOP_TOPKEYS_MAX, &cfg->top_keys);
+}
+
+static int get_max_keys(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
+  return get_uint(o, cfg->name, MCTOP_MAXKEYS_MIN, MCTOP_MAXKEYS_MAX,
+                  &cfg->max_keys);
+}
+
+/* The options keyrules.c and latency_options.c parse themselves. */
+static int key_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
+  return mctop_key_option(o, cfg->name, &cfg->keys) > 0 ? 0 : -1;
+}
+
+static int latency_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
+  return mctop_latency_option(o, cfg) == 0 ? 0 : -1;
+}
+
+/* Every option, in the order README's table and "allowed are" give them. */
+const mctop_option_def_t mctop_options[] = {
+    {"PID", "pid", 'p', "PID", add_pid, "trace this memcached process"},
+    {"PIDFile", "pidfile", 0, "FILE", get_pidfile,
+     "trace the process this file names (read every interval)"},
+    {"Binary", "binary", 'b', "PATH", add_binary,
+     "trace every process running this executable"},
+    {"ProcessMatch", "match", 0, "REGEX", add_match,
+     "trace every process whose command line matches"},
+    {"TopKeys", "top-keys", 'k', "N", get_top_keys,
+     "keys shown per interval, besides ~other"},
+    {"SortBy", "sort", 's', "WHAT", get_sort_by,
+     "calls, bytes, misses, lookups or latency"},
+    {"MaxKeys", "max-keys", 0, "N", get_max_keys,
+     "slots of the in-kernel key table"},
+    {"Lookups", "lookups", 0, "true|false|auto", get_lookups,
+     "also count key lookups (assoc__find)"},
+    {"Probes", "probes", 0, "auto|usdt|symbols", get_probes,
+     "where the counts come from"},
+    {"DebugDirectory", "debug-dir", 0, "DIR", add_debug_dir,
+     "where symbol mode looks for debug files"},
+    {"Latency", "latency", 0, NULL, latency_option,
+     "time each command (two more probes a request)"},
+    {"LatencyPercentiles", "percentiles", 0, "P,...", latency_option,
+     "latency percentiles per command type"},
+    {"KeyPattern", "key-pattern", 0, "REGEX=NAME", key_option,
+     "count keys matching REGEX as one series NAME"},
+    {"KeyPrefix", "key-prefix", 0, "C", key_option,
+     "count keys under their prefix through C"},
+    {"KeyPrivacy", "privacy", 0, "raw|hash", key_option,
+     "hash: names leave as HMAC-SHA256(salt, key)"},
+    {"KeySalt", "salt", 0, "SALT", key_option,
+     "the HMAC key for --privacy hash (>= 16 characters)"},
+    {"KeyEscape", "key-escape", 0, "CHARS", key_option,
+     "more characters to write as %XX in names"},
+    {"MaxNewSeries", "max-new-series", 0, "N", key_option,
+     "new series that may appear per interval"},
+};
+const size_t mctop_options_num =
+    sizeof(mctop_options) / sizeof(mctop_options[0]);
+
+const mctop_option_def_t *mctop_option_find(const char *name) {
+  for (size_t i = 0; i < mctop_options_num; i++)
+    if (strcasecmp(name, mctop_options[i].name) == 0)
+      return &mctop_options[i];
+  return NULL;
+}
+
+size_t mctop_options_allowed(char *buf, size_t size) {
+  size_t n = 0;
+  if (size > 0)
+    buf[0] = '\0';
+  for (size_t i = 0; i < mctop_options_num; i++) {
+    const char *sep = i == 0 ? "" : i + 1 == mctop_options_num ? " and " : ", ";
+    int w = snprintf(buf + n, n < size ? size - n : 0, "%s%s", sep,
+                     mctop_options[i].name);
+    if (w > 0)
+      n += (size_t)w;
+  }
+  return n;
+}
+
 static int apply_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
-  int taken = mctop_key_option(o, cfg->name, &cfg->keys);
-  if (taken != 0)
-    return taken > 0 ? 0 : -1;
-  if (strcasecmp(o->key, "PID") == 0)
-    return add_pid(o, cfg);
-  if (strcasecmp(o->key, "PIDFile") == 0)
-    return get_string(o, cfg->name, &cfg->pidfile);
-  if (strcasecmp(o->key, "Binary") == 0)
-    return add_binary(o, cfg);
-  if (strcasecmp(o->key, "ProcessMatch") == 0)
-    return add_match(o, cfg);
-  if (strcasecmp(o->key, "TopKeys") == 0)
-    return get_uint(o, cfg->name, 0, MCTOP_TOPKEYS_MAX, &cfg->top_keys);
-  if (strcasecmp(o->key, "SortBy") == 0)
-    return get_sort_by(o, cfg);
-  if (strcasecmp(o->key, "MaxKeys") == 0)
-    return get_uint(o, cfg->name, MCTOP_MAXKEYS_MIN, MCTOP_MAXKEYS_MAX,
-                    &cfg->max_keys);
-  if (strcasecmp(o->key, "Lookups") == 0)
-    return get_lookups(o, cfg);
-  if (strcasecmp(o->key, "Probes") == 0)
-    return get_probes(o, cfg);
-  if (strcasecmp(o->key, "DebugDirectory") == 0)
-    return add_debug_dir(o, cfg);
-  int latency = mctop_latency_option(o, cfg);
-  if (latency <= 0)
-    return latency;
-  MCTOP_ERROR("Instance \"%s\": unknown option \"%s\": allowed are PID, "
-              "PIDFile, Binary, ProcessMatch, TopKeys, SortBy, MaxKeys, "
-              "Lookups, Probes, DebugDirectory, Latency, LatencyPercentiles, "
-              "KeyPattern, KeyPrefix, KeyPrivacy, KeySalt, KeyEscape and "
-              "MaxNewSeries",
-              cfg->name, o->key);
+  const mctop_option_def_t *def = mctop_option_find(o->key);
+  if (def != NULL)
+    return def->apply(o, cfg);
+  char allowed[512];
+  mctop_options_allowed(allowed, sizeof(allowed));
+  MCTOP_ERROR("Instance \"%s\": unknown option \"%s\": allowed are %s",
+              cfg->name, o->key, allowed);
   return -1;
 }
 

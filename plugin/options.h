@@ -66,6 +66,28 @@ typedef struct {
   size_t percentiles_num;
 } mctop_instance_config_t;
 
+/* One option of the table both front ends read: its name in collectd.conf,
+ * its flag on the command line (--flag, and -short if not 0), the flag's
+ * argument (NULL: a switch, true when given) and a line of help. */
+typedef struct {
+  const char *name;
+  const char *flag;
+  char short_flag;
+  const char *arg;
+  int (*apply)(const mctop_opt_t *o, mctop_instance_config_t *cfg);
+  const char *help;
+} mctop_option_def_t;
+
+extern const mctop_option_def_t mctop_options[];
+extern const size_t mctop_options_num;
+
+/* The option called name (any case), or NULL. */
+const mctop_option_def_t *mctop_option_find(const char *name);
+
+/* "PID, PIDFile, ... and MaxNewSeries" into buf; returns the length it
+ * needs (as snprintf). */
+size_t mctop_options_allowed(char *buf, size_t size);
+
 /* Parses one <Instance "name"> block.  On error logs what is wrong and how to
  * fix it, and returns non-zero; *out is then left empty. */
 int mctop_config_instance(const mctop_opt_t *ci, mctop_instance_config_t *out);

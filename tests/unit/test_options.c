@@ -251,7 +251,44 @@ static void probes(void) {
   rejects("a relative DebugDirectory", o + 2, 1, "give an absolute path");
 }
 
+/* README's option table lists exactly the options of the table, in its
+ * order, and its "allowed are" example is the list the parser prints. */
+static void readme_table(void) {
+  const char *src = getenv("MCTOP_SRCDIR");
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/README.md", src ? src : ".");
+  FILE *f = fopen(path, "r");
+  CHECK(f != NULL, "README.md opens (%s)", path);
+  if (f == NULL)
+    return;
+  char line[8192], allowed[512];
+  mctop_options_allowed(allowed, sizeof(allowed));
+  bool in_config = false, example = false;
+  size_t row = 0;
+  while (fgets(line, sizeof(line), f) != NULL) {
+    if (strncmp(line, "## ", 3) == 0)
+      in_config = strcmp(line, "## Configuration\n") == 0;
+    if (!in_config)
+      continue;
+    example |=
+        strstr(line, "allowed are ") != NULL && strstr(line, allowed) != NULL;
+    char name[64];
+    if (sscanf(line, "| `%63[A-Za-z]` |", name) != 1)
+      continue;
+    CHECK(row < mctop_options_num, "README row %zu (%s) has an option", row,
+          name);
+    if (row < mctop_options_num)
+      CHECK_STR(mctop_options[row].name, name, "README row %zu", row);
+    row++;
+  }
+  fclose(f);
+  CHECK_U64(mctop_options_num, row, "README lists every option once");
+  CHECK(example, "README's \"allowed are\" example is the parser's list: %s",
+        allowed);
+}
+
 int main(void) {
+  readme_table();
   probes();
   latency();
   full_block();
