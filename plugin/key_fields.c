@@ -90,3 +90,18 @@ void mctop_totals_values(const struct mctop_totals *t,
   k.bytes[MCTOP_KB_TX] = t->tx_bytes;
   mctop_key_values(&k, out);
 }
+
+/* Indexed by enum mctop_cmd: each command's name in every front end
+ * (collectd's memcached_command type_instance, the command's columns). */
+static const char *const cmd_names[MCTOP_CMD_COUNT] = {
+    [MCTOP_CMD_GET] = "get",       [MCTOP_CMD_SET] = "set",
+    [MCTOP_CMD_ADD] = "add",       [MCTOP_CMD_REPLACE] = "replace",
+    [MCTOP_CMD_APPEND] = "append", [MCTOP_CMD_PREPEND] = "prepend",
+    [MCTOP_CMD_CAS] = "cas",       [MCTOP_CMD_INCR] = "incr",
+    [MCTOP_CMD_DECR] = "decr",     [MCTOP_CMD_DELETE] = "delete",
+    [MCTOP_CMD_TOUCH] = "touch",
+};
+
+const char *mctop_cmd_name(unsigned cmd) {
+  return cmd < MCTOP_CMD_COUNT ? cmd_names[cmd] : "other";
+}

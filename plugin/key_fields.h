@@ -60,4 +60,7 @@ void mctop_key_values(const mctop_key_interval_t *k,
 void mctop_totals_values(const struct mctop_totals *t,
                          uint64_t out[MCTOP_KEY_FIELDS_NUM]);
 
+/* "get", ..., for enum mctop_cmd; "other" for MCTOP_LAT_OTHER. */
+const char *mctop_cmd_name(unsigned cmd);
+
 #endif /* MCTOP_KEY_FIELDS_H */

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: the per-command latency series.
+ * mctop: the per-command latency figures.
  */
 #include "latency.h"
 
@@ -11,9 +11,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "key_fields.h"
 #include "latency_hist.h"
 #include "log.h"
-#include "submit.h"
 
 int mctop_latency_init(mctop_latency_t *l) {
   memset(l, 0, sizeof(*l));
@@ -49,9 +49,10 @@ static int read_slot(mctop_latency_t *l, int map_fd, __u32 slot,
   return 0;
 }
 
-int mctop_latency_submit(mctop_latency_t *l, int map_fd, const char *instance,
-                         const double *pcts, size_t n) {
+int mctop_latency_read(mctop_latency_t *l, int map_fd, const double *pcts,
+                       size_t n, mctop_latency_interval_t *out) {
   uint64_t cur[MCTOP_LAT_BUCKETS], interval[MCTOP_LAT_BUCKETS];
+  memset(out, 0, sizeof(*out));
   for (__u32 slot = 0; slot < MCTOP_LAT_SLOTS; slot++) {
     int err = read_slot(l, map_fd, slot, cur);
     if (err != 0)
@@ -59,14 +60,11 @@ int mctop_latency_submit(mctop_latency_t *l, int map_fd, const char *instance,
     uint64_t total =
         mctop_lat_diff(cur, l->prev[slot], interval, MCTOP_LAT_BUCKETS);
     memcpy(l->prev[slot], cur, sizeof(cur));
-    /* No command of this type in the interval: no value, not a zero. */
-    for (size_t i = 0; total > 0 && i < n; i++) {
-      char name[64];
-      mctop_latency_series(name, sizeof(name), slot, pcts[i]);
-      double ns =
-          mctop_lat_percentile(interval, MCTOP_LAT_BUCKETS, total, pcts[i]);
-      mctop_submit_gauge(instance, "latency", name, ns / 1e9);
-    }
+    out->count[slot] = total;
+    for (size_t i = 0; total > 0 && i < n && i < MCTOP_PERCENTILES_MAX; i++)
+      out->seconds[slot][i] =
+          mctop_lat_percentile(interval, MCTOP_LAT_BUCKETS, total, pcts[i]) /
+          1e9;
   }
   return 0;
 }

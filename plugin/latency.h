@@ -1,7 +1,7 @@
 /*
- * mctop plugin: the per-command latency series.  Each interval reads the
+ * mctop: the per-command latency figures.  Each interval reads the
  * kernel's cumulative histograms (map "latency"), takes the difference from
- * the previous interval and dispatches the configured percentiles.
+ * the previous interval and works out the configured percentiles.
  */
 #ifndef MCTOP_LATENCY_H
 #define MCTOP_LATENCY_H
@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mctop.h"
+#include "options.h"
 #include "target.h"
 
 typedef struct {
@@ -21,13 +22,17 @@ typedef struct {
 int mctop_latency_init(mctop_latency_t *l);
 void mctop_latency_free(mctop_latency_t *l);
 
-/*
- * Dispatches, for every command type with latencies in this interval, the
- * percentiles pcts[0..n) as type "latency" (seconds), type_instance
- * "<command>-p<P>" ("get-p99"), or "<command>-max" for 100.
- */
-int mctop_latency_submit(mctop_latency_t *l, int map_fd, const char *instance,
-                         const double *pcts, size_t n);
+/* One interval's latencies per command type (slot): how many commands
+ * were timed, and the configured percentiles, in seconds, where any was. */
+typedef struct {
+  uint64_t count[MCTOP_LAT_SLOTS];
+  double seconds[MCTOP_LAT_SLOTS][MCTOP_PERCENTILES_MAX];
+} mctop_latency_interval_t;
+
+/* Reads the kernel's cumulative histograms and works out the interval's
+ * percentiles pcts[0..n) per command type. */
+int mctop_latency_read(mctop_latency_t *l, int map_fd, const double *pcts,
+                       size_t n, mctop_latency_interval_t *out);
 
 /* Says once, per traced binary, where its probes leave commands untimed
  * (memcached 1.6.40+ fires process__command__start for binary only). */

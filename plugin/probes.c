@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "log.h"
 #include "usdt_args.h"
 
@@ -307,9 +308,11 @@ static int attach_plan(const mctop_attacher_t *a, const char *instance,
     mctop_sites_give_back(a->sites, p->ids, p->num);
     if (process_gone(t))
       return -ESRCH;
+    char why[128];
     MCTOP_ERROR("instance \"%s\": attaching %zu uprobes to %s (pid %d) "
                 "failed: %s",
-                instance, p->num, t->path, (int)t->pid, strerror(-err));
+                instance, p->num, t->path, (int)t->pid,
+                mctop_strerror(-err, why, sizeof(why)));
     return err;
   }
   links->owner = a->sites;

@@ -13,16 +13,6 @@
 #include "keyname.h"
 #include "probes.h"
 
-/* Indexed by enum mctop_cmd: the type_instance of memcached_command. */
-static const char *const cmd_names[MCTOP_CMD_COUNT] = {
-    [MCTOP_CMD_GET] = "get",       [MCTOP_CMD_SET] = "set",
-    [MCTOP_CMD_ADD] = "add",       [MCTOP_CMD_REPLACE] = "replace",
-    [MCTOP_CMD_APPEND] = "append", [MCTOP_CMD_PREPEND] = "prepend",
-    [MCTOP_CMD_CAS] = "cas",       [MCTOP_CMD_INCR] = "incr",
-    [MCTOP_CMD_DECR] = "decr",     [MCTOP_CMD_DELETE] = "delete",
-    [MCTOP_CMD_TOUCH] = "touch",
-};
-
 int mctop_register_types(void) {
   data_source_t ds[MCTOP_KEY_FIELDS_NUM];
   data_set_t set = {
@@ -57,7 +47,7 @@ static void submit_derive(const char *instance, const char *type,
 
 void mctop_submit_totals(const char *instance, const struct mctop_totals *t) {
   for (int c = 0; c < MCTOP_CMD_COUNT; c++)
-    submit_derive(instance, "memcached_command", cmd_names[c], t->cmds[c]);
+    submit_derive(instance, "memcached_command", mctop_cmd_name(c), t->cmds[c]);
   submit_derive(instance, "memcached_ops", "hits", t->hits);
   submit_derive(instance, "memcached_ops", "misses", t->misses);
   submit_derive(instance, "memcached_ops", "lookups", t->lookups);
@@ -108,24 +98,33 @@ void mctop_submit_probes(const char *instance, const unsigned *attached,
   }
 }
 
-void mctop_submit_health(const char *instance, const struct mctop_totals *t,
-                         const mctop_health_t *h) {
-  value_t v = {.gauge = (gauge_t)h->tracked};
+void mctop_submit_health(const char *instance, const mctop_report_t *r) {
+  value_t v = {.gauge = (gauge_t)r->tracked};
   submit(instance, "gauge", "tracked_keys", &v, 1);
-  submit_derive(instance, "derive", "key_slot_misses", t->key_slot_misses);
-  submit_derive(instance, "derive", "bad_keys", t->bad_keys);
+  submit_derive(instance, "derive", "key_slot_misses",
+                r->totals.key_slot_misses);
+  submit_derive(instance, "derive", "bad_keys", r->totals.bad_keys);
   submit_derive(instance, "derive", "new_series_refused",
-                h->new_series_refused);
-  v.gauge = h->drain_seconds;
+                r->new_series_refused);
+  v.gauge = r->drain_seconds;
   submit(instance, "duration", "drain", &v, 1);
-  v.gauge = h->drain_cpu_seconds;
+  v.gauge = r->drain_cpu_seconds;
   submit(instance, "duration", "drain_cpu", &v, 1);
-  v.gauge = (gauge_t)h->state_bytes;
+  v.gauge = (gauge_t)r->state_bytes;
   submit(instance, "memory", "series_state", &v, 1);
 }
 
-const char *mctop_cmd_name(unsigned cmd) {
-  return cmd < MCTOP_CMD_COUNT ? cmd_names[cmd] : "other";
+void mctop_submit_latency(const char *instance,
+                          const mctop_latency_interval_t *l, const double *pcts,
+                          size_t n) {
+  for (unsigned slot = 0; slot < MCTOP_LAT_SLOTS; slot++) {
+    /* No command of this type in the interval: no value, not a zero. */
+    for (size_t i = 0; l->count[slot] > 0 && i < n; i++) {
+      char name[64];
+      mctop_latency_series(name, sizeof(name), slot, pcts[i]);
+      mctop_submit_gauge(instance, "latency", name, l->seconds[slot][i]);
+    }
+  }
 }
 
 void mctop_submit_gauge(const char *instance, const char *type,

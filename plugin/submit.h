@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine.h"
 #include "key_fields.h"
 #include "mctop.h"
 
@@ -26,9 +27,6 @@ void mctop_submit_other(const char *instance,
                         const uint64_t values[MCTOP_KEY_FIELDS_NUM],
                         double latency);
 
-/* "get", ..., for enum mctop_cmd; "other" for MCTOP_LAT_OTHER. */
-const char *mctop_cmd_name(unsigned cmd);
-
 /* One GAUGE value of a type from collectd's types.db. */
 void mctop_submit_gauge(const char *instance, const char *type,
                         const char *type_instance, double v);
@@ -38,15 +36,15 @@ void mctop_submit_gauge(const char *instance, const char *type,
 void mctop_submit_probes(const char *instance, const unsigned *attached,
                          size_t targets);
 
-typedef struct {
-  size_t tracked;              /* keys in the kernel map */
-  double drain_seconds;        /* the read callback's wall time */
-  double drain_cpu_seconds;    /* and its CPU time */
-  uint64_t new_series_refused; /* picks MaxNewSeries turned away, ever */
-  size_t state_bytes;          /* user-space per-key state */
-} mctop_health_t;
+/* The instance's health: tracked keys, events no key was charged with,
+ * the drain's cost, refused new series, user-space state. */
+void mctop_submit_health(const char *instance, const mctop_report_t *r);
 
-void mctop_submit_health(const char *instance, const struct mctop_totals *t,
-                         const mctop_health_t *h);
+/* For every command type timed in the interval, the percentiles pcts[0..n)
+ * as type "latency" (seconds), type_instance "<command>-p<P>" ("get-p99"),
+ * or "<command>-max" for 100. */
+void mctop_submit_latency(const char *instance,
+                          const mctop_latency_interval_t *l, const double *pcts,
+                          size_t n);
 
 #endif /* MCTOP_SUBMIT_H */

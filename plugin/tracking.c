@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errors.h"
 #include "latency.h"
 #include "log.h"
 #include "procs.h"
@@ -243,12 +244,14 @@ static void want_pidfile(update_t *u) {
   if (c->pidfile == NULL)
     return;
   pid_t pid = mctop_read_pidfile(c->pidfile);
+  char why[128];
   if (pid == 0 || mctop_proc_start_time(pid) == 0) {
     if (!u->t->pidfile_logged && !u->a->quiet)
       MCTOP_WARNING("instance \"%s\": PIDFile %s names no running process "
                     "(%s); waiting for memcached to write it",
                     c->name, c->pidfile,
-                    pid == 0 ? strerror(errno) : "stale PID");
+                    pid == 0 ? mctop_strerror(errno, why, sizeof(why))
+                             : "stale PID");
     u->t->pidfile_logged = true;
     return;
   }
@@ -279,9 +282,10 @@ static void want_binaries(update_t *u) {
       continue;
     /* A missing binary is looked for again every interval, and said once. */
     if (access(c->binaries[i], R_OK) != 0) {
+      char why[128];
       if (!u->t->bin_logged[i])
         MCTOP_ERROR("instance \"%s\": Binary %s: %s", c->name, c->binaries[i],
-                    strerror(errno));
+                    mctop_strerror(errno, why, sizeof(why)));
       u->t->bin_logged[i] = true;
       continue;
     }

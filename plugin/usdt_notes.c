@@ -13,6 +13,8 @@
  */
 #include "usdt_notes.h"
 
+#include "errors.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -206,7 +208,9 @@ int mctop_usdt_list(const char *path, const char *provider,
   }
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    snprintf(errbuf, errlen, "cannot open %s: %s", path, strerror(errno));
+    char why[128];
+    snprintf(errbuf, errlen, "cannot open %s: %s", path,
+             mctop_strerror(errno, why, sizeof(why)));
     return -1;
   }
   Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);

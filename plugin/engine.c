@@ -1,0 +1,305 @@
+/*
+ * mctop: one traced instance (see engine.h).
+ *
+ * Loading the BPF object (open -> configure -> load) happens in the first
+ * tick rather than at config time, and is retried with back-off while it
+ * fails.  Once loaded, the maps live as long as the engine, and every tick
+ * attaches to the processes the config names and detaches from the ones
+ * that are gone (tracking.c), so counters stay monotonic across memcached
+ * restarts.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "drain.h"
+#include "errors.h"
+#include "log.h"
+#include "mctop.skel.h"
+#include "series.h"
+#include "sites.h"
+#include "tracking.h"
+#include "uprobe_links.h"
+
+#define RETRY_FIRST 10.0 /* seconds */
+#define RETRY_MAX 300.0
+
+struct mctop_engine {
+  mctop_instance_config_t cfg;
+  struct mctop_bpf *skel; /* NULL until loaded */
+  mctop_tracking_t tracking;
+  mctop_sites_t sites;       /* the attach sites of the loaded object */
+  mctop_attacher_t attacher; /* its program, its sites, the link kind */
+  bool announced;            /* "tracing" said */
+  mctop_drain_t drain;       /* the key table, once loaded */
+  mctop_series_t series;
+  enum mctop_sort sort;        /* what ranks keys (SortBy, or lookups) */
+  uint64_t new_series_refused; /* picks MaxNewSeries turned away, ever */
+  double next_setup, retry_delay;
+  mctop_latency_t latency; /* last interval's histograms (Latency) */
+  struct mctop_totals prev_totals;
+  uint64_t prev_other[MCTOP_KEY_FIELDS_NUM];
+  mctop_pick_t *picks; /* TopKeys of them */
+};
+
+static double now_seconds(clockid_t clock) {
+  struct timespec t;
+  clock_gettime(clock, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+mctop_engine_t *mctop_engine_new(mctop_instance_config_t *cfg) {
+  mctop_engine_t *e = calloc(1, sizeof(*e));
+  if (e == NULL)
+    return NULL;
+  if (mctop_tracking_init(&e->tracking, cfg) != 0 ||
+      mctop_latency_init(&e->latency) != 0) {
+    mctop_latency_free(&e->latency);
+    free(e);
+    return NULL;
+  }
+  e->cfg = *cfg;
+  memset(cfg, 0, sizeof(*cfg));
+  e->picks = calloc(e->cfg.top_keys ? e->cfg.top_keys : 1, sizeof(*e->picks));
+  /* After the move: the series module keeps a pointer to the policy. */
+  if (e->picks == NULL ||
+      mctop_series_init(&e->series, &e->cfg.keys, e->cfg.top_keys) != 0) {
+    mctop_engine_free(e);
+    return NULL;
+  }
+  e->retry_delay = RETRY_FIRST;
+  return e;
+}
+
+const mctop_instance_config_t *mctop_engine_config(const mctop_engine_t *e) {
+  return &e->cfg;
+}
+
+static void teardown(mctop_engine_t *e) {
+  mctop_tracking_detach(&e->tracking);
+  mctop_drain_close(&e->drain, &e->series);
+  mctop_bpf__destroy(e->skel);
+  e->skel = NULL;
+}
+
+static int load(mctop_engine_t *e) {
+  char why[128];
+  e->skel = mctop_bpf__open();
+  if (e->skel == NULL) {
+    MCTOP_ERROR("instance \"%s\": opening the BPF object failed: %s",
+                e->cfg.name, mctop_strerror(errno, why, sizeof(why)));
+    return -1;
+  }
+  e->skel->rodata->targ_latency = e->cfg.latency;
+  bool multi = mctop_uprobe_multi_supported();
+  if (multi)
+    bpf_program__set_expected_attach_type(e->skel->progs.mctop_site_hit,
+                                          MCTOP_TRACE_UPROBE_MULTI);
+  /* A new object's histograms and totals start at zero. */
+  memset(e->latency.prev, 0, sizeof(e->latency.prev));
+  memset(&e->prev_totals, 0, sizeof(e->prev_totals));
+  size_t nslots = mctop_table_slots(e->cfg.max_keys);
+  e->skel->rodata->slot_mask = (__u32)(nslots - 1);
+  int err = bpf_map__set_max_entries(e->skel->maps.slots, (__u32)nslots);
+  if (err == 0)
+    err = bpf_map__set_max_entries(e->skel->maps.slot_lat,
+                                   e->cfg.latency ? (__u32)nslots : 1);
+  if (err == 0)
+    err = bpf_map__set_max_entries(e->skel->maps.names,
+                                   mctop_names_ring_bytes(nslots));
+  if (err == 0 && !e->cfg.latency) /* no connection is ever tracked */
+    err = bpf_map__set_max_entries(e->skel->maps.inflight, 1);
+  if (err == 0)
+    err = mctop_bpf__load(e->skel);
+  if (err == 0)
+    err = mctop_drain_open(&e->drain, bpf_map__fd(e->skel->maps.slots), nslots,
+                           e->cfg.latency ? bpf_map__fd(e->skel->maps.slot_lat)
+                                          : -1,
+                           bpf_map__fd(e->skel->maps.names));
+  if (err == 0)
+    e->drain.names_full = &e->skel->bss->names_full;
+  if (err != 0) {
+    MCTOP_ERROR("instance \"%s\": loading the BPF program failed: %s. mctop "
+                "needs root, or CAP_BPF and CAP_PERFMON, and a kernel with "
+                "BPF and uprobes",
+                e->cfg.name, mctop_strerror(-err, why, sizeof(why)));
+    return -1;
+  }
+  mctop_sites_init(&e->sites, bpf_map__fd(e->skel->maps.sites));
+  e->attacher = (mctop_attacher_t){
+      .prog = e->skel->progs.mctop_site_hit,
+      .sites = &e->sites,
+      .multi = multi,
+  };
+  return 0;
+}
+
+/* Loads the BPF object if due; returns 0 once it is loaded. */
+static int ensure_loaded(mctop_engine_t *e) {
+  if (e->skel != NULL)
+    return 0;
+  double now = now_seconds(CLOCK_MONOTONIC);
+  if (now < e->next_setup)
+    return -1;
+  if (load(e) == 0) {
+    e->retry_delay = RETRY_FIRST;
+    return 0;
+  }
+  teardown(e);
+  MCTOP_WARNING("instance \"%s\": not tracing; retrying in %.0f s", e->cfg.name,
+                e->retry_delay);
+  e->next_setup = now + e->retry_delay;
+  e->retry_delay *= 2;
+  if (e->retry_delay > RETRY_MAX)
+    e->retry_delay = RETRY_MAX;
+  return -1;
+}
+
+/* The interval's picks, under the names user space keeps. */
+static void report_picks(mctop_engine_t *e, mctop_report_t *r) {
+  mctop_series_t *s = &e->series;
+  size_t n = 0;
+  for (size_t i = 0; i < s->chosen_num && n < e->cfg.top_keys; i++) {
+    const mctop_candidate_t *c = s->chosen[i];
+    mctop_pick_t *p = &e->picks[n++];
+    if (c->series < 0) {
+      mctop_key_own_name(&e->cfg.keys, c->key->name + 1, c->key->name[0],
+                         p->name);
+      memcpy(p->interval, c->delta, sizeof(p->interval));
+    } else {
+      snprintf(p->name, sizeof(p->name), "%s", s->coll[c->series].name);
+      memcpy(p->interval, s->coll[c->series].delta, sizeof(p->interval));
+    }
+    mctop_series_values(s, c, p->values);
+    p->latency = mctop_series_latency(s, c);
+    mctop_series_dispatched(s, c);
+  }
+  r->picks = e->picks;
+  r->picks_num = n;
+}
+
+static void totals_interval(const struct mctop_totals *cur,
+                            const struct mctop_totals *prev,
+                            struct mctop_totals *out) {
+  const __u64 *c = (const __u64 *)cur, *p = (const __u64 *)prev;
+  __u64 *o = (__u64 *)out;
+  for (size_t i = 0; i < sizeof(*cur) / sizeof(__u64); i++)
+    o[i] = c[i] - p[i];
+}
+
+static int drain(mctop_engine_t *e, mctop_report_t *r) {
+  double t0 = now_seconds(CLOCK_MONOTONIC);
+  double cpu0 = now_seconds(CLOCK_THREAD_CPUTIME_ID);
+  mctop_drain_result_t res;
+  char why[128];
+  /* Totals before keys: an event landing between the two reads is then in
+   * a key's figures a moment before it is in the totals, which "other"
+   * carries as a shortfall and settles the next interval; read the other
+   * way round it would be counted in "other" and then again in the key. */
+  int err = mctop_read_totals(bpf_map__fd(e->skel->maps.totals), &r->totals);
+  if (err != 0) {
+    MCTOP_ERROR("instance \"%s\": reading the totals map failed: %s",
+                e->cfg.name, mctop_strerror(-err, why, sizeof(why)));
+    return -1;
+  }
+  totals_interval(&r->totals, &e->prev_totals, &r->totals_interval);
+  e->prev_totals = r->totals;
+  mctop_series_begin(&e->series, e->sort);
+  mctop_drain_keys(&e->drain, &r->totals, &e->series, &res);
+  mctop_series_pick(&e->series);
+  report_picks(e, r);
+  mctop_series_end(&e->series, &r->totals, r->other, &r->other_latency);
+  for (size_t f = 0; f < MCTOP_KEY_FIELDS_NUM; f++) {
+    r->other_interval[f] = mctop_key_field_is_level(f)
+                               ? r->other[f]
+                               : r->other[f] - e->prev_other[f];
+    e->prev_other[f] = r->other[f];
+  }
+  if (e->cfg.latency) {
+    err = mctop_latency_read(&e->latency, bpf_map__fd(e->skel->maps.latency),
+                             e->cfg.percentiles, e->cfg.percentiles_num,
+                             &r->latency);
+    r->latency_read = err == 0;
+    if (err != 0)
+      MCTOP_ERROR("instance \"%s\": reading the latency map failed: %s",
+                  e->cfg.name, mctop_strerror(-err, why, sizeof(why)));
+  }
+  r->targets = mctop_tracking_count(&e->tracking, r->probes);
+  e->new_series_refused += e->series.dropped_new;
+  r->new_series_refused = e->new_series_refused;
+  r->tracked = res.tracked;
+  r->state_bytes =
+      mctop_series_bytes(&e->series) + mctop_drain_bytes(&e->drain);
+  r->drain_seconds = now_seconds(CLOCK_MONOTONIC) - t0;
+  r->drain_cpu_seconds = now_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+  return 0;
+}
+
+/*
+ * Follows the processes, and ranks "calls" by key lookups where a traced
+ * memcached fires no command probes for text commands (1.6.40+).
+ */
+static void follow_targets(mctop_engine_t *e) {
+  mctop_tracking_update(&e->tracking, &e->cfg, &e->attacher);
+  enum mctop_sort score = e->cfg.sort_by;
+  if (score == MCTOP_SORT_CALLS &&
+      mctop_tracking_lookups_for_calls(&e->tracking))
+    score = MCTOP_SORT_LOOKUPS;
+  e->sort = score;
+  if (!e->announced) {
+    unsigned probes[MCTOP_PROBE_COUNT];
+    size_t n = mctop_tracking_count(&e->tracking, probes);
+    MCTOP_INFO("instance \"%s\": tracing %zu target%s, MaxKeys %u, TopKeys "
+               "%u by %s",
+               e->cfg.name, n, n == 1 ? "" : "s", e->cfg.max_keys,
+               e->cfg.top_keys, mctop_sort_by_name(score));
+    e->announced = true;
+  }
+}
+
+int mctop_engine_tick(mctop_engine_t *e, mctop_report_t *r) {
+  memset(r, 0, sizeof(*r));
+  if (ensure_loaded(e) != 0)
+    return 1; /* idle: our own back-off */
+  follow_targets(e);
+  return drain(e, r);
+}
+
+void mctop_engine_versions(const mctop_engine_t *e, char *buf, size_t size) {
+  size_t n = 0;
+  if (size > 0)
+    buf[0] = '\0';
+  for (size_t i = 0; i < e->tracking.num; i++) {
+    const mctop_attached_t *a = &e->tracking.items[i];
+    if (!a->usable || a->info.version[0] == '\0' ||
+        (n > 0 && strstr(buf, a->info.version) != NULL))
+      continue;
+    int w = snprintf(buf + n, n < size ? size - n : 0, "%s%s", n ? ", " : "",
+                     a->info.version);
+    if (w > 0)
+      n += (size_t)w;
+  }
+}
+
+void mctop_engine_free(mctop_engine_t *e) {
+  if (e == NULL)
+    return;
+  /* The reaper's queued links use the object and give site ids back: stop
+   * it before destroying either. */
+  mctop_tracking_free(&e->tracking);
+  teardown(e);
+  mctop_sites_destroy(&e->sites);
+  mctop_series_free(&e->series);
+  mctop_latency_free(&e->latency);
+  mctop_config_free(&e->cfg);
+  free(e->picks);
+  free(e);
+}
