@@ -3,11 +3,9 @@
  * central servers and InfluxDB) matches the data sources the plugin
  * registers, name for name and type for type.
  */
+#include <stdio.h>
 #include <stdlib.h>
-
-#include "collectd.h"
-
-#include "plugin.h"
+#include <string.h>
 
 #include "key_fields.h"
 #include "tap.h"
