@@ -35,6 +35,9 @@ extern const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM];
 /* Indexes into the table (and into value arrays in its order). */
 enum {
   MCTOP_KEY_FIELD_CALLS = 0,
+  MCTOP_KEY_FIELD_GETS = 1,
+  MCTOP_KEY_FIELD_SETS = 2,
+  MCTOP_KEY_FIELD_HITS = 6,
   MCTOP_KEY_FIELD_MISSES = 7,
   MCTOP_KEY_FIELD_RX = 8,
   MCTOP_KEY_FIELD_TX = 9,

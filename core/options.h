@@ -67,10 +67,12 @@ typedef struct {
 } mctop_instance_config_t;
 
 /* One option of the table both front ends read: its name in collectd.conf,
- * its flag on the command line (--flag, and -short if not 0), the flag's
- * argument (NULL: a switch, true when given) and a line of help. */
+ * the type of its values, its flag on the command line (--flag, and -short
+ * if not 0), the flag's argument (NULL: a switch, true when given; "A=B": two
+ * strings; "P,...": a list) and a line of help. */
 typedef struct {
   const char *name;
+  enum mctop_opt_type type; /* what its values are (a flag's are parsed) */
   const char *flag;
   char short_flag;
   const char *arg;

@@ -29,6 +29,9 @@ static char *types_db_line(const char *path) {
 /* The named indexes the series code uses point at the right rows. */
 static void named_indexes(void) {
   CHECK_STR("calls", mctop_key_fields[MCTOP_KEY_FIELD_CALLS].name, "calls");
+  CHECK_STR("gets", mctop_key_fields[MCTOP_KEY_FIELD_GETS].name, "gets");
+  CHECK_STR("sets", mctop_key_fields[MCTOP_KEY_FIELD_SETS].name, "sets");
+  CHECK_STR("hits", mctop_key_fields[MCTOP_KEY_FIELD_HITS].name, "hits");
   CHECK_STR("misses", mctop_key_fields[MCTOP_KEY_FIELD_MISSES].name, "misses");
   CHECK_STR("rx", mctop_key_fields[MCTOP_KEY_FIELD_RX].name, "rx");
   CHECK_STR("tx", mctop_key_fields[MCTOP_KEY_FIELD_TX].name, "tx");

@@ -1,0 +1,247 @@
+/*
+ * mctop command: the command line (see flags.h).
+ */
+#include "flags.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "options.h"
+
+static char instance_name[] = "mctop";
+static mctop_opt_value_t instance_value = {.value = {.string = instance_name},
+                                           .type = MCTOP_OPT_STRING};
+
+void mctop_cli_usage(FILE *out, const char *prog) {
+  fprintf(out,
+          "usage: %s [-p PID]... [-b BINARY] [--pidfile FILE] [--match REGEX]\n"
+          "       [-i SECONDS] [-n COUNT] [-k TOPKEYS] [-s "
+          "calls|bytes|misses|lookups|latency]\n"
+          "       [--probes auto|usdt|symbols] [--latency] [--lookups "
+          "true|false|auto]\n"
+          "       [--key-pattern REGEX=NAME]... [--key-prefix C]... "
+          "[--privacy raw|hash --salt SALT]\n"
+          "       [--json] [-v]\n\n"
+          "A live top of memcached's hot keys, from eBPF (needs root, or "
+          "CAP_BPF and CAP_PERFMON).\n"
+          "  -i, --interval SECONDS   refresh every SECONDS (default 1)\n"
+          "  -n, --count COUNT        show COUNT intervals, then exit\n"
+          "      --json               one JSON object per interval on "
+          "stdout, no screen\n"
+          "  -v, --verbose            every log line on stderr\n"
+          "  -h, --help               this text\n"
+          "The tracing options, each the collectd plugin's option in "
+          "parentheses (README, Configuration):\n",
+          prog);
+  for (size_t i = 0; i < mctop_options_num; i++) {
+    const mctop_option_def_t *d = &mctop_options[i];
+    char left[64];
+    snprintf(left, sizeof(left), "%c%c%s --%s%s%s", d->short_flag ? '-' : ' ',
+             d->short_flag ? d->short_flag : ' ', d->short_flag ? "," : " ",
+             d->flag, d->arg ? " " : "", d->arg ? d->arg : "");
+    fprintf(out, "  %-32s %s (%s)\n", left, d->help, d->name);
+  }
+}
+
+static const char *keep(mctop_cli_flags_t *f, const char *s, size_t len) {
+  if (f->strings_used >= (int)(sizeof(f->strings) / sizeof(f->strings[0])))
+    return NULL;
+  char *copy = strndup(s, len);
+  if (copy != NULL)
+    f->strings[f->strings_used++] = copy;
+  return copy;
+}
+
+static mctop_opt_value_t *new_value(mctop_cli_flags_t *f) {
+  if (f->values_used >= (int)(sizeof(f->values) / sizeof(f->values[0])))
+    return NULL;
+  return &f->values[f->values_used++];
+}
+
+/* One value of type t from text; a number that does not parse is kept as
+ * a string, so the core names the problem as it does in collectd.conf. */
+static int add_value(mctop_cli_flags_t *f, mctop_opt_t *o,
+                     enum mctop_opt_type t, const char *text, size_t len,
+                     bool words) {
+  mctop_opt_value_t *v = new_value(f);
+  const char *s = keep(f, text, len);
+  if (v == NULL || s == NULL)
+    return -1;
+  if (o->values == NULL)
+    o->values = v;
+  o->values_num++;
+  char *end;
+  double n = strtod(s, &end);
+  if (t == MCTOP_OPT_NUMBER && *s != '\0' && *end == '\0' && isfinite(n)) {
+    *v = (mctop_opt_value_t){.value = {.number = n}, .type = t};
+  } else if (words &&
+             (strcasecmp(s, "true") == 0 || strcasecmp(s, "false") == 0)) {
+    /* --lookups true: collectd.conf's boolean, not the string */
+    *v = (mctop_opt_value_t){.value = {.boolean = strcasecmp(s, "true") == 0},
+                             .type = MCTOP_OPT_BOOLEAN};
+  } else {
+    *v = (mctop_opt_value_t){.value = {.string = s}, .type = MCTOP_OPT_STRING};
+  }
+  return 0;
+}
+
+/* The option d with the flag's argument arg (NULL for a switch). */
+static int add_option(mctop_cli_flags_t *f, const mctop_option_def_t *d,
+                      const char *arg) {
+  if (f->block.children_num >= MCTOP_CLI_MAX_OPTS)
+    return -1;
+  mctop_opt_t *o = &f->children[f->block.children_num++];
+  *o = (mctop_opt_t){.key = d->name};
+  if (arg == NULL) { /* a switch: true */
+    mctop_opt_value_t *v = new_value(f);
+    if (v == NULL)
+      return -1;
+    *v = (mctop_opt_value_t){.value = {.boolean = true},
+                             .type = MCTOP_OPT_BOOLEAN};
+    o->values = v;
+    o->values_num = 1;
+    return 0;
+  }
+  /* Values are taken in order from one array: this option's are the next
+   * ones. */
+  const char *eq = strchr(d->arg, '=') ? strrchr(arg, '=') : NULL;
+  if (eq != NULL) /* REGEX=NAME: two strings, cut at the last '=' */
+    return add_value(f, o, MCTOP_OPT_STRING, arg, (size_t)(eq - arg), false) ||
+           add_value(f, o, MCTOP_OPT_STRING, eq + 1, strlen(eq + 1), false);
+  if (strchr(d->arg, ',') != NULL) { /* a list */
+    for (const char *p = arg;; p++) {
+      const char *c = strchr(p, ',');
+      size_t len = c ? (size_t)(c - p) : strlen(p);
+      if (add_value(f, o, d->type, p, len, false) != 0)
+        return -1;
+      if (c == NULL)
+        return 0;
+      p = c;
+    }
+  }
+  return add_value(f, o, d->type, arg, strlen(arg),
+                   strstr(d->arg, "true") != NULL);
+}
+
+static const mctop_option_def_t *find_flag(const char *name, char short_flag) {
+  for (size_t i = 0; i < mctop_options_num; i++) {
+    const mctop_option_def_t *d = &mctop_options[i];
+    if (name != NULL ? strcmp(name, d->flag) == 0
+                     : short_flag != 0 && short_flag == d->short_flag)
+      return d;
+  }
+  return NULL;
+}
+
+static int bad(const char *prog, const char *fmt, const char *what) {
+  fprintf(stderr, "%s: ", prog);
+  fprintf(stderr, fmt, what);
+  fputc('\n', stderr);
+  mctop_cli_usage(stderr, prog);
+  return 2;
+}
+
+/* The command's own flags; 1 if taken (with its argument), 0 if not one of
+ * them, -1 if its argument is bad. */
+static int own_flag(mctop_cli_flags_t *f, const char *name, char s,
+                    const char *arg, bool *needs_arg) {
+  bool is_i = name ? strcmp(name, "interval") == 0 : s == 'i';
+  bool is_n = name ? strcmp(name, "count") == 0 : s == 'n';
+  *needs_arg = is_i || is_n;
+  if (is_i || is_n) {
+    if (arg == NULL)
+      return -1;
+    char *end;
+    double v = strtod(arg, &end);
+    if (*arg == '\0' || *end != '\0' || !isfinite(v) ||
+        (is_i && (v < 0.1 || v > 3600)) ||
+        (is_n && (v < 1 || v != floor(v) || v > 1e9)))
+      return -1;
+    if (is_i)
+      f->interval = v;
+    else
+      f->count = (long)v;
+    return 1;
+  }
+  if (name ? strcmp(name, "json") == 0 : false) {
+    f->json = true;
+    return 1;
+  }
+  if (name ? strcmp(name, "verbose") == 0 : s == 'v') {
+    f->verbose = true;
+    return 1;
+  }
+  return 0;
+}
+
+int mctop_cli_parse(mctop_cli_flags_t *f, int argc, char **argv) {
+  const char *prog = argc > 0 ? argv[0] : "mctop";
+  memset(f, 0, sizeof(*f));
+  f->interval = 1;
+  f->block = (mctop_opt_t){.key = "Instance",
+                           .values = &instance_value,
+                           .values_num = 1,
+                           .children = f->children};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *name = NULL, *inline_arg = NULL;
+    char s = 0, longname[64];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      mctop_cli_usage(stdout, prog);
+      return 1;
+    }
+    if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
+      const char *eq = strchr(a + 2, '=');
+      size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+      if (len >= sizeof(longname))
+        return bad(prog, "unknown flag %s", a);
+      memcpy(longname, a + 2, len);
+      longname[len] = '\0';
+      name = longname;
+      inline_arg = eq ? eq + 1 : NULL;
+    } else if (a[0] == '-' && a[1] != '\0' && a[2] == '\0') {
+      s = a[1];
+    } else {
+      return bad(prog,
+                 "unexpected argument \"%s\": every value follows its "
+                 "flag",
+                 a);
+    }
+    bool needs_arg;
+    const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+    int own = own_flag(f, name, s, inline_arg ? inline_arg : next, &needs_arg);
+    if (own < 0)
+      return bad(prog,
+                 "%s needs a number: -i SECONDS from 0.1 to 3600, -n "
+                 "COUNT from 1",
+                 a);
+    if (own > 0) {
+      if (needs_arg && inline_arg == NULL)
+        i++;
+      continue;
+    }
+    const mctop_option_def_t *d = find_flag(name, s);
+    if (d == NULL)
+      return bad(prog, "unknown flag %s", a);
+    const char *arg = NULL;
+    if (d->arg != NULL) {
+      arg = inline_arg ? inline_arg : next;
+      if (arg == NULL)
+        return bad(prog, "%s needs an argument", a);
+      if (inline_arg == NULL)
+        i++;
+    } else if (inline_arg != NULL) {
+      return bad(prog, "%s takes no argument", a);
+    }
+    if (add_option(f, d, arg) != 0)
+      return bad(prog, "too many flags at %s", a);
+  }
+  return 0;
+}
+
+void mctop_cli_flags_free(mctop_cli_flags_t *f) {
+  for (int i = 0; i < f->strings_used; i++)
+    free(f->strings[i]);
+  f->strings_used = 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * mctop command: the command line, read into the core's options.
+ *
+ * Every option of the core's table (options.h) is a flag: --pid 1234 or
+ * -p 1234 is `PID 1234` in collectd.conf, parsed and checked by the same
+ * code, with the same messages.  The command adds its own few: the
+ * interval, how many to show, JSON output.
+ */
+#ifndef MCTOP_CLI_FLAGS_H
+#define MCTOP_CLI_FLAGS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "option.h"
+
+#define MCTOP_CLI_MAX_OPTS 256
+
+typedef struct {
+  double interval;   /* -i SECONDS */
+  long count;        /* -n COUNT: intervals shown, then exit; 0: forever */
+  bool json;         /* --json */
+  bool verbose;      /* -v: every log line on stderr */
+  mctop_opt_t block; /* "Instance" "mctop", children: the core's options */
+  mctop_opt_t children[MCTOP_CLI_MAX_OPTS];
+  mctop_opt_value_t values[MCTOP_CLI_MAX_OPTS * 4];
+  char *strings[MCTOP_CLI_MAX_OPTS * 2]; /* copies the values point into */
+  int values_used, strings_used;
+} mctop_cli_flags_t;
+
+/* 0: parsed.  1: --help was asked (usage printed to stdout).  2: a bad
+ * flag (the problem and the usage printed to stderr). */
+int mctop_cli_parse(mctop_cli_flags_t *f, int argc, char **argv);
+
+void mctop_cli_usage(FILE *out, const char *prog);
+
+void mctop_cli_flags_free(mctop_cli_flags_t *f);
+
+#endif /* MCTOP_CLI_FLAGS_H */
