@@ -231,7 +231,8 @@ void mctop_screen_draw(mctop_screen_t *s) {
     head[0] = '*';
   line(&cv, "\033[7m%s\033[0m", head);
   sorting = s;
-  qsort(s->picks, r->picks_num, sizeof(*s->picks), by_column);
+  if (r->picks_num > 1)
+    qsort(s->picks, r->picks_num, sizeof(*s->picks), by_column);
   int room = cv.rows - cv.row - 2; /* ~other and the help line */
   for (size_t i = 0; i < r->picks_num && room > 0; i++) {
     const mctop_pick_t *p = &s->picks[i];
