@@ -191,6 +191,8 @@ int main(int argc, char **argv) {
     if (json) {
       mctop_cli_json(stdout, &r, now(CLOCK_REALTIME), seconds);
     } else {
+      if (shown == 0 && strncmp(screen.status, "tracing;", 8) == 0)
+        screen.status[0] = '\0'; /* the first figures are here */
       mctop_engine_versions(e, versions, sizeof(versions));
       mctop_screen_update(&screen, &r, seconds, versions);
     }

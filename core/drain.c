@@ -1,5 +1,5 @@
 /*
- * mctop plugin: reading the kernel's key table (see drain.h).
+ * mctop: reading the kernel's key table (see drain.h).
  */
 #include "drain.h"
 

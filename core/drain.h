@@ -1,5 +1,5 @@
 /*
- * mctop plugin: reading the kernel's key table on each interval.
+ * mctop: reading the kernel's key table on each interval.
  *
  * The table (map "slots", see mctop.h) is mmapped and read as memory: no
  * system call per key.  Each live key's counts are taken (swapped for 0),

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: function symbols of a binary or of its debug file.
+ * mctop: function symbols of a binary or of its debug file.
  */
 #include "elf_symbols.h"
 

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: finding memcached's own functions in a binary, for symbol
+ * mctop: finding memcached's own functions in a binary, for symbol
  * mode.  The symbols come from the binary's .symtab (a `make install`
  * build, the official container image), or from its separate debug file
  * (memcached-dbgsym, memcached-debuginfo): found by build id under each

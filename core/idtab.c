@@ -1,5 +1,5 @@
 /*
- * mctop plugin: id -> payload hash table (see idtab.h).
+ * mctop: id -> payload hash table (see idtab.h).
  */
 #include "idtab.h"
 

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: an open-addressing hash table from 64-bit ids (key hashes,
+ * mctop: an open-addressing hash table from 64-bit ids (key hashes,
  * series hashes) to a fixed-size payload, for the per-key state user space
  * keeps between intervals.  Linear probing; grows by half at 75 % load and
  * shrinks below 25 %.  Entries carry a stamp (the interval that last saw them,

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: key naming.  Keys arrive as raw bytes (the binary protocol
+ * mctop: key naming.  Keys arrive as raw bytes (the binary protocol
  * allows any byte); collectd identifiers, the files the csv and rrdtool
  * plugins write, Graphite paths and the other writers' formats all want safe
  * text, and one key must be one name everywhere.

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: turning a memcached key into a collectd type_instance.
+ * mctop: turning a memcached key into a collectd type_instance.
  */
 #ifndef MCTOP_KEYNAME_H
 #define MCTOP_KEYNAME_H

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: key collapsing rules and key privacy (see keyrules.h).
+ * mctop: key collapsing rules and key privacy (see keyrules.h).
  */
 #include "keyrules.h"
 

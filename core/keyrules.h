@@ -1,5 +1,5 @@
 /*
- * mctop plugin: how keys become series.  Ordered rules collapse many keys
+ * mctop: how keys become series.  Ordered rules collapse many keys
  * into one series (KeyPattern: a regular expression to a fixed name;
  * KeyPrefix: everything up to the first delimiter, like memcached's own
  * `stats detail`), and KeyPrivacy "hash" replaces every name made of key

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: percentiles from the kernel's latency histograms.
+ * mctop: percentiles from the kernel's latency histograms.
  */
 #include "latency_hist.h"
 

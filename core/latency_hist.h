@@ -1,5 +1,5 @@
 /*
- * mctop plugin: percentiles from the kernel's latency histograms (bucket
+ * mctop: percentiles from the kernel's latency histograms (bucket
  * layout in bpf/mctop.h).  Pure arithmetic, unit-tested against known
  * inputs.
  */

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: the latency options of an <Instance> block.
+ * mctop: the latency options of an <Instance> block.
  *
  *   Latency true|false               process__command__start/end (default
  *                                    MCTOP_LATENCY_DEFAULT, see README)

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: parsing and validating <Instance> blocks.
+ * mctop: parsing and validating <Instance> blocks.
  *
  * Every rejection names the option, the value given and what is allowed, so
  * an operator can fix the config from the log line alone.

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: the <Plugin mctop> block, parsed and validated.
+ * mctop: the <Plugin mctop> block, parsed and validated.
  *
  * Pure logic (no BPF, no collectd daemon calls beyond plugin_log), so the
  * unit tests exercise it with mctop_opt_t literals.

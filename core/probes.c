@@ -1,5 +1,5 @@
 /*
- * mctop plugin: attaching the BPF program to memcached's probes.
+ * mctop: attaching the BPF program to memcached's probes.
  */
 #include "probes.h"
 

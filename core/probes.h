@@ -1,5 +1,5 @@
 /*
- * mctop plugin: the attach layer.  One table maps each memcached USDT probe
+ * mctop: the attach layer.  One table maps each memcached USDT probe
  * to the event it reports and the places of its arguments; attaching a
  * target turns every call site of the probes it has into an attach site
  * (sites.h) and puts them all on one link (uprobe_links.h).

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: reading /proc.
+ * mctop: reading /proc.
  */
 #include "procs.h"
 

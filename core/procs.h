@@ -1,5 +1,5 @@
 /*
- * mctop plugin: what /proc says about processes.  Used to notice a traced
+ * mctop: what /proc says about processes.  Used to notice a traced
  * memcached exiting or being replaced (PID reuse), and to find processes
  * for ProcessMatch.
  */

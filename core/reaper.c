@@ -1,5 +1,5 @@
 /*
- * mctop plugin: the link reaper thread.  Detaching touches no state shared
+ * mctop: the link reaper thread.  Detaching touches no state shared
  * with attaching: a link is our own file descriptor(s), and site ids go
  * back under the site table's lock.
  */

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: detaching probes off the read path.  Detaching waits for
+ * mctop: detaching probes off the read path.  Detaching waits for
  * the kernel's grace period (~25 ms for a process's uprobe_multi link here,
  * ~110 ms per uprobe with per-site perf links), so a worker thread does it
  * and the read callback goes on.  The queue is bounded by the instance's

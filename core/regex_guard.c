@@ -1,5 +1,5 @@
 /*
- * mctop plugin: a cost estimate for POSIX extended regular expressions.
+ * mctop: a cost estimate for POSIX extended regular expressions.
  *
  * Walks the expression once, keeping per open group the cost of its
  * alternatives so far.  An atom costs 1; a group costs the largest of its

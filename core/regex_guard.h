@@ -1,9 +1,10 @@
 /*
- * mctop plugin: bounding what a ProcessMatch expression may cost.  glibc's
- * regcomp() copies a repeated subexpression once per repetition, so stacked
- * or nested repetitions grow exponentially ("x" followed by 22 '+' took
+ * mctop: bounding what a ProcessMatch or KeyPattern expression may cost.
+ * glibc's regcomp() copies a repeated subexpression once per repetition, so
+ * stacked or nested repetitions grow exponentially ("x" followed by 22 '+' took
  * 2.9 GB and 32 s; found by tests/fuzz/fuzz_options.c).  A typo in
- * collectd.conf must not take collectd down with it.
+ * collectd.conf or on mctop's command line must not take collectd, or the
+ * host's memory, down with it.
  */
 #ifndef MCTOP_REGEX_GUARD_H
 #define MCTOP_REGEX_GUARD_H

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: the series of one interval (see series.h).
+ * mctop: the series of one interval (see series.h).
  *
  * Memory: per tracked key only its name and its series (mctop_key_slot_t,
  * held by drain.c); per series dispatched lately a "known" entry with its

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: from tracked keys to the series of one interval.
+ * mctop: from tracked keys to the series of one interval.
  *
  * The kernel hands over what each key did in the interval (its slot's
  * counts, taken by drain.c).  This module folds keys that a

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: handing out site ids.
+ * mctop: handing out site ids.
  */
 #include "sites.h"
 

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: the instance's attach sites (map "sites", bpf/mctop.h).
+ * mctop: the instance's attach sites (map "sites", bpf/mctop.h).
  * A site id is the cookie its uprobe carries; ids are handed out when a
  * process is attached and come back once its link is gone, on the reaper
  * thread, so the table is guarded by its own lock.

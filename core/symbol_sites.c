@@ -1,5 +1,5 @@
 /*
- * mctop plugin: symbol mode's functions.  Signatures from memcached's
+ * mctop: symbol mode's functions.  Signatures from memcached's
  * source (items.c, memcached.c, proto_text.c) of each supported version;
  * README "Symbol mode" lists which command reaches which function.
  */

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: symbol mode's attach table.  Where a memcached has no USDT
+ * mctop: symbol mode's attach table.  Where a memcached has no USDT
  * probes, mctop puts uprobes on memcached's own functions, found by symbol
  * (elf_symbols.h): the functions, where each one's arguments are, and the
  * memcached versions whose signatures and item layout were verified.

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: inspecting a target binary.
+ * mctop: inspecting a target binary.
  */
 #include "target.h"
 

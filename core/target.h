@@ -1,7 +1,7 @@
 /*
- * mctop plugin: what a traced memcached binary offers.  Read before loading
- * the BPF program, because what the binary fires decides what to attach and
- * how to rank keys.
+ * mctop: what a traced memcached binary offers.  Read when a target is
+ * first seen, before anything is attached to it: what the binary fires
+ * decides what to attach and how to rank keys.
  */
 #ifndef MCTOP_TARGET_H
 #define MCTOP_TARGET_H

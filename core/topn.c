@@ -1,5 +1,5 @@
 /*
- * mctop plugin: top-N by a bounded min-heap.  The root is the worst
+ * mctop: top-N by a bounded min-heap.  The root is the worst
  * candidate kept, so a better one replaces it in O(log N).
  */
 #include "topn.h"

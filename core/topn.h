@@ -1,5 +1,5 @@
 /*
- * mctop plugin: streaming top-N selection.  The drain offers every tracked
+ * mctop: streaming top-N selection.  The drain offers every tracked
  * key once; only N candidates are ever held, so memory is O(N) whatever the
  * number of keys.
  */

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: following traced processes.  Called from the read callback
+ * mctop: following traced processes.  Called from the read callback
  * once per interval, so a restarted memcached is traced again within one
  * interval of showing up.
  */

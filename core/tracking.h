@@ -1,5 +1,5 @@
 /*
- * mctop plugin: the processes and binaries an instance traces, kept in step
+ * mctop: the processes and binaries an instance traces, kept in step
  * with the system on every read: a PID that exits is detached (and said so
  * once), a PIDFile that names a new memcached is followed, ProcessMatch
  * attaches to processes as they appear and detaches as they go.  The BPF

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: uprobe links.  libbpf 1.1 (Debian bookworm) predates
+ * mctop: uprobe links.  libbpf 1.1 (Debian bookworm) predates
  * uprobe_multi links, so they are made with the bpf() system call and the
  * attribute layout of the kernel's uapi (include/uapi/linux/bpf.h,
  * BPF_LINK_CREATE's uprobe_multi member).

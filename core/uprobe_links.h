@@ -1,5 +1,5 @@
 /*
- * mctop plugin: putting one program on many uprobes of one process (or of
+ * mctop: putting one program on many uprobes of one process (or of
  * every process running a binary), and taking them off again.
  *
  * Where the kernel has them (Linux 6.6+), all of a process's sites share a

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: reading SystemTap SDT notes (".note.stapsdt", note type 3,
+ * mctop: reading SystemTap SDT notes (".note.stapsdt", note type 3,
  * owner "stapsdt").  Layout of a note's descriptor, per
  * https://sourceware.org/systemtap/wiki/UserSpaceProbeImplementation:
  * three address-sized words (pc, base, semaphore), then the provider, the

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: which USDT probes an ELF file carries.  Read before
+ * mctop: which USDT probes an ELF file carries.  Read before
  * attaching, so the log can say "this memcached was built without
  * --enable-dtrace" instead of a bare ENOENT per probe.
  */

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: finding memcached's version string in its binary.
+ * mctop: finding memcached's version string in its binary.
  */
 /* memmem */
 #define _GNU_SOURCE

@@ -1,5 +1,5 @@
 /*
- * mctop plugin: memcached's version, read from the binary itself (the
+ * mctop: memcached's version, read from the binary itself (the
  * "memcached 1.6.18" string it prints for -V), so operators never have to
  * say which version they run.
  */
