@@ -317,7 +317,7 @@ static __always_inline struct mctop_slot *count_event(enum mctop_cmd cmd,
 {
 	bool is_get = cmd == MCTOP_CMD_GET;
 	bool is_store = cmd >= MCTOP_CMD_SET && cmd <= MCTOP_CMD_CAS;
-	bool hit = is_get && size >= 0, miss = is_get && size == -1;
+	bool miss = is_get && size == -1; /* a hit otherwise */
 	bool has_bytes = (is_get || is_store) && size >= 0;
 	__u64 len = value_len(size);
 	struct mctop_totals *t;
@@ -328,7 +328,6 @@ static __always_inline struct mctop_slot *count_event(enum mctop_cmd cmd,
 	if (!t)
 		return NULL;
 	t->cmds[cmd]++;
-	t->hits += hit;
 	t->misses += miss;
 	t->lookups += lookup;
 	if (has_bytes) {

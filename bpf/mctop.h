@@ -127,8 +127,7 @@ enum mctop_sort {
 
 struct mctop_totals {
 	__u64 cmds[MCTOP_CMD_COUNT];
-	__u64 hits;
-	__u64 misses;
+	__u64 misses; /* of the gets; hits are gets - misses (key_fields.c) */
 	__u64 rx_bytes;
 	__u64 tx_bytes;
 	__u64 lookups;
@@ -337,7 +336,7 @@ _Static_assert(sizeof(struct mctop_slot_lat) == 16, "mctop_slot_lat layout");
 _Static_assert(__builtin_offsetof(struct mctop_name_rec, data) ==
 		   MCTOP_NAME_REC_HEAD,
 	       "mctop_name_rec layout");
-_Static_assert(sizeof(struct mctop_totals) == 18 * 8, "mctop_totals layout");
+_Static_assert(sizeof(struct mctop_totals) == 17 * 8, "mctop_totals layout");
 _Static_assert(sizeof(struct mctop_conn_id) == 16, "mctop_conn_id layout");
 _Static_assert(sizeof(struct mctop_inflight) == 5 * 8, "mctop_inflight layout");
 _Static_assert(sizeof(struct mctop_lat_hist) == MCTOP_LAT_BUCKETS * 8,

@@ -52,9 +52,9 @@ void mctop_cli_json(FILE *out, const mctop_report_t *r, double unix_time,
   fprintf(out,
           "\"hits\": %llu, \"misses\": %llu, \"lookups\": %llu, "
           "\"rx\": %llu, \"tx\": %llu}, \"keys\": [",
-          (unsigned long long)t->hits, (unsigned long long)t->misses,
-          (unsigned long long)t->lookups, (unsigned long long)t->rx_bytes,
-          (unsigned long long)t->tx_bytes);
+          (unsigned long long)mctop_totals_hits(t),
+          (unsigned long long)t->misses, (unsigned long long)t->lookups,
+          (unsigned long long)t->rx_bytes, (unsigned long long)t->tx_bytes);
   for (size_t i = 0; i < r->picks_num; i++) {
     const mctop_pick_t *p = &r->picks[i];
     fputs(i ? ", {\"key\": " : "{\"key\": ", out);

@@ -200,13 +200,13 @@ void mctop_screen_draw(mctop_screen_t *s) {
                             mctop_cmd_name((unsigned)c), v);
     }
   line(&cv, "requests/s %.0f:%s", (double)cmds * per, n ? req : " none");
-  uint64_t gets = t->hits + t->misses;
+  uint64_t gets = t->cmds[MCTOP_CMD_GET], hits = mctop_totals_hits(t);
   char in[16], out[16];
   human(in, sizeof(in), (double)t->rx_bytes * per);
   human(out, sizeof(out), (double)t->tx_bytes * per);
   if (gets > 0)
     line(&cv, "hit ratio %.1f%%   in %sB/s   out %sB/s",
-         100.0 * (double)t->hits / (double)gets, in, out);
+         100.0 * (double)hits / (double)gets, in, out);
   else
     line(&cv, "hit ratio -   in %sB/s   out %sB/s", in, out);
   line(&cv,

@@ -116,15 +116,6 @@ void *mctop_idtab_put(mctop_idtab_t *t, uint64_t id, uint32_t stamp,
   return h + 1;
 }
 
-void mctop_idtab_touch(mctop_idtab_t *t, uint64_t id, uint32_t stamp) {
-  if (t->len == 0)
-    return;
-  bool found;
-  size_t i = find(t, id, &found);
-  if (found)
-    slot(t, i)->stamp = stamp ? stamp : 1;
-}
-
 void mctop_idtab_remove(mctop_idtab_t *t, uint64_t id) {
   if (t->len == 0)
     return;

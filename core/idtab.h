@@ -29,9 +29,6 @@ void *mctop_idtab_get(const mctop_idtab_t *t, uint64_t id);
 void *mctop_idtab_put(mctop_idtab_t *t, uint64_t id, uint32_t stamp,
                       bool *created);
 
-/* Stamps id's entry if present. */
-void mctop_idtab_touch(mctop_idtab_t *t, uint64_t id, uint32_t stamp);
-
 /* Removes id's entry if present. */
 void mctop_idtab_remove(mctop_idtab_t *t, uint64_t id);
 

@@ -105,3 +105,9 @@ static const char *const cmd_names[MCTOP_CMD_COUNT] = {
 const char *mctop_cmd_name(unsigned cmd) {
   return cmd < MCTOP_CMD_COUNT ? cmd_names[cmd] : "other";
 }
+
+uint64_t mctop_totals_hits(const struct mctop_totals *t) {
+  uint64_t v[MCTOP_KEY_FIELDS_NUM];
+  mctop_totals_values(t, v);
+  return v[MCTOP_KEY_FIELD_HITS];
+}

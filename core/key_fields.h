@@ -63,6 +63,9 @@ void mctop_key_values(const mctop_key_interval_t *k,
 void mctop_totals_values(const struct mctop_totals *t,
                          uint64_t out[MCTOP_KEY_FIELDS_NUM]);
 
+/* The totals' get hits, worked out as a key's are (gets - misses). */
+uint64_t mctop_totals_hits(const struct mctop_totals *t);
+
 /* "get", ..., for enum mctop_cmd; "other" for MCTOP_LAT_OTHER. */
 const char *mctop_cmd_name(unsigned cmd);
 

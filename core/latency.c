@@ -69,10 +69,6 @@ int mctop_latency_read(mctop_latency_t *l, int map_fd, const double *pcts,
   return 0;
 }
 
-/* proto_bin.c's dispatch_bin_command() fires process__command__start in
- * every 1.6 release; proto_text.c adds one site where it still does. */
-#define BINARY_PROTOCOL_START_SITES 1
-
 void mctop_latency_check_target(const char *instance, const mctop_target_t *t) {
   if (t->symbols) {
     MCTOP_NOTICE("instance \"%s\": memcached %s at %s is traced through its "
@@ -81,13 +77,12 @@ void mctop_latency_check_target(const char *instance, const mctop_target_t *t) {
                  instance, t->version, t->path);
     return;
   }
-  size_t sites = mctop_usdt_sites(&t->notes, "process__command__start");
   const char *v = t->version[0] ? t->version : "(version unknown)";
-  if (sites == 0 || mctop_usdt_sites(&t->notes, "process__command__end") == 0)
+  if (t->timed == MCTOP_TIMED_NONE)
     MCTOP_NOTICE("instance \"%s\": memcached %s at %s has no "
                  "process__command__start/end probes: no latency figures",
                  instance, v, t->path);
-  else if (sites <= BINARY_PROTOCOL_START_SITES)
+  else if (t->timed == MCTOP_TIMED_BINARY)
     MCTOP_NOTICE("instance \"%s\": memcached %s at %s fires "
                  "process__command__start for the binary protocol only "
                  "(removed from text and meta commands upstream in 1.6.40): "

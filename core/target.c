@@ -22,6 +22,9 @@
  * (proto_text.c) where they fire the probe at all.
  */
 #define BINARY_PROTOCOL_GET_SITES 2
+/* proto_bin.c's dispatch_bin_command() fires process__command__start in
+ * every 1.6 release; proto_text.c adds one site where it still does. */
+#define BINARY_PROTOCOL_START_SITES 1
 
 static void read_version(mctop_target_t *t) {
   int fd = open(t->path, O_RDONLY | O_CLOEXEC);
@@ -125,6 +128,7 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
     adjust_entry(t, instance, i);
   t->symbols = true;
   t->text_command_probes = true; /* every protocol reaches the functions */
+  t->timed = MCTOP_TIMED_NONE;   /* no function marks a command's end */
   return 0;
 }
 
@@ -162,6 +166,12 @@ int mctop_target_inspect(mctop_target_t *t, const char *instance,
   }
   t->text_command_probes =
       mctop_usdt_sites(&t->notes, "command__get") > BINARY_PROTOCOL_GET_SITES;
+  unsigned starts = mctop_usdt_sites(&t->notes, "process__command__start");
+  if (starts == 0 || mctop_usdt_sites(&t->notes, "process__command__end") == 0)
+    t->timed = MCTOP_TIMED_NONE;
+  else
+    t->timed = starts <= BINARY_PROTOCOL_START_SITES ? MCTOP_TIMED_BINARY
+                                                     : MCTOP_TIMED_ALL;
   if (!t->text_command_probes)
     MCTOP_NOTICE("instance \"%s\": memcached %s at %s fires no command "
                  "probes for text and meta commands (removed upstream in "

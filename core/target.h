@@ -31,6 +31,12 @@ typedef struct {
    * removed those calls (they remain for the binary protocol only) unless
    * built with contrib/memcached-1.6.45-command-probes.patch. */
   bool text_command_probes;
+  /* Which commands process__command__start/end time (option Latency). */
+  enum {
+    MCTOP_TIMED_NONE,   /* no such probes (or symbol mode) */
+    MCTOP_TIMED_BINARY, /* the binary protocol's only (1.6.40 and later) */
+    MCTOP_TIMED_ALL,
+  } timed;
   /* Symbol mode: traced through memcached's own functions, found in
    * symfile (the binary or its debug file); fns[i].offset 0 if absent. */
   bool symbols;

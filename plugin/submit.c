@@ -48,7 +48,7 @@ static void submit_derive(const char *instance, const char *type,
 void mctop_submit_totals(const char *instance, const struct mctop_totals *t) {
   for (int c = 0; c < MCTOP_CMD_COUNT; c++)
     submit_derive(instance, "memcached_command", mctop_cmd_name(c), t->cmds[c]);
-  submit_derive(instance, "memcached_ops", "hits", t->hits);
+  submit_derive(instance, "memcached_ops", "hits", mctop_totals_hits(t));
   submit_derive(instance, "memcached_ops", "misses", t->misses);
   submit_derive(instance, "memcached_ops", "lookups", t->lookups);
   value_t octets[] = {{.derive = (derive_t)t->rx_bytes},
