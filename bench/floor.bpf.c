@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (MIT OR GPL-2.0)
 /*
  * The benchmark's floors: a program that does nothing, named like mctop's
- * and with mctop's "sites" map, so core/probes.c attaches it to exactly
+ * and with mctop's "sites" map, so libmctop/probes.c attaches it to exactly
  * the sites mctop attaches to, on the same kind of link.  The difference
  * between this and mctop is what mctop's own work costs.
  *
@@ -22,7 +22,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "mctop.h"
-/* Written by core/sites.c. */
+/* Written by libmctop/sites.c. */
 #include "sites.bpf.h"
 
 const volatile bool targ_copy_key = false;

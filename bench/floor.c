@@ -1,6 +1,6 @@
 /*
  * bench/floor: attaches the empty programs of floor.bpf.c to a memcached
- * process through mctop's own attach table (core/probes.c), the way
+ * process through mctop's own attach table (libmctop/probes.c), the way
  * mctop's default configuration would, and holds them until SIGTERM.
  *
  *   floor PID [lookups]     lookups: also assoc__find (mctop's "Lookups true")

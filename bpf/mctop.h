@@ -123,6 +123,7 @@ enum mctop_sort {
 	MCTOP_SORT_MISSES,
 	MCTOP_SORT_LOOKUPS,
 	MCTOP_SORT_LATENCY, /* nanoseconds charged to the key (Latency) */
+	MCTOP_SORT_GETS,
 };
 
 struct mctop_totals {

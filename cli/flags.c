@@ -18,7 +18,7 @@ void mctop_cli_usage(FILE *out, const char *prog) {
   fprintf(out,
           "usage: %s [-p PID]... [-b BINARY] [--pidfile FILE] [--match REGEX]\n"
           "       [-i SECONDS] [-n COUNT] [-k TOPKEYS] [-s "
-          "calls|bytes|misses|lookups|latency]\n"
+          "calls|gets|bytes|misses|lookups|latency]\n"
           "       [--probes auto|usdt|symbols] [--latency] [--lookups "
           "true|false|auto]\n"
           "       [--key-pattern REGEX=NAME]... [--key-prefix C]... "

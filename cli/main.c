@@ -1,7 +1,7 @@
 /*
  * mctop: a live top of one host's hot memcached keys, in a terminal.
  *
- * The same engine as the collectd plugin (core/engine.h), on the same BPF
+ * The same engine as the collectd plugin (libmctop/engine.h), on the same BPF
  * program: this file only reads the flags, ticks the engine every interval
  * and shows each report, full screen (screen.c) or as JSON lines (json.c).
  * Exit status: 0 when done, 1 when tracing could not start (one line on
@@ -43,7 +43,7 @@ static void on_resize(int sig) {
 typedef struct {
   bool verbose, started, json;
   int first_level;
-  char first[512]; /* the first error (else warning) before the start */
+  char first[1024]; /* the first error (else warning) before the start */
   mctop_screen_t *screen;
 } log_state_t;
 

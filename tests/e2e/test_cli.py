@@ -10,12 +10,16 @@ over the JSON lines equal what was sent, the totals equal memcached's own
 HMAC-SHA256(salt, key).  SIGTERM ends each command with status 0 and every
 program, link and map it loaded released (bpftool).  Then the errors: a bad
 flag gives the usage and status 2, a bad value the option's own message and
-status 2, a process that does not exist one line and status 1.
+status 2; a process that does not exist, a binary with neither probes nor
+symbols, or no privileges: one line naming the fix and status 1.
 """
 import hashlib
 import hmac
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 import mcproto
 import mctest
@@ -124,6 +128,28 @@ def errors(tap):
     rc, out, err = mctopcmd.run()
     tap.ok(rc == 2 and "give at least one of PID" in err,
            f"no target: status 2, naming what to give (got {rc})", err[:300])
+    rc, out, err = mctopcmd.run("-b", "/bin/true", "--json", "-n", "1")
+    lines = err.strip().splitlines()
+    tap.ok(rc == 1 and len(lines) == 1 and "/bin/true has no memcached USDT "
+           "probes and no symbols" in lines[0] and "memcached-dbgsym" in err,
+           f"a binary with neither probes nor symbols: one line with the fix, "
+           f"status 1 (got {rc})", err[-800:])
+    # Without privileges: nobody must be able to run the binary, wherever
+    # the build tree is.
+    with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o755)
+        exe = os.path.join(d, "mctop")
+        shutil.copy(mctopcmd.command(), exe)
+        os.chmod(exe, 0o755)
+        p = subprocess.run(
+            ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+             "--inh-caps=-all", "--bounding-set=-all", exe, "-p", "1",
+             "--json", "-n", "1"], capture_output=True, text=True, timeout=30)
+    lines = p.stderr.strip().splitlines()
+    tap.ok(p.returncode == 1 and len(lines) == 1 and
+           "CAP_BPF and CAP_PERFMON" in lines[0],
+           f"no privileges: one line naming the capabilities, status 1 (got "
+           f"{p.returncode})", p.stderr[-800:])
 
 
 def main():

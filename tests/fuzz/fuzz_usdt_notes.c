@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: mctop_usdt_list() (core/usdt_notes.c), which reads the
+ * libFuzzer target: mctop_usdt_list() (libmctop/usdt_notes.c), which reads the
  * SystemTap SDT notes of the memcached binary a config names.
  *
  * mctop_usdt_list() takes a path, so each input is written to one memfd and
@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(&list, 0xA5, sizeof(list)); /* must be reset either way */
   err[0] = '\0';
   if (mctop_usdt_list(input_path, "memcached", &list, err, sizeof(err)) != 0) {
-    /* Callers (core/target.c) free nothing on failure, so nothing may be
+    /* Callers (libmctop/target.c) free nothing on failure, so nothing may be
      * left to free: LeakSanitizer would report it. */
     if (err[0] == '\0' || memchr(err, '\0', sizeof(err)) == NULL)
       fail("failed without a NUL-terminated message");

@@ -1,5 +1,5 @@
 """A second, independent implementation of mctop's key naming rule, used as
-the test oracle for the names that arrive in the writers (core/keyname.c
+the test oracle for the names that arrive in the writers (libmctop/keyname.c
 is the one that runs; README.md states the rule): percent-encoding of
 everything but printable ASCII other than . / % ~ and well-formed UTF-8, cut
 with a hash suffix past 127 bytes."""

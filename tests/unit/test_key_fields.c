@@ -53,6 +53,11 @@ static void named_indexes(void) {
             "bytes = rx + tx");
   CHECK_U64(7, mctop_key_interval_score(MCTOP_SORT_CALLS, &k),
             "calls = gets + stores (a miss is a get)");
+  CHECK_U64(5, mctop_key_interval_score(MCTOP_SORT_GETS, &k),
+            "SortBy gets: the gets, hits and misses");
+  struct mctop_totals t = {.misses = 2};
+  t.cmds[MCTOP_CMD_GET] = 9;
+  CHECK_U64(7, mctop_totals_hits(&t), "the totals' hits = gets - misses");
   uint64_t v[MCTOP_KEY_FIELDS_NUM];
   mctop_key_values(&k, v);
   CHECK_U64(4, v[6], "hits = gets - misses");

@@ -62,6 +62,12 @@ static void defaults(void) {
   CHECK_U64(MCTOP_MAXKEYS_DEFAULT, c.max_keys, "MaxKeys default");
   CHECK(c.sort_by == MCTOP_SORT_CALLS, "SortBy default calls");
   mctop_config_free(&c);
+  mctop_opt_value_t gets[] = {STR("gets")};
+  mctop_opt_t g[] = {{.key = "Binary", .values = bin, .values_num = 1},
+                     {.key = "SortBy", .values = gets, .values_num = 1}};
+  CHECK(parse(g, 2, &c) == 0 && c.sort_by == MCTOP_SORT_GETS,
+        "SortBy gets parses");
+  mctop_config_free(&c);
 }
 
 /* One bad option: rejected, and the log names the option and the fix. */

@@ -60,6 +60,8 @@ uint64_t mctop_key_interval_score(enum mctop_sort by,
     return misses(k);
   case MCTOP_SORT_LOOKUPS:
     return lookups(k);
+  case MCTOP_SORT_GETS:
+    return gets(k);
   case MCTOP_SORT_CALLS:
   default:
     return calls(k);

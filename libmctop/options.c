@@ -22,6 +22,7 @@ static const char *const sort_names[] = {
     [MCTOP_SORT_CALLS] = "calls",     [MCTOP_SORT_BYTES] = "bytes",
     [MCTOP_SORT_MISSES] = "misses",   [MCTOP_SORT_LOOKUPS] = "lookups",
     [MCTOP_SORT_LATENCY] = "latency", /* needs Latency true */
+    [MCTOP_SORT_GETS] = "gets",
 };
 
 const char *mctop_sort_by_name(enum mctop_sort s) { return sort_names[s]; }
@@ -150,7 +151,7 @@ static int get_sort_by(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
     }
   }
   MCTOP_ERROR("Instance \"%s\": SortBy \"%s\" is unknown: use \"calls\", "
-              "\"bytes\", \"misses\", \"lookups\" or \"latency\"",
+              "\"gets\", \"bytes\", \"misses\", \"lookups\" or \"latency\"",
               cfg->name, v);
   return -1;
 }
@@ -276,7 +277,7 @@ const mctop_option_def_t mctop_options[] = {
     {"TopKeys", MCTOP_OPT_NUMBER, "top-keys", 'k', "N", get_top_keys,
      "keys shown per interval, besides ~other"},
     {"SortBy", MCTOP_OPT_STRING, "sort", 's', "WHAT", get_sort_by,
-     "calls, bytes, misses, lookups or latency"},
+     "calls, gets, bytes, misses, lookups or latency"},
     {"MaxKeys", MCTOP_OPT_NUMBER, "max-keys", 0, "N", get_max_keys,
      "slots of the in-kernel key table"},
     {"Lookups", MCTOP_OPT_STRING, "lookups", 0, "true|false|auto", get_lookups,
