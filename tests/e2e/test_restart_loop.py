@@ -187,8 +187,11 @@ def fast_loop(tap, work):
     first = int(open(pidfile).read())
     conf = config(pidfile, b.port, first)
     with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf) as cd:
-        cd.wait_log(r'instance "pf": tracing memcached PID', 20)
-        cd.wait_log(r'instance "m2": tracing memcached PID', 20)
+        # Every instance, "pid" too, traces before the loop kills its
+        # process: one still attaching when its PID dies never says it is
+        # gone (it was never traced), and check 17 would race the loop.
+        for inst in ("pf", "m1", "m2", "pid"):
+            cd.wait_log(rf'instance "{inst}": tracing memcached PID', 20)
         samples, rss = [mctop_links(cd.pid)], []
         t0 = time.monotonic()
         alive = restart_loop((a, b), RESTARTS,
