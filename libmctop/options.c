@@ -18,14 +18,40 @@
 #include "log.h"
 #include "regex_guard.h"
 
-static const char *const sort_names[] = {
-    [MCTOP_SORT_CALLS] = "calls",     [MCTOP_SORT_BYTES] = "bytes",
-    [MCTOP_SORT_MISSES] = "misses",   [MCTOP_SORT_LOOKUPS] = "lookups",
-    [MCTOP_SORT_LATENCY] = "latency", /* needs Latency true */
-    [MCTOP_SORT_GETS] = "gets",
+/* A word an option takes, and its value: in the order messages give them. */
+typedef struct {
+  const char *name;
+  int value;
+} word_t;
+
+static const word_t sort_words[] = {
+    {"calls", MCTOP_SORT_CALLS},     {"gets", MCTOP_SORT_GETS},
+    {"bytes", MCTOP_SORT_BYTES},     {"misses", MCTOP_SORT_MISSES},
+    {"lookups", MCTOP_SORT_LOOKUPS}, {"latency", MCTOP_SORT_LATENCY},
 };
 
-const char *mctop_sort_by_name(enum mctop_sort s) { return sort_names[s]; }
+static const word_t probes_words[] = {
+    {"auto", MCTOP_PROBES_AUTO},
+    {"usdt", MCTOP_PROBES_USDT},
+    {"symbols", MCTOP_PROBES_SYMBOLS},
+};
+
+#define WORDS(w) (w), sizeof(w) / sizeof((w)[0])
+
+static const char *word_name(const word_t *w, size_t n, int value) {
+  for (size_t i = 0; i < n; i++)
+    if (w[i].value == value)
+      return w[i].name;
+  return "?";
+}
+
+const char *mctop_sort_by_name(enum mctop_sort s) {
+  return word_name(WORDS(sort_words), (int)s);
+}
+
+const char *mctop_probes_name(enum mctop_probes p) {
+  return word_name(WORDS(probes_words), (int)p);
+}
 
 static int want_one(const mctop_opt_t *ci, enum mctop_opt_type type,
                     const char *inst) {
@@ -69,6 +95,31 @@ static int get_string(const mctop_opt_t *ci, const char *inst, char **out) {
   free(*out);
   *out = copy;
   return 0;
+}
+
+/* One of the words w (any case); the message lists them all. */
+static int get_word(const mctop_opt_t *ci, const char *inst, const word_t *w,
+                    size_t n, int *out) {
+  if (want_one(ci, MCTOP_OPT_STRING, inst) != 0)
+    return -1;
+  const char *v = ci->values[0].value.string;
+  for (size_t i = 0; i < n; i++)
+    if (strcasecmp(v, w[i].name) == 0) {
+      *out = w[i].value;
+      return 0;
+    }
+  char allowed[256];
+  size_t len = 0;
+  allowed[0] = '\0';
+  for (size_t i = 0; i < n && len < sizeof(allowed); i++)
+    len += (size_t)snprintf(allowed + len, sizeof(allowed) - len, "%s\"%s\"",
+                            i == 0       ? ""
+                            : i + 1 == n ? " or "
+                                         : ", ",
+                            w[i].name);
+  MCTOP_ERROR("Instance \"%s\": %s \"%s\" is unknown: use %s", inst, ci->key, v,
+              allowed);
+  return -1;
 }
 
 static int add_pid(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
@@ -141,19 +192,11 @@ static int add_match(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
 }
 
 static int get_sort_by(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
-  if (want_one(ci, MCTOP_OPT_STRING, cfg->name) != 0)
+  int v;
+  if (get_word(ci, cfg->name, WORDS(sort_words), &v) != 0)
     return -1;
-  const char *v = ci->values[0].value.string;
-  for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++) {
-    if (strcasecmp(v, sort_names[i]) == 0) {
-      cfg->sort_by = (enum mctop_sort)i;
-      return 0;
-    }
-  }
-  MCTOP_ERROR("Instance \"%s\": SortBy \"%s\" is unknown: use \"calls\", "
-              "\"gets\", \"bytes\", \"misses\", \"lookups\" or \"latency\"",
-              cfg->name, v);
-  return -1;
+  cfg->sort_by = (enum mctop_sort)v;
+  return 0;
 }
 
 /* Lookups true|false|"auto". */
@@ -173,29 +216,13 @@ static int get_lookups(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   return -1;
 }
 
-static const char *const probes_names[] = {
-    [MCTOP_PROBES_AUTO] = "auto",
-    [MCTOP_PROBES_USDT] = "usdt",
-    [MCTOP_PROBES_SYMBOLS] = "symbols",
-};
-
-const char *mctop_probes_name(enum mctop_probes p) { return probes_names[p]; }
-
 /* Probes "auto"|"usdt"|"symbols". */
 static int get_probes(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
-  if (want_one(ci, MCTOP_OPT_STRING, cfg->name) != 0)
+  int v;
+  if (get_word(ci, cfg->name, WORDS(probes_words), &v) != 0)
     return -1;
-  const char *v = ci->values[0].value.string;
-  for (size_t i = 0; i < sizeof(probes_names) / sizeof(probes_names[0]); i++) {
-    if (strcasecmp(v, probes_names[i]) == 0) {
-      cfg->probes = (enum mctop_probes)i;
-      return 0;
-    }
-  }
-  MCTOP_ERROR("Instance \"%s\": Probes \"%s\" is unknown: use \"auto\", "
-              "\"usdt\" or \"symbols\"",
-              cfg->name, v);
-  return -1;
+  cfg->probes = (enum mctop_probes)v;
+  return 0;
 }
 
 /* DebugDirectory "/path": where debug files are looked for (repeatable). */
