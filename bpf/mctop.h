@@ -124,6 +124,7 @@ enum mctop_sort {
 	MCTOP_SORT_LOOKUPS,
 	MCTOP_SORT_LATENCY, /* nanoseconds charged to the key (Latency) */
 	MCTOP_SORT_GETS,
+	MCTOP_SORT_COUNT, /* not a mode: how many there are */
 };
 
 struct mctop_totals {

@@ -239,7 +239,7 @@ static void check_accepted(const tree_t *t, const mctop_instance_config_t *c) {
       fail("accepted an empty ProcessMatch");
   if (c->pidfile != NULL && c->pidfile[0] == '\0')
     fail("accepted an empty PIDFile");
-  if ((unsigned)c->sort_by > MCTOP_SORT_LOOKUPS ||
+  if ((unsigned)c->sort_by >= MCTOP_SORT_COUNT ||
       (unsigned)c->lookups > MCTOP_LOOKUPS_OFF)
     fail("sort_by or lookups out of its enum");
   if (c->sort_by == MCTOP_SORT_LOOKUPS && c->lookups == MCTOP_LOOKUPS_OFF)
