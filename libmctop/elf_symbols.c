@@ -3,43 +3,30 @@
  */
 #include "elf_symbols.h"
 
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "escape.h"
+#include "file_image.h"
+#include "root_open.h"
 
 #define NT_GNU_BUILD_ID 3
 #define BUILD_ID_MAX 64
 
-typedef struct {
-  int fd;
-  Elf *elf;
-} elf_file_t;
-
-static int elf_open(const char *path, elf_file_t *f) {
-  f->elf = NULL;
-  f->fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (f->fd < 0)
-    return -1;
-  if (elf_version(EV_CURRENT) != EV_NONE)
-    f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
-  if (f->elf == NULL || elf_kind(f->elf) != ELF_K_ELF) {
-    if (f->elf != NULL)
-      elf_end(f->elf);
-    close(f->fd);
-    return -1;
+/* An ELF file parsed from memory we own (never a mapping of the file). */
+static Elf *elf_open(const void *data, size_t size) {
+  if (elf_version(EV_CURRENT) == EV_NONE)
+    return NULL;
+  Elf *elf = elf_memory((char *)(uintptr_t)data, size);
+  if (elf != NULL && elf_kind(elf) != ELF_K_ELF) {
+    elf_end(elf);
+    elf = NULL;
   }
-  return 0;
-}
-
-static void elf_close(elf_file_t *f) {
-  elf_end(f->elf);
-  close(f->fd);
+  return elf;
 }
 
 /* The section called name, or NULL. */
@@ -149,20 +136,29 @@ static uint64_t to_offset(Elf *bin, uint64_t file_size, uint64_t vaddr) {
   return 0;
 }
 
-/* Tries one candidate debug file; true if it matched and held symbols. */
-static bool try_debug_file(const char *path, const unsigned char *id,
+/* Tries one candidate debug file, resolved inside the target's root and
+ * read into memory; true if it matched and held symbols. */
+static bool try_debug_file(int root, const char *path, const unsigned char *id,
                            size_t id_len, const char *const *names, size_t n,
                            uint64_t *vaddr) {
-  elf_file_t f;
-  if (elf_open(path, &f) != 0)
+  mctop_image_t img;
+  char err[256];
+  int fd = mctop_open_in_root(root, path, MCTOP_OPEN_FLAGS);
+  if (fd < 0 || mctop_image_read(fd, path, MCTOP_FILE_IMAGE_MAX, &img, err,
+                                 sizeof(err)) != 0)
     return false;
-  unsigned char other[BUILD_ID_MAX];
-  size_t other_len = build_id(f.elf, other);
-  /* A debug file of another build would give wrong offsets. */
-  bool same =
-      id_len == 0 || (other_len == id_len && memcmp(other, id, id_len) == 0);
-  bool found = same && find_in(f.elf, names, n, vaddr) > 0;
-  elf_close(&f);
+  Elf *elf = elf_open(img.data, img.size);
+  bool found = false;
+  if (elf != NULL) {
+    unsigned char other[BUILD_ID_MAX];
+    size_t other_len = build_id(elf, other);
+    /* A debug file of another build would give wrong offsets. */
+    bool same =
+        id_len == 0 || (other_len == id_len && memcmp(other, id, id_len) == 0);
+    found = same && find_in(elf, names, n, vaddr) > 0;
+    elf_end(elf);
+  }
+  mctop_image_free(&img);
   return found;
 }
 
@@ -177,15 +173,20 @@ typedef struct {
   size_t triedlen;
 } search_t;
 
+/* path is inside the target's root; messages show it from the host
+ * (root_name prefixed), escaped: a debuglink's bytes are the tenant's. */
 static bool try_path(search_t *s, const char *path, const unsigned char *id,
                      size_t id_len) {
+  char shown[MCTOP_ESCAPED_SIZE(PATH_MAX)];
+  mctop_esc(path, shown, sizeof(shown));
   size_t used = strlen(s->tried);
   if (used + 4 < s->triedlen)
-    snprintf(s->tried + used, s->triedlen - used, "%s%s", used ? ", " : "",
-             path);
-  if (!try_debug_file(path, id, id_len, s->names, s->n, s->vaddr))
+    snprintf(s->tried + used, s->triedlen - used, "%s%s%s", used ? ", " : "",
+             s->q->root_name, shown);
+  if (!try_debug_file(s->q->root_fd, path, id, id_len, s->names, s->n,
+                      s->vaddr))
     return false;
-  snprintf(s->symfile, s->symlen, "%s", path);
+  snprintf(s->symfile, s->symlen, "%s%s", s->q->root_name, shown);
   return true;
 }
 
@@ -197,7 +198,7 @@ static bool search_debug(search_t *s, Elf *bin) {
   debuglink(bin, link, sizeof(link));
   const mctop_symbol_query_t *q = s->q;
   for (size_t d = 0; id_len > 1 && d < q->debug_dirs_num; d++) {
-    int used = snprintf(path, sizeof(path), "%s%s/.build-id/%02x/", q->root,
+    int used = snprintf(path, sizeof(path), "%s/.build-id/%02x/",
                         q->debug_dirs[d], id[0]);
     for (size_t i = 1;
          i < id_len && used > 0 && (size_t)used + 3 < sizeof(path); i++)
@@ -208,15 +209,14 @@ static bool search_debug(search_t *s, Elf *bin) {
   }
   if (link[0] == '\0')
     return false;
-  snprintf(path, sizeof(path), "%s%s/%s", q->root, q->bin_dir, link);
+  snprintf(path, sizeof(path), "%s/%s", q->bin_dir, link);
   if (try_path(s, path, id, id_len))
     return true;
-  snprintf(path, sizeof(path), "%s%s/.debug/%s", q->root, q->bin_dir, link);
+  snprintf(path, sizeof(path), "%s/.debug/%s", q->bin_dir, link);
   if (try_path(s, path, id, id_len))
     return true;
   for (size_t d = 0; d < q->debug_dirs_num; d++) {
-    snprintf(path, sizeof(path), "%s%s%s/%s", q->root, q->debug_dirs[d],
-             q->bin_dir, link);
+    snprintf(path, sizeof(path), "%s%s/%s", q->debug_dirs[d], q->bin_dir, link);
     if (try_path(s, path, id, id_len))
       return true;
   }
@@ -228,12 +228,13 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
                          mctop_symbol_t *out, char *symfile, size_t symlen,
                          char *err, size_t errlen) {
   uint64_t *vaddr = calloc(n + 1, sizeof(*vaddr));
-  char tried[1024] = "";
-  elf_file_t bin;
+  char tried[1024] = "", shown[MCTOP_ESCAPED_SIZE(256)];
+  Elf *bin = vaddr != NULL ? elf_open(q->bin, q->bin_size) : NULL;
   int status = -1;
   memset(out, 0, n * sizeof(*out));
-  if (vaddr == NULL || elf_open(q->path, &bin) != 0) {
-    snprintf(err, errlen, "cannot read %s as an ELF file", q->path);
+  mctop_esc(q->bin_name, shown, sizeof(shown));
+  if (bin == NULL) {
+    snprintf(err, errlen, "cannot read %s as an ELF file", shown);
     free(vaddr);
     return -1;
   }
@@ -241,35 +242,23 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
   /* The binary's own table when it has every name; else its debug file
    * (a stripped binary's .dynsym may hold a few); else what it has. */
   symfile[0] = '\0';
-  size_t own = find_in(bin.elf, names, n, vaddr);
-  bool debug = own < n && search_debug(&s, bin.elf); /* sets symfile */
+  size_t own = find_in(bin, names, n, vaddr);
+  bool debug = own < n && search_debug(&s, bin); /* sets symfile */
   if (!debug && own > 0)
-    snprintf(symfile, symlen, "%s", q->path);
+    snprintf(symfile, symlen, "%s", shown);
   if (!debug && own == 0) {
-    snprintf(err, errlen, "no memcached function symbols in %s%s%s", q->path,
+    snprintf(err, errlen, "no memcached function symbols in %s%s%s", shown,
              tried[0] ? " nor in a debug file (looked for " : "",
              tried[0] ? tried : "");
     if (tried[0])
       snprintf(err + strlen(err), errlen - strlen(err), ")");
     goto out;
   }
-  struct stat st;
-  uint64_t file_size = fstat(bin.fd, &st) == 0 ? (uint64_t)st.st_size : 0;
-  for (size_t i = 0; i < n; i++) {
-    out[i].offset = vaddr[i] ? to_offset(bin.elf, file_size, vaddr[i]) : 0;
-  }
+  for (size_t i = 0; i < n; i++)
+    out[i].offset = vaddr[i] ? to_offset(bin, q->bin_size, vaddr[i]) : 0;
   status = 0;
 out:
-  elf_close(&bin);
+  elf_end(bin);
   free(vaddr);
   return status;
-}
-
-int mctop_read_at(const char *path, uint64_t off, void *buf, size_t len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  ssize_t n = pread(fd, buf, len, (off_t)off);
-  close(fd);
-  return n == (ssize_t)len ? 0 : -1;
 }

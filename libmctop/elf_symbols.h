@@ -18,10 +18,15 @@
 #define MCTOP_DEBUG_DIR_DEFAULT "/usr/lib/debug"
 
 typedef struct {
-  const char *path; /* the binary (or /proc/PID/exe) */
-  /* Prefixed to every directory searched: "/proc/PID/root" for a process
-   * in a container, "" for the host's own files. */
-  const char *root;
+  const void *bin; /* the binary's bytes, in memory (file_image.h) */
+  size_t bin_size;
+  const char *bin_name; /* for messages: the binary's path */
+  /* Debug files are looked for inside this root (root_open.h): the
+   * target's /proc/PID/root for a process (a container's files), "/" for
+   * a host binary.  root_name is how messages show it ("/proc/PID/root",
+   * or ""). */
+  int root_fd;
+  const char *root_name;
   /* For .gnu_debuglink: the binary's directory as its own root sees it. */
   const char *bin_dir;
   const char *const *debug_dirs;
@@ -43,8 +48,5 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
                          const char *const *names, size_t n,
                          mctop_symbol_t *out, char *symfile, size_t symlen,
                          char *err, size_t errlen);
-
-/* Reads len bytes at file offset off of path; 0 or -1. */
-int mctop_read_at(const char *path, uint64_t off, void *buf, size_t len);
 
 #endif /* MCTOP_ELF_SYMBOLS_H */

@@ -162,7 +162,7 @@ static int plan_row(plan_t *p, size_t row, const mctop_target_t *t,
       MCTOP_ERROR("instance \"%s\": " PROVIDER ":%s in %s, call site at file "
                   "offset 0x%llx: %s; the probe is not attached, so that no "
                   "count comes from only some of its call sites",
-                  instance, probe_table[row].usdt, t->path,
+                  instance, probe_table[row].usdt, t->shown,
                   (unsigned long long)s->offset, err);
       p->num = first;
       return -1;
@@ -198,7 +198,7 @@ static void plan_functions(plan_t *p, const char *instance,
       if (mctop_fn_site(row, &p->spec[p->num]) != 0) {
         MCTOP_ERROR("instance \"%s\": %s in %s: symbol mode reads x86-64 "
                     "registers only; not attached",
-                    instance, name, t->path);
+                    instance, name, t->shown);
         p->num = first;
         break;
       }
@@ -231,7 +231,7 @@ static void plan_target(plan_t *p, const char *instance,
                   "where memcached 1.6 has %u: this memcached's probes "
                   "differ, so it is not attached (mctop reads the "
                   "arguments by position)",
-                  instance, probe_table[i].usdt, t->path, nargs,
+                  instance, probe_table[i].usdt, t->shown, nargs,
                   probe_table[i].nargs);
     else if (plan_row(p, i, t, instance) == 0) {
       append(attached, listlen, probe_table[i].usdt);
@@ -244,10 +244,7 @@ static void plan_target(plan_t *p, const char *instance,
 static bool process_gone(const mctop_target_t *t) {
   if (t->pid <= 0)
     return false;
-  int fd = open(t->path, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0)
-    close(fd);
-  return fd < 0;
+  return access(t->path, F_OK) != 0;
 }
 
 /* Moves the return probes to the end; returns how many sites precede. */
@@ -279,12 +276,12 @@ static int attach_links(const mctop_attacher_t *a, const mctop_target_t *t,
                         plan_t *p, size_t entries, mctop_links_t *links) {
   int err = 0;
   if (p->num > entries)
-    err = mctop_uprobe_attach(a->prog, a->multi, true, t->path, t->pid,
+    err = mctop_uprobe_attach(a->prog, a->multi, true, t->attach_path, t->pid,
                               p->offsets + entries, p->ref_ctr + entries,
                               p->cookies + entries, p->num - entries,
                               &links->ret_link);
   if (err == 0 && entries > 0) {
-    err = mctop_uprobe_attach(a->prog, a->multi, false, t->path, t->pid,
+    err = mctop_uprobe_attach(a->prog, a->multi, false, t->attach_path, t->pid,
                               p->offsets, p->ref_ctr, p->cookies, entries,
                               &links->link);
     if (err != 0)
@@ -311,7 +308,7 @@ static int attach_plan(const mctop_attacher_t *a, const char *instance,
     char why[128];
     MCTOP_ERROR("instance \"%s\": attaching %zu uprobes to %s (pid %d) "
                 "failed: %s",
-                instance, p->num, t->path, (int)t->pid,
+                instance, p->num, t->shown, (int)t->pid,
                 mctop_strerror(-err, why, sizeof(why)));
     return err;
   }
@@ -338,6 +335,15 @@ int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
   int count = 0;
   for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++)
     count += (int)links->attached[i];
+  if (p.num > MCTOP_TARGET_SITES_MAX) {
+    MCTOP_ERROR("instance \"%s\": %s would take %zu probe sites, more than "
+                "the %d one target may (memcached needs at most 50): not "
+                "attached",
+                instance, t->shown, p.num, MCTOP_TARGET_SITES_MAX);
+    plan_free(&p);
+    memset(links, 0, sizeof(*links));
+    return -E2BIG;
+  }
   int err = count > 0 ? attach_plan(a, instance, t, &p, links) : 0;
   plan_free(&p);
   if (err != 0) {
@@ -350,8 +356,8 @@ int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
                instance, count, t->symbols ? "functions" : "probes",
                links->sites_num,
                a->multi ? "uprobe_multi links" : "a perf link per site",
-               t->version[0] ? t->version : "(version ?)", t->path, (int)t->pid,
-               t->symbols ? ", symbol mode, symbols from " : "",
+               t->version[0] ? t->version : "(version ?)", t->shown,
+               (int)t->pid, t->symbols ? ", symbol mode, symbols from " : "",
                t->symbols ? t->symfile : "", attached,
                absent[0] ? "; not in this binary:" : "", absent);
   return count;

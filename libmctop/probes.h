@@ -24,6 +24,12 @@ struct bpf_program;
 #define MCTOP_USDT_PROBES 14
 #define MCTOP_PROBE_COUNT (MCTOP_USDT_PROBES + MCTOP_FN_COUNT)
 
+/* The most uprobes one target may take.  memcached 1.6 needs at most 46
+ * (all its probe sites); with at most MCTOP_TRACED_MAX targets an instance
+ * (tracking.h), live targets hold at most half of MCTOP_SITES_MAX, and the
+ * other half is there for restarts while the reaper catches up. */
+#define MCTOP_TARGET_SITES_MAX 64
+
 /* What attaching needs of the instance: its program and its sites. */
 typedef struct {
   const struct bpf_program *prog;
@@ -52,7 +58,9 @@ const char *mctop_probe_name(size_t i);
  * is), and logs what it attached.  Returns the number of probes attached;
  * 0 when none could be (logged); -ENOSPC, with nothing attached or logged,
  * when the instance's sites are all in use (wait for detaching to give some
- * back); -ESRCH, with nothing logged, when the process exited meanwhile.
+ * back); -ESRCH, with nothing logged, when the process exited meanwhile;
+ * -E2BIG, logged, when the target would take more than
+ * MCTOP_TARGET_SITES_MAX sites (it never can be attached).
  */
 int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
                         const mctop_target_t *t, bool lookups, bool latency,

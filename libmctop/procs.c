@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "options.h"
+#include "root_open.h"
 
 static ssize_t read_small(const char *path, char *buf, size_t size) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -41,10 +43,28 @@ uint64_t mctop_proc_start_time(pid_t pid) {
   return p != NULL ? strtoull(p + 1, NULL, 10) : 0;
 }
 
+/*
+ * The PIDFile lives in memcached's directory, where memcached's user can
+ * put anything at its name: a FIFO would block open() and read() for
+ * good (and the read callback with them), a device never ends.  Opened
+ * without blocking, and read only if it is a regular file.
+ */
 pid_t mctop_read_pidfile(const char *path) {
   char buf[32];
-  if (read_small(path, buf, sizeof(buf)) <= 0)
+  struct stat st;
+  int fd = open(path, MCTOP_OPEN_FLAGS);
+  if (fd < 0)
     return 0;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = EFTYPE_PIDFILE;
+    return 0;
+  }
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
   char *end;
   errno = 0;
   long v = strtol(buf, &end, 10);

@@ -6,6 +6,7 @@
 #ifndef MCTOP_PROCS_H
 #define MCTOP_PROCS_H
 
+#include <errno.h>
 #include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,7 +17,10 @@
  * the process does not exist. */
 uint64_t mctop_proc_start_time(pid_t pid);
 
-/* Reads a PID file; returns the PID or 0 (with errno) if there is none. */
+/* Reads a PID file; returns the PID or 0 (with errno) if there is none.
+ * errno is EFTYPE_PIDFILE when the path is not a regular file (a FIFO, a
+ * device, a directory): refused without blocking. */
+#define EFTYPE_PIDFILE EISDIR
 pid_t mctop_read_pidfile(const char *path);
 
 /* Calls fn for every process whose command line (arguments joined by

@@ -1,17 +1,20 @@
 /*
  * mctop: inspecting a target binary.
  */
+#define _GNU_SOURCE /* O_PATH */
 #include "target.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errors.h"
+#include "escape.h"
 #include "log.h"
+#include "root_open.h"
 #include "version.h"
 
 #define PROVIDER "memcached"
@@ -26,58 +29,73 @@
  * every 1.6 release; proto_text.c adds one site where it still does. */
 #define BINARY_PROTOCOL_START_SITES 1
 
-static void read_version(mctop_target_t *t) {
-  int fd = open(t->path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0) {
-    if (fd >= 0)
-      close(fd);
-    return;
-  }
-  void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (m == MAP_FAILED)
-    return;
-  mctop_find_version(m, (size_t)st.st_size, t->version, sizeof(t->version));
-  munmap(m, (size_t)st.st_size);
+/* Where the target's file is, as its own root sees it. */
+typedef struct {
+  int root;           /* O_PATH descriptor of that root */
+  char root_name[64]; /* "/proc/PID/root", or "" for the host's */
+  char dir[PATH_MAX]; /* the binary's directory inside root */
+} place_t;
+
+static void set_dir(place_t *pl, const char *inside) {
+  snprintf(pl->dir, sizeof(pl->dir), "%s", inside);
+  char *slash = strrchr(pl->dir, '/');
+  if (slash != NULL)
+    *(slash == pl->dir ? slash + 1 : slash) = '\0';
 }
 
-/* Where the binary's debug files may be: the root it lives under and its
- * directory as that root sees it. */
-static void binary_place(const mctop_target_t *t, char *root, size_t rlen,
-                         char *dir, size_t dlen) {
+/*
+ * Opens the target's file once, in the root it belongs to:
+ *  - a process (/proc/PID/exe): the kernel's own reference to the file it
+ *    runs, whatever its path now names; debug files in /proc/PID/root;
+ *  - Binary "/proc/N/root/...": resolved inside that root (an absolute
+ *    symlink in a container stays in the container);
+ *  - any other Binary: a host path from the operator's config, resolved
+ *    as the host resolves it.
+ * Returns the descriptor, or -1 with errno.
+ */
+static int open_target(const mctop_target_t *t, place_t *pl) {
   char link[PATH_MAX];
   int pid = 0, used = 0;
-  const char *inside = t->path;
-  root[0] = '\0';
-  if (t->pid > 0) { /* /proc/PID/exe: the path in the process's root */
-    snprintf(root, rlen, "/proc/%d/root", (int)t->pid);
-    ssize_t n = readlink(t->path, link, sizeof(link) - 1);
+  pl->root = -1;
+  pl->root_name[0] = '\0';
+  if (t->pid > 0) {
+    int fd = open(t->path, MCTOP_OPEN_FLAGS);
+    ssize_t n = fd >= 0 ? readlink(t->path, link, sizeof(link) - 1) : -1;
     link[n > 0 ? n : 0] = '\0';
-    inside = link;
-  } else if (sscanf(t->path, "/proc/%d/root%n", &pid, &used) == 1 &&
-             t->path[used] == '/') {
-    snprintf(root, rlen, "/proc/%d/root", pid);
-    inside = t->path + used;
+    set_dir(pl, link);
+    pid = (int)t->pid;
+    snprintf(pl->root_name, sizeof(pl->root_name), "/proc/%d/root", pid);
+    if (fd >= 0 && (pl->root = mctop_root_open(pid)) < 0) {
+      close(fd);
+      return -1;
+    }
+    return fd;
   }
-  snprintf(dir, dlen, "%s", inside);
-  char *slash = strrchr(dir, '/');
-  if (slash != NULL)
-    *(slash == dir ? slash + 1 : slash) = '\0';
+  if (sscanf(t->path, "/proc/%d/root%n", &pid, &used) == 1 && pid > 0 &&
+      t->path[used] == '/') {
+    snprintf(pl->root_name, sizeof(pl->root_name), "/proc/%d/root", pid);
+    set_dir(pl, t->path + used);
+    if ((pl->root = mctop_root_open(pid)) < 0)
+      return -1;
+    return mctop_open_in_root(pl->root, t->path + used, MCTOP_OPEN_FLAGS);
+  }
+  set_dir(pl, t->path);
+  if ((pl->root = mctop_root_open(0)) < 0)
+    return -1;
+  return open(t->path, MCTOP_OPEN_FLAGS);
 }
 
 /* A function's entry: after an endbr64 (-fcf-protection builds), where the
  * arguments are still in their registers.  Says once if the instruction
  * there is one the kernel single-steps (~10x the cost of an emulated push). */
 static void adjust_entry(mctop_target_t *t, const char *instance, size_t i) {
-  unsigned char b[4];
-  if (t->fns[i].offset == 0 ||
-      mctop_read_at(t->path, t->fns[i].offset, b, sizeof(b)) != 0)
+  uint64_t off = t->fns[i].offset;
+  if (off == 0 || off > t->bin.size - 8)
     return;
+  const unsigned char *b = t->bin.data + off;
   if (memcmp(b, "\xf3\x0f\x1e\xfa", 4) == 0) {
     t->fns[i].offset += 4;
-    if (mctop_read_at(t->path, t->fns[i].offset, b, sizeof(b)) != 0)
-      return;
+    b += 4;
   }
   bool push = b[0] == 0x55 || b[0] == 0x53 ||
               (b[0] == 0x41 && b[1] >= 0x54 && b[1] <= 0x57);
@@ -85,21 +103,23 @@ static void adjust_entry(mctop_target_t *t, const char *instance, size_t i) {
     MCTOP_NOTICE("instance \"%s\": %s in %s starts with an instruction the "
                  "kernel single-steps (0x%02x): each call costs about ten "
                  "times a probe hit",
-                 instance, mctop_fn_name((enum mctop_fn)i), t->path, b[0]);
+                 instance, mctop_fn_name((enum mctop_fn)i), t->shown, b[0]);
 }
 
 static int inspect_symbols(mctop_target_t *t, const char *instance,
-                           const mctop_inspect_opts_t *o) {
+                           const place_t *pl, const mctop_inspect_opts_t *o) {
   static const char *const system_dirs[] = {MCTOP_DEBUG_DIR_DEFAULT};
   const char *names[MCTOP_FN_COUNT];
-  char root[64], dir[PATH_MAX], err[1024];
+  char err[1024];
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
     names[i] = mctop_fn_name((enum mctop_fn)i);
-  binary_place(t, root, sizeof(root), dir, sizeof(dir));
   mctop_symbol_query_t q = {
-      .path = t->path,
-      .root = root,
-      .bin_dir = dir,
+      .bin = t->bin.data,
+      .bin_size = t->bin.size,
+      .bin_name = t->path,
+      .root_fd = pl->root,
+      .root_name = pl->root_name,
+      .bin_dir = pl->dir,
       .debug_dirs = o->debug_dirs ? o->debug_dirs : system_dirs,
       .debug_dirs_num = o->debug_dirs ? o->debug_dirs_num : 1,
   };
@@ -110,7 +130,7 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
                 "symbols (%s): install the memcached debug symbols (Debian: "
                 "memcached-dbgsym) or rebuild memcached with ./configure "
                 "--enable-dtrace",
-                instance, t->path,
+                instance, t->shown,
                 t->symfile[0] ? "do_item_get is missing" : err);
     return -1;
   }
@@ -121,7 +141,7 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
                 "them); rebuild memcached with ./configure --enable-dtrace "
                 "for its USDT probes",
                 instance, t->version[0] ? t->version : "(version not found)",
-                t->path, mctop_symbols_versions());
+                t->shown, mctop_symbols_versions());
     return -1;
   }
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
@@ -132,36 +152,81 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
   return 0;
 }
 
-int mctop_target_inspect(mctop_target_t *t, const char *instance,
-                         const char *path, pid_t pid,
-                         const mctop_inspect_opts_t *o) {
-  char err[512];
-  memset(t, 0, sizeof(*t));
-  snprintf(t->path, sizeof(t->path), "%s", path);
-  t->pid = pid;
-  /* A process that exited since it was listed is not an error. */
-  if (pid > 0 && access(path, R_OK) != 0 && (errno == ENOENT || errno == ESRCH))
-    return -ESRCH;
-  if (mctop_usdt_list(path, PROVIDER, &t->notes, err, sizeof(err)) != 0) {
+/* Opens and reads the target's file; 0, -ESRCH (the process is gone) or
+ * -1 (said). */
+static int read_target(mctop_target_t *t, const char *instance, place_t *pl) {
+  char err[512], why[128];
+  int fd = open_target(t, pl);
+  if (fd < 0) {
+    int e = errno;
+    /* A process that exited since it was listed is not an error. */
+    if (t->pid > 0 && (e == ENOENT || e == ESRCH))
+      return -ESRCH;
+    MCTOP_ERROR("instance \"%s\": cannot open %s: %s", instance, t->shown,
+                mctop_strerror(e, why, sizeof(why)));
+    return -1;
+  }
+  if (mctop_image_read(fd, t->path, MCTOP_FILE_IMAGE_MAX, &t->bin, err,
+                       sizeof(err)) != 0) {
     MCTOP_ERROR("instance \"%s\": %s", instance, err);
     return -1;
   }
-  read_version(t);
-  bool usdt = t->notes.names_num > 0;
-  if (o->probes == MCTOP_PROBES_SYMBOLS ||
-      (o->probes == MCTOP_PROBES_AUTO && !usdt)) {
-    if (inspect_symbols(t, instance, o) == 0)
-      return 0;
-    mctop_usdt_free(&t->notes);
+  mctop_image_attach_path(&t->bin, t->attach_path, sizeof(t->attach_path));
+  return 0;
+}
+
+static int inspect_file(mctop_target_t *t, const char *instance,
+                        const place_t *pl, const mctop_inspect_opts_t *o);
+
+int mctop_target_inspect(mctop_target_t *t, const char *instance,
+                         const char *path, pid_t pid,
+                         const mctop_inspect_opts_t *o) {
+  place_t pl;
+  memset(t, 0, sizeof(*t));
+  snprintf(t->path, sizeof(t->path), "%s", path);
+  mctop_esc(path, t->shown, sizeof(t->shown));
+  t->pid = pid;
+  int rc = read_target(t, instance, &pl);
+  if (rc == 0)
+    rc = inspect_file(t, instance, &pl, o);
+  if (pl.root >= 0)
+    close(pl.root);
+  if (rc != 0)
+    mctop_target_free(t);
+  return rc;
+}
+
+/* What the file offers, and the mode chosen. */
+static int inspect_file(mctop_target_t *t, const char *instance,
+                        const place_t *pl, const mctop_inspect_opts_t *o) {
+  char err[512];
+  if (mctop_usdt_list(t->bin.data, t->bin.size, t->path, PROVIDER, &t->notes,
+                      err, sizeof(err)) != 0) {
+    MCTOP_ERROR("instance \"%s\": %s", instance, err);
     return -1;
   }
+  if (t->notes.sites_over > 0) {
+    MCTOP_ERROR("instance \"%s\": %s has more than %d " PROVIDER " probe "
+                "sites (%zu): memcached has fewer than 50, so this file is "
+                "not one mctop traces; it is not looked at again until it "
+                "changes",
+                instance, t->shown, MCTOP_USDT_MAX_SITES,
+                t->notes.site_num + t->notes.sites_over);
+    t->never = true;
+    return -1;
+  }
+  mctop_find_version((const char *)t->bin.data, t->bin.size, t->version,
+                     sizeof(t->version));
+  bool usdt = t->notes.names_num > 0;
+  if (o->probes == MCTOP_PROBES_SYMBOLS ||
+      (o->probes == MCTOP_PROBES_AUTO && !usdt))
+    return inspect_symbols(t, instance, pl, o);
   if (!usdt) {
     MCTOP_ERROR("instance \"%s\": %s has no " PROVIDER " USDT probes (%zu "
                 "probe notes in all): rebuild memcached with "
                 "./configure --enable-dtrace (needs systemtap-sdt-dev), or "
                 "use Probes \"auto\" to trace its functions",
-                instance, path, t->notes.notes_num);
-    mctop_usdt_free(&t->notes);
+                instance, t->shown, t->notes.notes_num);
     return -1;
   }
   t->text_command_probes =
@@ -180,8 +245,41 @@ int mctop_target_inspect(mctop_target_t *t, const char *instance,
                  "protocol. contrib/memcached-1.6.45-command-probes.patch "
                  "restores them",
                  instance, t->version[0] ? t->version : "(version unknown)",
-                 path);
+                 t->shown);
   return 0;
 }
 
-void mctop_target_free(mctop_target_t *t) { mctop_usdt_free(&t->notes); }
+void mctop_target_free(mctop_target_t *t) {
+  mctop_usdt_free(&t->notes);
+  mctop_image_free(&t->bin);
+}
+
+void mctop_target_attached(mctop_target_t *t) {
+  mctop_image_drop_data(&t->bin);
+  mctop_image_close(&t->bin); /* the kernel holds the file now */
+}
+
+/* The identity of what path names now, as the target was opened. */
+static int stat_now(const mctop_target_t *t, struct stat *st) {
+  int pid = 0, used = 0;
+  if (t->pid > 0 || !(sscanf(t->path, "/proc/%d/root%n", &pid, &used) == 1 &&
+                      pid > 0 && t->path[used] == '/'))
+    return stat(t->path, st); /* /proc/PID/exe: the running file */
+  int root = mctop_root_open(pid);
+  int fd = root >= 0
+               ? mctop_open_in_root(root, t->path + used, O_PATH | O_CLOEXEC)
+               : -1;
+  int rc = fd >= 0 ? fstat(fd, st) : -1;
+  if (fd >= 0)
+    close(fd);
+  if (root >= 0)
+    close(root);
+  return rc;
+}
+
+int mctop_target_check(const mctop_target_t *t) {
+  struct stat st;
+  if (stat_now(t, &st) != 0)
+    return t->pid > 0 ? -ESRCH : -ESTALE;
+  return st.st_dev == t->bin.dev && st.st_ino == t->bin.ino ? 0 : -ESTALE;
+}

@@ -11,6 +11,8 @@
 #include <sys/types.h>
 
 #include "elf_symbols.h"
+#include "escape.h"
+#include "file_image.h"
 #include "options.h"
 #include "symbol_sites.h"
 #include "usdt_notes.h"
@@ -23,9 +25,18 @@ typedef struct {
 } mctop_inspect_opts_t;
 
 typedef struct {
-  char path[PATH_MAX]; /* the binary, or /proc/PID/exe */
-  pid_t pid;           /* -1: every process running path */
-  char version[32];    /* "1.6.18", or "" if not found */
+  char path[PATH_MAX];                 /* the binary, or /proc/PID/exe */
+  char shown[MCTOP_ESCAPED_SIZE(256)]; /* path (cut) escaped, for messages */
+  pid_t pid;                           /* -1: every process running path */
+  /* The file, opened once: parsed from this copy, attached through
+   * attach_path (/proc/self/fd/N), so that uprobes land on the file that
+   * was inspected, whatever path names by then.  Released once attached;
+   * bin.dev and bin.ino stay for mctop_target_check. */
+  mctop_image_t bin;
+  char attach_path[32];
+  bool never;       /* the file can never be traced: not looked at until it
+                       changes */
+  char version[32]; /* "1.6.18", or "" if not found */
   mctop_usdt_list_t notes;
   /* Text and meta commands fire command probes.  memcached 1.6.40 and later
    * removed those calls (they remain for the binary protocol only) unless
@@ -44,14 +55,25 @@ typedef struct {
   char symfile[PATH_MAX];
 } mctop_target_t;
 
-/* Reads path's probes and version, and chooses USDT or symbol mode (option
- * Probes).  Logs, and returns -1, when the file cannot be traced (missing,
- * not ELF, neither probes nor symbols, a version symbol mode does not
- * know); returns -ESRCH, without a word, when process pid has exited. */
+/* Opens path once (see open_target in target.c for which root each kind
+ * of path is resolved in), reads its probes and version, and chooses USDT
+ * or symbol mode (option Probes).  Logs, and returns -1, when the file
+ * cannot be traced (missing, not a regular file, too big, not ELF, neither
+ * probes nor symbols, a version symbol mode does not know); returns -ESRCH,
+ * without a word, when process pid has exited.  On success the file stays
+ * open for attaching. */
 int mctop_target_inspect(mctop_target_t *t, const char *instance,
                          const char *path, pid_t pid,
                          const mctop_inspect_opts_t *o);
 
 void mctop_target_free(mctop_target_t *t);
+
+/* After attaching: 0 if path still names the file inspected (for a
+ * process: it still runs it), -ESTALE if it names another (replaced, or
+ * the process exec'd), -ESRCH if the process is gone. */
+int mctop_target_check(const mctop_target_t *t);
+
+/* Attached: the file's copy and descriptor are no longer needed. */
+void mctop_target_attached(mctop_target_t *t);
 
 #endif /* MCTOP_TARGET_H */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,6 +84,7 @@ typedef struct {
   const mctop_instance_config_t *c;
   mctop_attacher_t *a;
   double now;
+  unsigned inspected; /* files parsed in this update */
 } update_t;
 
 /* A target that could not be traced is looked at again after 10 s,
@@ -100,6 +102,25 @@ static void back_off(update_t *u, mctop_attached_t *a) {
              a->binary, a->retry_delay);
 }
 
+/* Which file a target's path names (for one that can never be traced:
+ * it is looked at again only once its file changes). */
+static void file_ident(const char *path, mctop_file_ident_t *id) {
+  struct stat st;
+  memset(id, 0, sizeof(*id));
+  if (stat(path, &st) != 0)
+    return;
+  id->dev = st.st_dev;
+  id->ino = st.st_ino;
+  id->size = st.st_size;
+  id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+static bool same_file(const mctop_attached_t *a) {
+  mctop_file_ident_t now;
+  file_ident(a->binary, &now);
+  return memcmp(&now, &a->ident, sizeof(now)) == 0;
+}
+
 /* Inspects the target's binary and attaches it; false when it is gone or
  * must wait (nothing kept). */
 static bool inspect_and_attach(update_t *u, mctop_attached_t *a);
@@ -113,6 +134,28 @@ static void wait_for_reaper(update_t *u) {
                   u->c->name, mctop_reaper_behind(&u->t->reaper),
                   MCTOP_SITES_MAX);
   u->t->waiting = true;
+}
+
+/*
+ * The uprobes went on the file that was inspected (attached through its
+ * descriptor), but the process may have exec'd another since, or a Binary
+ * path been pointed at another file: then they trace nothing wanted.
+ * Detached, said, and looked at afresh next interval.
+ */
+static bool still_inspected(update_t *u, mctop_attached_t *a) {
+  int same = mctop_target_check(&a->info);
+  if (same == 0 && a->pid > 0 && mctop_proc_start_time(a->pid) != a->start_time)
+    same = -ESRCH;
+  if (same == 0)
+    return true;
+  mctop_detach_all(&a->links);
+  if (same == -ESTALE)
+    MCTOP_WARNING("instance \"%s\": %s changed while it was inspected (the "
+                  "process ran another binary, or the path was pointed at "
+                  "another file): detached; it is inspected again next "
+                  "interval",
+                  u->c->name, a->info.shown);
+  return false;
 }
 
 /* Attaches an inspected target; false (and nothing kept) when it is gone
@@ -137,14 +180,23 @@ static bool attach_item(update_t *u, mctop_attached_t *a) {
                               &a->links);
   if (n == -ENOSPC)
     wait_for_reaper(u);
+  if (n == -E2BIG) { /* said; kept, so that it is not parsed again */
+    a->info.never = true;
+    n = 0;
+  }
   if (n < 0)
     return false;
+  if (n > 0 && !still_inspected(u, a))
+    return false;
+  mctop_target_attached(&a->info);
   u->t->waiting = false;
   a->usable = n > 0;
   return true;
 }
 
 static bool inspect_and_attach(update_t *u, mctop_attached_t *a) {
+  file_ident(a->binary, &a->ident);
+  u->inspected++;
   mctop_inspect_opts_t o = {
       .probes = u->c->probes,
       .debug_dirs = (const char *const *)u->c->debug_dirs,
@@ -166,6 +218,10 @@ static bool inspect_and_attach(update_t *u, mctop_attached_t *a) {
 static void retry(update_t *u, mctop_attached_t *a) {
   if (a->usable || u->now < a->retry_at)
     return;
+  if (a->info.never && same_file(a)) {
+    a->retry_at = u->now + RETRY_MAX;
+    return;
+  }
   mctop_target_free(&a->info);
   memset(&a->info, 0, sizeof(a->info));
   memset(&a->links, 0, sizeof(a->links));
@@ -175,11 +231,43 @@ static void retry(update_t *u, mctop_attached_t *a) {
     MCTOP_INFO("instance \"%s\": tracing %s now", u->c->name, a->binary);
 }
 
+/*
+ * Bounds a flood of targets (ProcessMatch matches whatever a local user
+ * starts with a matching command line): at most MCTOP_TRACED_MAX traced
+ * and MCTOP_TARGETS_MAX kept, and at most MCTOP_INSPECT_PER_UPDATE files
+ * parsed per interval (the rest wait for the next).  A cap reached is
+ * said once until there is room again.
+ */
+static bool room_for(update_t *u, mctop_source_t src, pid_t pid) {
+  mctop_tracking_t *t = u->t;
+  size_t traced = 0;
+  for (size_t i = 0; i < t->num; i++)
+    traced += t->items[i].usable;
+  if (u->inspected >= MCTOP_INSPECT_PER_UPDATE)
+    return false;
+  if (traced < MCTOP_TRACED_MAX && t->num < MCTOP_TARGETS_MAX) {
+    t->full_said = false;
+    return true;
+  }
+  if (!t->full_said)
+    MCTOP_WARNING("instance \"%s\": not tracing %s %d: this instance traces "
+                  "%zu processes and keeps %zu targets (at most %d and %d); "
+                  "it traces more as others go. Name memcached by PIDFile or "
+                  "a tighter ProcessMatch, or split the processes between "
+                  "instances",
+                  u->c->name, source_names[src], (int)pid, traced, t->num,
+                  MCTOP_TRACED_MAX, MCTOP_TARGETS_MAX);
+  t->full_said = true;
+  return false;
+}
+
 /* Inspects and attaches a new target; it is kept even when unusable, so a
  * binary without probes is reported once per retry, not every interval. */
 static void add(update_t *u, mctop_source_t src, pid_t pid, uint64_t start,
                 const char *path) {
   mctop_tracking_t *t = u->t;
+  if (!room_for(u, src, pid))
+    return;
   mctop_attached_t a;
   memset(&a, 0, sizeof(a));
   a.source = src;
@@ -250,8 +338,11 @@ static void want_pidfile(update_t *u) {
       MCTOP_WARNING("instance \"%s\": PIDFile %s names no running process "
                     "(%s); waiting for memcached to write it",
                     c->name, c->pidfile,
-                    pid == 0 ? mctop_strerror(errno, why, sizeof(why))
-                             : "stale PID");
+                    pid != 0 ? "stale PID"
+                    : errno == EFTYPE_PIDFILE
+                        ? "it is not a regular file: a FIFO, device or "
+                          "directory is refused, never read"
+                        : mctop_strerror(errno, why, sizeof(why)));
     u->t->pidfile_logged = true;
     return;
   }
@@ -345,7 +436,7 @@ void mctop_tracking_update(mctop_tracking_t *t,
                            const mctop_instance_config_t *c,
                            mctop_attacher_t *a) {
   double now = now_seconds();
-  update_t u = {t, c, a, now};
+  update_t u = {t, c, a, now, 0};
   for (size_t i = 0; i < t->num; i++)
     t->items[i].seen = false;
   check_loop_end(&u, now);

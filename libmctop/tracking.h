@@ -27,12 +27,27 @@ typedef enum {
   MCTOP_SRC_BINARY,
 } mctop_source_t;
 
+/* Caps a flood of matching processes cannot push (see room_for in
+ * tracking.c): traced processes (with MCTOP_TARGET_SITES_MAX, half the
+ * site ids), targets kept (traced or waiting for a retry), and files
+ * parsed per interval. */
+#define MCTOP_TRACED_MAX 8
+#define MCTOP_TARGETS_MAX 64
+#define MCTOP_INSPECT_PER_UPDATE 16
+
+/* Which file a path named when it was inspected. */
+typedef struct {
+  uint64_t dev, ino;
+  int64_t size, mtime_ns;
+} mctop_file_ident_t;
+
 typedef struct {
   mctop_source_t source;
   pid_t pid;           /* -1 for a Binary */
   uint64_t start_time; /* tells this process from a later one with its PID */
   char binary[PATH_MAX];
   mctop_target_t info;
+  mctop_file_ident_t ident; /* binary's file at the last inspection */
   bool usable; /* inspected and attached; false: looked at again later */
   double retry_at, retry_delay; /* when unusable (monotonic seconds) */
   bool lookups_for_calls;       /* ranks "calls" by lookups (no text probes) */
@@ -50,8 +65,9 @@ typedef struct {
   bool *bin_logged; /* per Binary: its failure said */
   bool pidfile_logged;
   mctop_restarts_t restarts;
-  pid_t newest; /* the process attached last, for the loop's log lines */
-  bool waiting; /* an attach waits for site ids: said once */
+  pid_t newest;   /* the process attached last, for the loop's log lines */
+  bool waiting;   /* an attach waits for site ids: said once */
+  bool full_said; /* a cap of room_for reached: said once */
 } mctop_tracking_t;
 
 int mctop_tracking_init(mctop_tracking_t *t, const mctop_instance_config_t *c);

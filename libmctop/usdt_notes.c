@@ -13,17 +13,13 @@
  */
 #include "usdt_notes.h"
 
-#include "errors.h"
+#include "escape.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define NT_STAPSDT 3
 
@@ -100,6 +96,10 @@ static void add_site(mctop_usdt_list_t *l, const layout_t *lay, int name,
   if (file_offset(lay, pc, true, &off) != 0 ||
       (sema != 0 && file_offset(lay, sema, false, &sema_off) != 0))
     return;
+  if (l->site_num >= MCTOP_USDT_MAX_SITES) {
+    l->sites_over++;
+    return;
+  }
   mctop_usdt_site_t *s = realloc(l->site_list, (l->site_num + 1) * sizeof(*s));
   if (s == NULL)
     return;
@@ -194,37 +194,29 @@ static int scan_elf(Elf *elf, uint64_t file_size, const char *provider,
   return 0;
 }
 
-static uint64_t file_size(int fd) {
-  struct stat st;
-  return fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
-}
-
-int mctop_usdt_list(const char *path, const char *provider,
-                    mctop_usdt_list_t *out, char *errbuf, size_t errlen) {
+int mctop_usdt_list(const void *data, size_t size, const char *name,
+                    const char *provider, mctop_usdt_list_t *out, char *errbuf,
+                    size_t errlen) {
+  char safe[MCTOP_ESCAPED_SIZE(256)];
   memset(out, 0, sizeof(*out));
+  mctop_esc(name, safe, sizeof(safe));
   if (elf_version(EV_CURRENT) == EV_NONE) {
     snprintf(errbuf, errlen, "libelf is unusable: %s", elf_errmsg(-1));
     return -1;
   }
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    char why[128];
-    snprintf(errbuf, errlen, "cannot open %s: %s", path,
-             mctop_strerror(errno, why, sizeof(why)));
-    return -1;
-  }
-  Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+  /* elf_memory reads the bytes in place: our private copy (file_image.h),
+   * never a mapping of the file. */
+  Elf *elf = elf_memory((char *)(uintptr_t)data, size);
   int status = -1;
   if (elf == NULL || elf_kind(elf) != ELF_K_ELF)
-    snprintf(errbuf, errlen, "%s is not an ELF executable", path);
-  else if (scan_elf(elf, file_size(fd), provider, out) != 0)
-    snprintf(errbuf, errlen, "cannot read the sections of %s: %s", path,
+    snprintf(errbuf, errlen, "%s is not an ELF executable", safe);
+  else if (scan_elf(elf, size, provider, out) != 0)
+    snprintf(errbuf, errlen, "cannot read the sections of %s: %s", safe,
              elf_errmsg(-1));
   else
     status = 0;
   if (elf != NULL)
     elf_end(elf);
-  close(fd);
   return status;
 }
 

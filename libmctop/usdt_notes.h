@@ -11,6 +11,10 @@
 #include <stdint.h>
 
 #define MCTOP_USDT_MAX_PROBES 128
+/* memcached 1.6 has 46 probe sites of its provider in all; a file with
+ * more than this is not one, and is not worth the memory or the site ids
+ * a crafted one would take. */
+#define MCTOP_USDT_MAX_SITES 256
 
 /* One call site of a probe of the provider: where to put the uprobe. */
 typedef struct {
@@ -31,13 +35,16 @@ typedef struct {
    * loaded segment of the file, in note order. */
   mctop_usdt_site_t *site_list;
   size_t site_num;
+  size_t sites_over; /* sites past MCTOP_USDT_MAX_SITES, not listed */
 } mctop_usdt_list_t;
 
-/* Lists the probes of provider in path, and their call sites.  Returns 0, or -1
- * with errbuf saying what is wrong with the file (missing, unreadable, not
- * ELF). */
-int mctop_usdt_list(const char *path, const char *provider,
-                    mctop_usdt_list_t *out, char *errbuf, size_t errlen);
+/* Lists the probes of provider in the ELF file data[0..size) (name is for
+ * messages), and their call sites, at most MCTOP_USDT_MAX_SITES (the rest
+ * counted in sites_over).  Returns 0, or -1 with errbuf saying what is
+ * wrong with the file (not ELF, broken sections). */
+int mctop_usdt_list(const void *data, size_t size, const char *name,
+                    const char *provider, mctop_usdt_list_t *out, char *errbuf,
+                    size_t errlen);
 
 bool mctop_usdt_has(const mctop_usdt_list_t *l, const char *name);
 

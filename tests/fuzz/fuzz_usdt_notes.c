@@ -2,28 +2,17 @@
  * libFuzzer target: mctop_usdt_list() (libmctop/usdt_notes.c), which reads the
  * SystemTap SDT notes of the memcached binary a config names.
  *
- * mctop_usdt_list() takes a path, so each input is written to one memfd and
- * passed as /proc/self/fd/N.  Any broken invariant calls abort();
- * LeakSanitizer checks that mctop_usdt_free() frees every name.
+ * mctop_usdt_list() parses a file's copy in memory (libmctop/file_image.h):
+ * each input is copied to a buffer of exactly its size, so that
+ * AddressSanitizer sees any read past the end.  Any broken invariant calls
+ * abort(); LeakSanitizer checks that mctop_usdt_free() frees every name.
  */
-#define _GNU_SOURCE /* memfd_create */
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include "memfd_input.h"
 #include "usdt_notes.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc;
-  (void)argv;
-  input_open("fuzz_usdt_notes");
-  return 0;
-}
 
 static void fail(const char *what) {
   fprintf(stderr, "fuzz_usdt_notes: %s\n", what);
@@ -46,6 +35,8 @@ static void check_list(const mctop_usdt_list_t *l, size_t file_size) {
       fail("mctop_usdt_has/_sites/_nargs disagree with the list");
     sites += l->sites[i];
   }
+  if (l->site_num > MCTOP_USDT_MAX_SITES)
+    fail("more attach sites than MCTOP_USDT_MAX_SITES");
   if (sites > l->notes_num)
     fail("more call sites than notes");
   if (l->site_num > sites)
@@ -69,10 +60,16 @@ static void check_list(const mctop_usdt_list_t *l, size_t file_size) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mctop_usdt_list_t list;
   char err[256];
-  input_put(data, size);
+  unsigned char *copy = malloc(size + 1);
+  if (copy == NULL)
+    return 0;
+  memcpy(copy, data, size);
   memset(&list, 0xA5, sizeof(list)); /* must be reset either way */
   err[0] = '\0';
-  if (mctop_usdt_list(input_path, "memcached", &list, err, sizeof(err)) != 0) {
+  int rc = mctop_usdt_list(copy, size, "fuzz input", "memcached", &list, err,
+                           sizeof(err));
+  free(copy);
+  if (rc != 0) {
     /* Callers (libmctop/target.c) free nothing on failure, so nothing may be
      * left to free: LeakSanitizer would report it. */
     if (err[0] == '\0' || memchr(err, '\0', sizeof(err)) == NULL)
