@@ -6,22 +6,7 @@
 #include <math.h>
 
 #include "key_fields.h"
-
-/* Key names are printable ASCII (keyname.h escapes the rest as %XX), but a
- * '"' or '\' may remain, and a KeyPattern name is the operator's text. */
-static void json_string(FILE *out, const char *s) {
-  fputc('"', out);
-  for (; *s != '\0'; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      fprintf(out, "\\%c", c);
-    else if (c < 0x20 || c >= 0x7f)
-      fprintf(out, "\\u%04x", c);
-    else
-      fputc(c, out);
-  }
-  fputc('"', out);
-}
+#include "text.h"
 
 static void json_number(FILE *out, double v) {
   if (isnan(v))
@@ -58,7 +43,7 @@ void mctop_cli_json(FILE *out, const mctop_report_t *r, double unix_time,
   for (size_t i = 0; i < r->picks_num; i++) {
     const mctop_pick_t *p = &r->picks[i];
     fputs(i ? ", {\"key\": " : "{\"key\": ", out);
-    json_string(out, p->name);
+    mctop_json_string(out, p->name);
     fputs(", ", out);
     json_fields(out, p->interval, p->latency);
     fputc('}', out);

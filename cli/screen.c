@@ -3,6 +3,8 @@
  */
 #include "screen.h"
 
+#include <langinfo.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,9 +16,22 @@
 
 #include "key_fields.h"
 #include "options.h"
+#include "text.h"
 
 static struct termios saved;
 static bool raw_on;
+
+/* Whether the user's locale (LC_ALL, LC_CTYPE, LANG) says the terminal
+ * takes UTF-8; if not, every byte above ASCII is shown as \xNN.  The
+ * process's own locale is left as it was ("C": KeyPattern matches bytes). */
+static bool terminal_utf8(void) {
+  char was[64];
+  snprintf(was, sizeof(was), "%s", setlocale(LC_CTYPE, NULL));
+  bool utf8 = setlocale(LC_CTYPE, "") != NULL &&
+              strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+  setlocale(LC_CTYPE, was);
+  return utf8;
+}
 
 int mctop_screen_start(mctop_screen_t *s, const mctop_instance_config_t *cfg) {
   memset(s, 0, sizeof(*s));
@@ -24,6 +39,7 @@ int mctop_screen_start(mctop_screen_t *s, const mctop_instance_config_t *cfg) {
   s->cfg = cfg;
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
     return -1;
+  s->utf8 = terminal_utf8();
   if (tcgetattr(STDIN_FILENO, &saved) != 0)
     return -1;
   struct termios raw = saved;
@@ -139,8 +155,7 @@ static void line(canvas_t *cv, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(text, sizeof(text), fmt, ap);
   va_end(ap);
-  if ((int)strlen(text) > cv->width)
-    text[cv->width > 0 ? cv->width : 0] = '\0';
+  text[mctop_text_fit(text, strlen(text), cv->width)] = '\0';
   int n = snprintf(cv->buf + cv->len, cv->cap - cv->len, "%s\033[K\r\n", text);
   if (n > 0 && cv->len + (size_t)n < cv->cap)
     cv->len += (size_t)n;
@@ -154,9 +169,17 @@ static const char *const col_names[MCTOP_COL_NUM] = {
 static const char col_keys[MCTOP_COL_NUM] = {'k', 'c', 'g', 'h', 'm',
                                              's', 'o', 'i', 'z', 'l'};
 
+/* Text from a key or a target, as the screen shows it (see text.h); up to
+ * `width` columns, padded if pad. */
+static const char *shown(const mctop_screen_t *s, const char *text, int width,
+                         bool pad, char *buf, size_t size) {
+  mctop_text_cell(text, strlen(text), width, pad, s->utf8, buf, size);
+  return buf;
+}
+
 static void row(canvas_t *cv, const mctop_screen_t *s, const char *name,
                 const uint64_t *v, double lat, bool latency) {
-  char cells[MCTOP_COL_NUM][16];
+  char key[MCTOP_CELL_SIZE(32)], cells[MCTOP_COL_NUM][16];
   for (int c = MCTOP_COL_CALLS; c < MCTOP_COL_NUM; c++) {
     double f = figure(s, v, lat, (enum mctop_col)c);
     if (c == MCTOP_COL_LATENCY)
@@ -164,11 +187,11 @@ static void row(canvas_t *cv, const mctop_screen_t *s, const char *name,
     else
       human(cells[c], sizeof(cells[c]), f);
   }
-  line(cv, "%-32.32s %9s %9s %9s %9s %9s %9s %9s %7s %9s", name,
-       cells[MCTOP_COL_CALLS], cells[MCTOP_COL_GETS], cells[MCTOP_COL_HITS],
-       cells[MCTOP_COL_MISSES], cells[MCTOP_COL_SETS], cells[MCTOP_COL_TX],
-       cells[MCTOP_COL_RX], cells[MCTOP_COL_OBJSIZE],
-       latency ? cells[MCTOP_COL_LATENCY] : "");
+  line(cv, "%s %9s %9s %9s %9s %9s %9s %9s %7s %9s",
+       shown(s, name, 32, true, key, sizeof(key)), cells[MCTOP_COL_CALLS],
+       cells[MCTOP_COL_GETS], cells[MCTOP_COL_HITS], cells[MCTOP_COL_MISSES],
+       cells[MCTOP_COL_SETS], cells[MCTOP_COL_TX], cells[MCTOP_COL_RX],
+       cells[MCTOP_COL_OBJSIZE], latency ? cells[MCTOP_COL_LATENCY] : "");
 }
 
 void mctop_screen_draw(mctop_screen_t *s) {
@@ -187,9 +210,12 @@ void mctop_screen_draw(mctop_screen_t *s) {
   uint64_t cmds = 0;
   for (int c = 0; c < MCTOP_CMD_COUNT; c++)
     cmds += t->cmds[c];
+  char text[MCTOP_CELL_SIZE(256)];
   line(&cv, "mctop - memcached %s - %zu target%s - every %.1f s%s",
-       s->versions[0] ? s->versions : "(version unknown)", r->targets,
-       r->targets == 1 ? "" : "s", s->seconds, s->paused ? " - PAUSED" : "");
+       s->versions[0] ? shown(s, s->versions, 128, false, text, sizeof(text))
+                      : "(version unknown)",
+       r->targets, r->targets == 1 ? "" : "s", s->seconds,
+       s->paused ? " - PAUSED" : "");
   char req[512];
   size_t n = 0;
   for (int c = 0; c < MCTOP_CMD_COUNT && n < sizeof(req); c++)
@@ -214,7 +240,7 @@ void mctop_screen_draw(mctop_screen_t *s) {
        r->tracked,
        (unsigned long long)((double)(t->key_slot_misses + t->bad_keys) * per),
        r->drain_seconds * 1e3);
-  line(&cv, "%s", s->status);
+  line(&cv, "%s", shown(s, s->status, 256, false, text, sizeof(text)));
   bool latency = s->cfg != NULL && s->cfg->latency;
   char head[256];
   snprintf(head, sizeof(head), "%-32s", col_names[0]);
@@ -244,14 +270,15 @@ void mctop_screen_draw(mctop_screen_t *s) {
   row(&cv, s, "~other", r->other_interval, r->other_latency, latency);
   while (cv.row < cv.rows - 1)
     line(&cv, "%s", "");
+  const char *filter = shown(s, s->filter, 64, false, text, sizeof(text));
   if (s->editing)
-    line(&cv, "filter: %s_", s->filter);
+    line(&cv, "filter: %s_", filter);
   else
     line(&cv,
          "sort: k key c calls g gets h hits m misses s sets o out i in z "
          "size%s | p pause / filter%s%s r reset q quit",
          latency ? " l latency" : "", s->filter_len ? " [" : "",
-         s->filter_len ? s->filter : "");
+         s->filter_len ? filter : "");
   /* The last line has no newline to spare: drop it so nothing scrolls. */
   if (cv.len >= 2 && cv.buf[cv.len - 1] == '\n')
     cv.len -= 2;

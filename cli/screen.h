@@ -42,6 +42,7 @@ typedef struct {
   double seconds; /* the shown interval's length */
   char versions[128];
   const mctop_instance_config_t *cfg;
+  bool utf8; /* the terminal takes UTF-8 (the user's locale says so) */
 } mctop_screen_t;
 
 /* Raw mode, the alternate screen, no cursor; -1 if stdin or stdout is not

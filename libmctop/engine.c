@@ -28,6 +28,7 @@
 #include "sites.h"
 #include "tracking.h"
 #include "uprobe_links.h"
+#include "version.h"
 
 #define RETRY_FIRST 10.0 /* seconds */
 #define RETRY_MAX 300.0
@@ -280,7 +281,7 @@ void mctop_engine_versions(const mctop_engine_t *e, char *buf, size_t size) {
   for (size_t i = 0; i < e->tracking.num; i++) {
     const mctop_attached_t *a = &e->tracking.items[i];
     if (!a->usable || a->info.version[0] == '\0' ||
-        (n > 0 && strstr(buf, a->info.version) != NULL))
+        mctop_version_listed(buf, a->info.version))
       continue;
     int w = snprintf(buf + n, n < size ? size - n : 0, "%s%s", n ? ", " : "",
                      a->info.version);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define HASH_SUFFIX_LEN 13 /* '~' + 12 hex digits */
 
 uint64_t mctop_fnv1a(const uint8_t *data, size_t len) {
@@ -19,35 +21,6 @@ uint64_t mctop_fnv1a(const uint8_t *data, size_t len) {
     h *= 0x100000001b3ULL;
   }
   return h;
-}
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or 0 if malformed. */
-static size_t utf8_len(const uint8_t *s, size_t avail) {
-  size_t n;
-  uint8_t lo = 0x80, hi = 0xBF;
-  if (s[0] >= 0xC2 && s[0] <= 0xDF)
-    n = 2;
-  else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-    n = 3;
-    if (s[0] == 0xE0)
-      lo = 0xA0;
-    if (s[0] == 0xED)
-      hi = 0x9F;
-  } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-    n = 4;
-    if (s[0] == 0xF0)
-      lo = 0x90;
-    if (s[0] == 0xF4)
-      hi = 0x8F;
-  } else
-    return 0;
-  if (avail < n || s[1] < lo || s[1] > hi)
-    return 0;
-  for (size_t i = 2; i < n; i++)
-    if (s[i] < 0x80 || s[i] > 0xBF)
-      return 0;
-  return n;
 }
 
 /*
@@ -62,15 +35,19 @@ static bool kept_ascii(uint8_t c, const char *escape) {
 }
 
 /* Bytes of key[i..] that form the next unit: a kept byte, a whole UTF-8
- * sequence, or one byte to escape (*escape set). */
+ * sequence, or one byte to escape (*escape set).  A well-formed sequence of
+ * a code point utf8.h calls unsafe (C1 controls, bidi controls, U+2028,
+ * U+2029, U+FEFF) is escaped byte by byte, as a control byte is: names go to
+ * terminals, logs and dashboards. */
 static size_t next_unit(const uint8_t *key, size_t len, size_t i,
                         const char *extra, bool *escape) {
   *escape = false;
   if (kept_ascii(key[i], extra))
     return 1;
   if (key[i] >= 0x80) {
-    size_t n = utf8_len(key + i, len - i);
-    if (n > 0)
+    uint32_t cp;
+    size_t n = mctop_utf8_decode(key + i, len - i, &cp);
+    if (n > 0 && !mctop_utf8_unsafe(cp))
       return n;
   }
   *escape = true;

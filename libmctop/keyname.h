@@ -13,11 +13,14 @@
 /*
  * Writes a name for key[0..len) into out (MCTOP_KEYNAME_SIZE bytes).
  *
- * Printable ASCII and well-formed UTF-8 are kept.  Every other byte, and
- * '.', '/', '%' and '~', is written as %XX (upper-case hex), so the name
- * has no '.', space or control character for a writer to rewrite, and two
- * keys never share a name: percent-encoding is reversible.  A name longer
- * than 127 bytes is cut on a character boundary to 114 bytes and ends with
+ * Printable ASCII and well-formed UTF-8 are kept, but for the characters
+ * utf8.h calls unsafe (C1 controls, bidi controls, U+2028, U+2029, U+FEFF).
+ * Every other byte, each byte of those characters, and '.', '/', '%' and
+ * '~', is written as %XX (upper-case hex), so the name has no '.', space
+ * or control character for a writer to rewrite nor one a terminal would
+ * act on, and two keys never share a name: percent-encoding is reversible.  A
+ * name longer than 127 bytes is cut on a character boundary to 114 bytes and
+ * ends with
  * "~" and 12 hex digits of a 64-bit FNV-1a hash of the whole key; only such
  * names contain '~', so a cut name never equals a whole one.
  *

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+
 #if defined(__x86_64__)
 #include <asm/ptrace.h>
 #include <stddef.h>
@@ -132,9 +134,14 @@ int mctop_usdt_parse_args(const char *fmt, struct mctop_arg_spec *specs,
 #if !defined(__x86_64__)
   (void)specs;
   (void)max;
-  snprintf(err, errlen, "USDT arguments \"%s\": only x86-64 is supported", fmt);
+  char safe[256];
+  snprintf(err, errlen, "USDT arguments \"%s\": only x86-64 is supported",
+           mctop_esc(fmt, safe, sizeof(safe)));
   return -1;
 #else
+  /* The text is the target's (a note in its ELF file): escaped here, as
+   * well as with the whole log line, before it reaches a message. */
+  char safe[256];
   size_t n = 0;
   for (const char *p = fmt; *p != '\0';) {
     while (*p == ' ')
@@ -145,14 +152,16 @@ int mctop_usdt_parse_args(const char *fmt, struct mctop_arg_spec *specs,
     if (end == NULL)
       end = p + strlen(p);
     if (n >= max) {
-      snprintf(err, errlen, "USDT arguments \"%s\": more than %zu", fmt, max);
+      snprintf(err, errlen, "USDT arguments \"%s\": more than %zu",
+               mctop_esc(fmt, safe, sizeof(safe)), max);
       return -1;
     }
     if (parse_arg(p, end, &specs[n]) != 0) {
+      mctop_escape(p, (size_t)(end - p), safe, sizeof(safe));
       snprintf(err, errlen,
-               "USDT argument %zu \"%.*s\": not a form mctop reads (SIZE@ "
+               "USDT argument %zu \"%s\": not a form mctop reads (SIZE@ "
                "followed by %%reg, $imm or disp(%%reg))",
-               n + 1, (int)(end - p), p);
+               n + 1, safe);
       return -1;
     }
     n++;

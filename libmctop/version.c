@@ -42,3 +42,17 @@ void mctop_find_version(const char *data, size_t len, char *out,
       return;
   }
 }
+
+bool mctop_version_listed(const char *list, const char *version) {
+  size_t n = strlen(version);
+  for (const char *p = list; *p != '\0';) {
+    const char *end = strstr(p, ", ");
+    size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+    if (len == n && memcmp(p, version, n) == 0)
+      return true;
+    if (end == NULL)
+      break;
+    p = end + 2;
+  }
+  return false;
+}

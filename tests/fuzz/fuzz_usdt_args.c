@@ -30,6 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fail("returned an impossible count");
   if (n == -1 && (err[0] == '\0' || memchr(err, '\0', sizeof(err)) == NULL))
     fail("failed without a NUL-terminated message");
+  for (size_t i = 0; n == -1 && err[i] != '\0'; i++)
+    if ((unsigned char)err[i] < 0x20 || (unsigned char)err[i] >= 0x7f)
+      fail("the message holds a control or non-ASCII byte (not escaped)");
   for (int i = 0; i < n; i++) {
     const struct mctop_arg_spec *a = &specs[i];
     if (a->kind < MCTOP_ARG_CONST || a->kind > MCTOP_ARG_REG_DEREF)

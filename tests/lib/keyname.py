@@ -1,11 +1,17 @@
 """A second, independent implementation of mctop's key naming rule, used as
 the test oracle for the names that arrive in the writers (libmctop/keyname.c
 is the one that runs; README.md states the rule): percent-encoding of
-everything but printable ASCII other than . / % ~ and well-formed UTF-8, cut
+everything but printable ASCII other than . / % ~ and well-formed UTF-8 (C1
+controls, bidi controls, U+2028, U+2029 and U+FEFF byte by byte too), cut
 with a hash suffix past 127 bytes."""
 
 ROOM = 127
 SUFFIX = 13  # "~" + 12 hex digits
+
+
+# Well-formed, but acted on by terminals or reordering the text around them.
+UNSAFE = set(range(0x80, 0xA0)) | {0x061C, 0x200E, 0x200F, 0xFEFF} | \
+    set(range(0x2028, 0x202F)) | set(range(0x2066, 0x206A))
 
 
 def _fnv1a64(data):
@@ -40,6 +46,8 @@ def _units(key, escape=b""):
             i += 1
             continue
         n = _utf8_len(key, i) if c >= 0x80 else 0
+        if n and ord(key[i:i + n].decode("utf-8")) in UNSAFE:
+            n = 0
         if n:
             yield key[i:i + n].decode("utf-8"), False
             i += n

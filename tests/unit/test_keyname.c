@@ -44,6 +44,46 @@ static void unsafe_bytes_are_escaped(void) {
   CHECK_STR("%7F", name_of("\x7f", 1, &alt), "DEL escaped");
 }
 
+/* Well-formed UTF-8 of a character a terminal acts on or that reorders
+ * the text around it: escaped byte by byte, as a control byte is. */
+static void unsafe_characters_are_escaped(void) {
+  static const struct {
+    const char *key, *want, *what;
+  } cases[] = {
+      {"a\xc2\x9b"
+       "2Jb",
+       "a%C2%9B2Jb", "U+009B (CSI, a C1 control)"},
+      {"\xc2\x80\xc2\x9f", "%C2%80%C2%9F", "U+0080 and U+009F: C1's ends"},
+      {"abc\xe2\x80\xae"
+       "def",
+       "abc%E2%80%AEdef", "U+202E right-to-left override"},
+      {"\xe2\x80\xaa\xe2\x80\xac", "%E2%80%AA%E2%80%AC", "U+202A, U+202C"},
+      {"\xe2\x81\xa6x\xe2\x81\xa9", "%E2%81%A6x%E2%81%A9",
+       "U+2066 and U+2069 isolates"},
+      {"\xe2\x80\x8e\xe2\x80\x8f", "%E2%80%8E%E2%80%8F",
+       "U+200E, U+200F marks"},
+      {"\xd8\x9c", "%D8%9C", "U+061C Arabic letter mark"},
+      {"l1\xe2\x80\xa8l2\xe2\x80\xa9", "l1%E2%80%A8l2%E2%80%A9",
+       "U+2028, U+2029 line and paragraph separators"},
+      {"\xef\xbb\xbf"
+       "bom",
+       "%EF%BB%BFbom", "U+FEFF byte order mark"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    int alt;
+    const char *got = name_of(cases[i].key, strlen(cases[i].key), &alt);
+    CHECK(strcmp(got, cases[i].want) == 0 && alt == 1, "%s: escaped (%s)",
+          cases[i].what, cases[i].want);
+  }
+  int alt;
+  /* Their neighbours are ordinary characters and stay. */
+  const char *kept = "\xc2\xa0\xc2\xa9\xe2\x80\x8b\xe2\x80\xaf\xe2\x81\xa0"
+                     "\xef\xbb\xbe";
+  CHECK_STR(kept, name_of(kept, strlen(kept), &alt),
+            "U+00A0, U+00A9, U+200B, U+202F, U+2060, U+FEFE kept");
+  CHECK(alt == 0, "and not altered");
+}
+
 static void extra_escapes(void) {
   char out[MCTOP_KEYNAME_SIZE];
   int alt =
@@ -117,6 +157,7 @@ static void utf8_is_not_split(void) {
 int main(void) {
   plain_keys_are_kept();
   unsafe_bytes_are_escaped();
+  unsafe_characters_are_escaped();
   names_stay_distinct();
   extra_escapes();
   escapes_are_not_split();

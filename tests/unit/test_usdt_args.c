@@ -1,5 +1,6 @@
 /* Unit tests: USDT argument formats read into the BPF program's specs. */
 #include <asm/ptrace.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "tap.h"
@@ -79,6 +80,27 @@ static void refused(void) {
         "more arguments than room: refused (%s)", err);
 }
 
+/* The format is the target's text: a refusal quotes it escaped, so a note
+ * can't put a newline or a terminal control into a log line. */
+static void refusal_is_escaped(void) {
+  CHECK(parse("8@%rax 8@\x1b]0;owned\x07\r\nmctop_plugin:_forged\xc2\x9b") ==
+                -1 &&
+            strstr(err, "\"8@\\x1b]0;owned\\x07\\x0d\\x0a") != NULL &&
+            strstr(err, "\\x0amctop_plugin:_forged\\xc2\\x9b\"") != NULL,
+        "a refused argument is quoted with \\xNN escapes (%zu bytes)",
+        strlen(err));
+  bool raw = false;
+  for (const char *c = err; *c != '\0'; c++)
+    raw |= (unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f;
+  CHECK(!raw, "the message holds no control or non-ASCII byte");
+  char many[64];
+  snprintf(many, sizeof(many), "8@%%rax 8@%%rbx 8@%%rcx\x1b[2J");
+  struct mctop_arg_spec two[2];
+  CHECK(mctop_usdt_parse_args(many, two, 2, err, sizeof(err)) == -1 &&
+            strstr(err, "8@%rcx\\x1b[2J\"") != NULL,
+        "too many arguments: the format quoted escaped");
+}
+
 static void registers(void) {
   CHECK(mctop_pt_regs_offset("rdi") == (int)REG_OFF(rdi), "rdi");
   CHECK(mctop_pt_regs_offset("r15w") == (int)REG_OFF(r15), "r15w");
@@ -90,6 +112,7 @@ int main(void) {
   real_site();
   memory_and_constants();
   refused();
+  refusal_is_escaped();
   registers();
   return tap_done();
 }

@@ -26,5 +26,15 @@ int main(void) {
   char small[4];
   mctop_find_version(rodata, sizeof(rodata), small, sizeof(small));
   CHECK_STR("", small, "does not overflow a short buffer");
+  /* The screen's list of the targets' versions names each once. */
+  CHECK(!mctop_version_listed("1.6.45", "1.6.4"),
+        "1.6.4 is not listed in \"1.6.45\"");
+  CHECK(!mctop_version_listed("1.6.18, 1.6.45", "1.6.4"),
+        "nor at the end of \"1.6.18, 1.6.45\"");
+  CHECK(!mctop_version_listed("1.6.45", "6.45"), "nor as an entry's tail");
+  CHECK(mctop_version_listed("1.6.18, 1.6.45", "1.6.45") &&
+            mctop_version_listed("1.6.18, 1.6.45", "1.6.18"),
+        "whole entries are found, first and last");
+  CHECK(!mctop_version_listed("", "1.6.4"), "an empty list holds none");
   return tap_done();
 }
