@@ -20,38 +20,11 @@
 #include <wchar.h>
 
 #include "text.h"
+#include "utf8_oracle.h"
 
 static void fail(const char *what) {
   fprintf(stderr, "fuzz_screen: %s\n", what);
   abort();
-}
-
-/* Written out here rather than taken from utf8.c, so it checks that one. */
-static size_t utf8_seq(const uint8_t *s, size_t avail, uint32_t *cp) {
-  static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-  size_t n = s[0] < 0x80             ? 1
-             : (s[0] & 0xE0) == 0xC0 ? 2
-             : (s[0] & 0xF0) == 0xE0 ? 3
-             : (s[0] & 0xF8) == 0xF0 ? 4
-                                     : 0;
-  if (n == 0 || n > avail)
-    return 0;
-  uint32_t c = n == 1 ? s[0] : s[0] & (0x7F >> n);
-  for (size_t i = 1; i < n; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    c = c << 6 | (s[i] & 0x3F);
-  }
-  if (c < min[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-    return 0;
-  *cp = c;
-  return n;
-}
-
-static bool never_raw(uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C ||
-         cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
 }
 
 static int width_of(uint32_t cp) {
