@@ -19,8 +19,10 @@
 
 /* The most mctop reads of one file.  A memcached binary is 0.2-5 MiB and
  * its debug file 1-10 MiB (LTO builds with full DWARF included); a file
- * past this is refused, not read, whatever a tenant puts there. */
-#define MCTOP_FILE_IMAGE_MAX ((size_t)256 << 20)
+ * past this is refused, not read, whatever a tenant puts there.  A debug
+ * file is read whole before its build id is compared, so this also bounds
+ * what a tenant's decoys cost one inspection (a few candidates). */
+#define MCTOP_FILE_IMAGE_MAX ((size_t)64 << 20)
 
 /* All zero is an empty image (no descriptor, no data). */
 typedef struct {
