@@ -311,6 +311,30 @@ def truncated_file(tap, work, stripped, debug):
     tap.ok(rc == 0 and out.count(b"\n") == 3,
            "and it traced on: 3 intervals, status 0",
            err.decode(errors="replace")[-1000:])
+    # The same in collectd, where a SIGBUS was the whole daemon's end.
+    shutil.copy(stripped, binary)
+    with mctest.Memcached(mctest.memcached_binary()) as mc:
+        conf = (f'  <Instance "shrinking">\n    Binary "{binary}"\n'
+                f'    DebugDirectory "{dbg}"\n  </Instance>\n'
+                f'  <Instance "good">\n    PID {mc.pid}\n  </Instance>\n')
+        with mctest.Collectd(os.environ["MCTOP_PLUGIN"], conf,
+                             interval=1) as cd:
+            time.sleep(2)
+            os.truncate(binary, 0)
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+            gets(mc.port, b"shrink:ok", 15)
+
+            def good_gets():
+                row = mctest.latest(cd.csv_dir, HOST, "mctop-good",
+                                    "mctop_key", "shrink:ok")
+                return row is not None and row["gets"] == 15
+            tap.ok(mctest.wait_until(good_gets, 15) and cd.running(),
+                   "collectd: alive after the truncation, its other "
+                   "instance's 15 gets exact",
+                   (cd.log() + cd.output())[-1500:])
 
 
 def many_sites(tap, work):
