@@ -13,6 +13,8 @@ collectd loading mctop.so (MaxKeys 1024), each with its own secret:
   of the old hash (found offline by tests/find-old-collision.c): 100 gets
   of one and 50 of the other must come out as two keys with 100 and 50
   (the old table reported one key with 150);
+- the two loaded programs hold different secrets (their .rodata, read
+  with bpftool): nothing fixed in the binary decides the table's hash;
 - 32 decoy keys whose old slot hash starts at a victim key's home slot
   (found here by brute force in a fraction of a second), each read before
   every batch of the victim's gets so they hold its whole window: the
@@ -21,7 +23,11 @@ collectd loading mctop.so (MaxKeys 1024), each with its own secret:
   window, in the JSON and in collectd: the old table counted the victim's
   500 there and never showed it).
 """
+import glob
+import json
 import os
+import re
+import subprocess
 import sys
 
 import mcproto
@@ -66,6 +72,29 @@ def csv_misses(cd):
     return int(float(row["value"])) if row else None
 
 
+def hash_seed(pid):
+    """The hash_seed in the .rodata of the mctop program process pid holds
+    (bpftool's view of the map through its BTF), or None."""
+    for path in glob.glob(f"/proc/{pid}/fdinfo/*"):
+        try:
+            with open(path) as f:
+                m = re.search(r"^map_id:\s+(\d+)", f.read(), re.M)
+        except OSError:
+            continue
+        if not m:
+            continue
+        out = subprocess.run(["bpftool", "-j", "map", "dump", "id",
+                              m.group(1)], capture_output=True, text=True)
+        try:
+            vals = json.loads(out.stdout)[0]["formatted"]["value"][".rodata"]
+        except (ValueError, LookupError, TypeError):
+            continue
+        for v in vals:
+            if "hash_seed" in v:
+                return tuple(v["hash_seed"])
+    return None
+
+
 def settle(cmd, gets):
     """Waits until the command's totals hold gets gets, and one interval
     more (a key's events land at most an interval after the totals')."""
@@ -99,6 +128,10 @@ def main():
             if not tap.ok(ok, "the command and collectd trace memcached"):
                 tap.diag(cd.log()[-2000:] + str(cmd.stop()))
                 return tap.done()
+            seeds = (hash_seed(cmd.proc.pid), hash_seed(cd.pid))
+            tap.ok(None not in seeds and (0, 0) not in seeds and
+                   seeds[0] != seeds[1], "the command and collectd each drew "
+                   "their own secret for the key hash", str(seeds))
             mc = mcproto.MemcacheClient("127.0.0.1", mcd.port)
             for _ in range(100):
                 mc.get(a)
