@@ -12,12 +12,14 @@
  * whose collisions can be computed lets a client merge two keys into one
  * count or fill a chosen key's probe window with decoys so its events are
  * never counted per key (issue 19).  Seeding only the initial state does
- * not stop that: each lane's step, (h ^ w) * C then h ^= h >> 31, is public
- * and invertible, and a difference in a word's top bit passes the multiply
- * unchanged (2^63 * odd C = 2^63 mod 2^64), so flipping bit 63 of one word
- * and bits 63 and 32 of the next gives the same state for every seed.
- * Mixing a secret into each word's step the same way (xor, odd multiplier)
- * leaves that differential intact.  SipHash's add-rotate-xor rounds carry
+ * not stop that: each lane's step, e.g. (h ^ w) * C then h ^= h >> 31, is
+ * public and invertible, and a difference in a word's top bit passes the
+ * multiply unchanged (2^63 * odd C = 2^63 mod 2^64), so flipping bit 63 of
+ * one word and bits 63 and 32 of the next gives the slot lane the same
+ * state for every seed: from one key of 2n words, 2^n - 1 others with its
+ * slot hash, enough to fill its window, with no seed known.  Mixing a secret
+ * into each word's step the same way (xor, odd multiplier) leaves that
+ * differential intact.  SipHash's add-rotate-xor rounds carry
  * no difference through unchanged, and it is a PRF under its key: without
  * the key, a collision is a 2^-63 guess per pair, and nothing mctop shows a
  * client tells it whether a guess landed.  SipHash-1-3 (one round per
