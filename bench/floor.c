@@ -7,6 +7,9 @@
  *             [latency]     also process__command__start/end
  *             [key]         also copy each site's key
  *             [count]       also hash it and add 1 to a 16 MiB table's line
+ *             [oldhash]     copy the key and hash it with the old, unkeyed
+ *                           hash (no table)
+ *             [siphash]     ... with mctop's keyed SipHash-1-3
  *
  * Prints "attached N" once attached.
  */
@@ -37,7 +40,9 @@ static void on_signal(int sig) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s PID [lookups] [latency] [key] [count]\n",
+    fprintf(stderr,
+            "usage: %s PID [lookups] [latency] [key] [count] [oldhash] "
+            "[siphash]\n",
             argv[0]);
     return 2;
   }
@@ -50,16 +55,25 @@ int main(int argc, char **argv) {
     return 1;
   bool lookups = !t.text_command_probes, latency = false, key = false;
   bool count = false;
+  unsigned hash = 0; /* floor.bpf.c's HASH_OLD, HASH_SIP */
   for (int i = 2; i < argc; i++) {
     lookups |= strcmp(argv[i], "lookups") == 0;
     latency |= strcmp(argv[i], "latency") == 0;
     key |= strcmp(argv[i], "key") == 0;
     count |= strcmp(argv[i], "count") == 0;
+    if (strcmp(argv[i], "oldhash") == 0)
+      hash = 1;
+    else if (strcmp(argv[i], "siphash") == 0)
+      hash = 2;
   }
   struct floor_bpf *skel = floor_bpf__open();
   if (skel != NULL) {
-    skel->rodata->targ_copy_key = key || count;
+    skel->rodata->targ_copy_key = key || count || hash != 0;
     skel->rodata->targ_count_key = count;
+    skel->rodata->targ_hash = hash;
+    /* Any secret costs the same; mctop draws its own (libmctop/engine.c). */
+    skel->rodata->hash_seed[0] = 0x0706050403020100ULL;
+    skel->rodata->hash_seed[1] = 0x0f0e0d0c0b0a0908ULL;
     if (count) { /* the table mctop's bench configuration has */
       skel->rodata->targ_table_mask = FLOOR_TABLE_SLOTS - 1;
       bpf_map__set_max_entries(skel->maps.table, FLOOR_TABLE_SLOTS);

@@ -23,6 +23,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "mctop.h"
+#include "key_hash.h"
 #include "sites.bpf.h"
 
 /* A size argument for probes that carry none (incr, decr, delete). */
@@ -41,6 +42,10 @@ const volatile bool targ_latency = false;
  * has read the ring: until then keys not yet named do not try again, so a
  * burst of new keys costs one failed send each, not one per event. */
 volatile __u32 names_full;
+
+/* The key hash's secret (key_hash.h), drawn by user space from
+ * getrandom(2) before each load: collisions cannot be computed offline. */
+const volatile __u64 hash_seed[2] = {};
 
 /* The table's slots less one (a power of two less one), set before load. */
 const volatile __u32 slot_mask = 65535;
@@ -141,54 +146,19 @@ static __always_inline struct mctop_name_rec *read_key(const void *ukey,
 	return k;
 }
 
-/* murmur3's 64-bit finaliser: every input bit reaches every output bit. */
-static __always_inline __u64 fmix64(__u64 h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
-/* The word of key bytes [8i, 8i+8), with bytes past len cleared. */
-static __always_inline __u64 key_word(const struct mctop_name_rec *k, __u32 i)
-{
-	__u64 w = *(const __u64 *)&k->data[i * 8];
-	__u32 rest = k->len - i * 8;
-
-	if (rest >= 8)
-		return w;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return w & ((1ULL << (rest * 8)) - 1);
-#else
-	return w & ~((1ULL << ((8 - rest) * 8)) - 1);
-#endif
-}
-
 /*
- * Two independent 64-bit hashes of the key's len and bytes, in one pass of
- * eight bytes a step: slot picks the map entry, fingerprint confirms it.
+ * The key's slot hash and fingerprint: SipHash-1-3 under this load's secret
+ * (key_hash.h says why a keyed PRF), its high half picking the slot and the
+ * whole value, never 0, recognising the key.
  */
 static __always_inline void hash_key(const struct mctop_name_rec *k,
 				     __u64 *slot, __u64 *fingerprint)
 {
-	__u64 h1 = 0x9e3779b97f4a7c15ULL ^ k->len;
-	__u64 h2 = 0x94d049bb133111ebULL + k->len;
+	__u64 h =
+	    mctop_siphash(hash_seed[0], hash_seed[1], k->data, k->len, 1, 3);
 
-	for (__u32 i = 0; i < MCTOP_KEY_WORDS; i++) {
-		if (i * 8 >= k->len)
-			break;
-		__u64 w = key_word(k, i);
-
-		h1 = (h1 ^ w) * 0x87c37b91114253d5ULL;
-		h1 ^= h1 >> 31;
-		h2 = (h2 + w) * 0x4cf5ad432745937fULL;
-		h2 ^= h2 >> 29;
-	}
-	*slot = fmix64(h1);
-	*fingerprint = fmix64(h2) | 1; /* never 0 */
+	*slot = h >> 32;
+	*fingerprint = h | 1;
 }
 
 static __always_inline struct mctop_slot *slot_at(__u32 idx)

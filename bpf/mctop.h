@@ -40,10 +40,13 @@ enum mctop_cmd {
 /*
  * The per-key table (map "slots"): one 64-byte slot per key, one cache
  * line, in an mmappable array that user space reads as memory.  A key's
- * slot is found from a 64-bit hash of its bytes by linear probing over at
- * most MCTOP_PROBE_SLOTS slots, and recognised by fp, a second, independent
+ * slot is found from a 64-bit hash of its bytes, keyed by a secret drawn at
+ * each load (key_hash.h: SipHash-1-3, so no client can compute which keys
+ * collide or share a window), by linear probing from the hash's high half
+ * over at most MCTOP_PROBE_SLOTS slots, and recognised by fp, the whole
  * hash: an event that finds neither its key nor a free slot in its window
- * is counted in key_slot_misses, never charged to another key.
+ * is counted in key_slot_misses, never charged to another key.  That figure
+ * (README, "Health") is the signal that windows fill, by load or on purpose.
  *
  * fp is a slot's state:
  *   MCTOP_FP_FREE      never used: ends every probe

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <bpf/bpf.h>
@@ -91,6 +92,25 @@ static void teardown(mctop_engine_t *e) {
   e->skel = NULL;
 }
 
+/* The key hash's secret (bpf/key_hash.h), fresh for every load so that
+ * no one outside can compute which keys collide.  Never blocks: before the
+ * kernel's pool is ready the load fails and is retried. */
+static int draw_hash_seed(mctop_engine_t *e) {
+  char why[128];
+  __u64 seed[2];
+  ssize_t n = getrandom(seed, sizeof(seed), GRND_NONBLOCK);
+  if (n == (ssize_t)sizeof(seed)) {
+    e->skel->rodata->hash_seed[0] = seed[0];
+    e->skel->rodata->hash_seed[1] = seed[1];
+    return 0;
+  }
+  MCTOP_ERROR("instance \"%s\": drawing the key hash's secret from "
+              "getrandom(2) failed: %s",
+              e->cfg.name,
+              mctop_strerror(n < 0 ? errno : EIO, why, sizeof(why)));
+  return -1;
+}
+
 static int load(mctop_engine_t *e) {
   char why[128];
   e->skel = mctop_bpf__open();
@@ -99,6 +119,8 @@ static int load(mctop_engine_t *e) {
                 e->cfg.name, mctop_strerror(errno, why, sizeof(why)));
     return -1;
   }
+  if (draw_hash_seed(e) != 0)
+    return -1;
   e->skel->rodata->targ_latency = e->cfg.latency;
   bool multi = mctop_uprobe_multi_supported();
   if (multi)
