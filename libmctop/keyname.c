@@ -6,13 +6,23 @@
  */
 #include "keyname.h"
 
+#include <nettle/sha2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "utf8.h"
 
-#define HASH_SUFFIX_LEN 13 /* '~' + 12 hex digits */
+/*
+ * '~' + 24 hex digits: 96 bits of SHA-256.  Key bytes are any client's to
+ * choose, so the suffix must not be a hash whose collisions can be
+ * computed: with 48 bits of FNV-1a two long keys sharing a name (and a
+ * series, their counts summed) took a client seconds; 96 bits of SHA-256
+ * take 2^48 tries.  Unkeyed on purpose: a key keeps its name across
+ * restarts, so its series in Graphite or Prometheus goes on.
+ */
+#define HASH_HEX 24
+#define HASH_SUFFIX_LEN (1 + HASH_HEX)
 
 uint64_t mctop_fnv1a(const uint8_t *data, size_t len) {
   uint64_t h = 0xcbf29ce484222325ULL;
@@ -97,7 +107,13 @@ int mctop_key_name_escaped(const uint8_t *key, size_t len, const char *escape,
   /* Too long: cut on a unit boundary and name the whole key by its hash. */
   n = encode(key, len, escape, out, room - HASH_SUFFIX_LEN, &altered,
              &complete);
-  snprintf(out + n, MCTOP_KEYNAME_SIZE - n, "~%012llx",
-           (unsigned long long)(mctop_fnv1a(key, len) >> 16));
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  struct sha256_ctx ctx;
+  sha256_init(&ctx);
+  sha256_update(&ctx, len, key);
+  sha256_digest(&ctx, sizeof(digest), digest);
+  out[n++] = '~';
+  for (size_t i = 0; i < HASH_HEX / 2; i++, n += 2)
+    snprintf(out + n, MCTOP_KEYNAME_SIZE - n, "%02x", digest[i]);
   return 1;
 }

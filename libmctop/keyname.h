@@ -19,10 +19,9 @@
  * '~', is written as %XX (upper-case hex), so the name has no '.', space
  * or control character for a writer to rewrite nor one a terminal would
  * act on, and two keys never share a name: percent-encoding is reversible.  A
- * name longer than 127 bytes is cut on a character boundary to 114 bytes and
- * ends with
- * "~" and 12 hex digits of a 64-bit FNV-1a hash of the whole key; only such
- * names contain '~', so a cut name never equals a whole one.
+ * name longer than 127 bytes is cut on a character boundary to 102 bytes and
+ * ends with "~" and 24 hex digits (96 bits) of the whole key's SHA-256; only
+ * such names contain '~', so a cut name never equals a whole one.
  *
  * Returns 1 if the name differs from the key's bytes, 0 if it is the key.
  */

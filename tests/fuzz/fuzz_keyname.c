@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/sha2.h>
+
 #include "keyname.h"
 
-#define SUFFIX_LEN 13 /* '~' + 12 lowercase hex digits */
+#define SUFFIX_LEN 25 /* '~' + 24 lowercase hex digits of SHA-256 */
 
 static void fail(const char *what, size_t len) {
   fprintf(stderr, "fuzz_keyname: %s (key of %zu bytes)\n", what, len);
@@ -84,29 +86,27 @@ static void check_utf8(const char *str, size_t len, size_t keylen) {
   }
 }
 
-/* FNV-1a, 64 bits, written out here so the suffix is checked against the
- * documented hash rather than against the plugin's own helper. */
-static uint64_t fnv1a64(const uint8_t *p, size_t len) {
-  uint64_t h = 14695981039346656037ULL;
-  for (size_t i = 0; i < len; i++)
-    h = (h ^ p[i]) * 1099511628211ULL;
-  return h;
-}
-
 static void check_suffix(const char *out, size_t olen, const uint8_t *key,
                          size_t len) {
   char want[SUFFIX_LEN + 1];
   if (olen < SUFFIX_LEN || out[olen - SUFFIX_LEN] != '~')
-    fail("altered name does not end in '~' + 12 hex digits", len);
+    fail("altered name does not end in '~' + 24 hex digits", len);
   for (size_t i = olen - SUFFIX_LEN + 1; i < olen; i++)
     if (!((out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f')))
       fail("suffix holds a byte that is not a lowercase hex digit", len);
   if (memchr(out, '~', olen - SUFFIX_LEN) != NULL)
     fail("altered name has a '~' before its suffix", len);
-  snprintf(want, sizeof(want), "~%012llx",
-           (unsigned long long)(fnv1a64(key, len) >> 16));
+  /* SHA-256 from nettle, the documented hash, not the plugin's helper. */
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  struct sha256_ctx ctx;
+  sha256_init(&ctx);
+  sha256_update(&ctx, len, key);
+  sha256_digest(&ctx, sizeof(digest), digest);
+  want[0] = '~';
+  for (size_t i = 0; i < (SUFFIX_LEN - 1) / 2; i++)
+    snprintf(want + 1 + 2 * i, sizeof(want) - 1 - 2 * i, "%02x", digest[i]);
   if (memcmp(out + olen - SUFFIX_LEN, want, SUFFIX_LEN) != 0)
-    fail("suffix is not the top 48 bits of the key's FNV-1a hash", len);
+    fail("suffix is not the first 96 bits of the key's SHA-256", len);
 }
 
 static int hexval(char c) {

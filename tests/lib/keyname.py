@@ -5,21 +5,16 @@ everything but printable ASCII other than . / % ~ and well-formed UTF-8 (C1
 controls, bidi controls, U+2028, U+2029 and U+FEFF byte by byte too), cut
 with a hash suffix past 127 bytes."""
 
+import hashlib
+
 ROOM = 127
-SUFFIX = 13  # "~" + 12 hex digits
+SUFFIX = 25  # "~" + 24 hex digits of SHA-256
 
 
 # Well-formed, but acted on by terminals or reordering the text around them.
 UNSAFE = set(range(0x80, 0xA0)) | {0x061C, 0x200E, 0x200F, 0xFEFF} | \
     set(range(0x2028, 0x202F)) | set(range(0x2066, 0x206A))
 
-
-def _fnv1a64(data):
-    h = 0xcbf29ce484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
 
 
 def _utf8_len(data, i):
@@ -67,4 +62,4 @@ def key_name(key, escape=b""):
         if len((out + t).encode("utf-8")) > ROOM - SUFFIX:
             break
         out += t
-    return out + "~%012x" % (_fnv1a64(key) >> 16)
+    return out + "~" + hashlib.sha256(key).hexdigest()[:SUFFIX - 1]
