@@ -667,8 +667,9 @@ static __always_inline int store_cmd(long comm)
 	return -1;
 }
 
-/* do_store_item(it, comm, ...) entry: the store is counted when it
- * returns, with its value length only if it stored. */
+/* do_store_item(it, comm, ...) entry, or store_item's where a build
+ * inlined it there: the store is counted when it returns, with its value
+ * length only if it stored. */
 static __always_inline void on_fn_store(struct pt_regs *ctx,
 					const struct mctop_site *site)
 {
@@ -695,6 +696,7 @@ static __always_inline void on_fn_store_ret(struct pt_regs *ctx,
 	__u64 it, key;
 	__u32 slot;
 	long ret = 0;
+	__u32 flags;
 	__u32 cmd;
 
 	p = my_pending(false);
@@ -709,8 +711,9 @@ static __always_inline void on_fn_store_ret(struct pt_regs *ctx,
 	    bpf_probe_read_user(&h, sizeof(h),
 				(void *)(it + MCTOP_ITEM_HEAD_OFF)))
 		return;
+	flags = h.it_flags >> (site->item_flags_shift & 15);
 	key = it + MCTOP_ITEM_DATA_OFF +
-	      (h.it_flags & MCTOP_ITEM_CAS_FLAG ? sizeof(__u64) : 0);
+	      (flags & MCTOP_ITEM_CAS_FLAG ? sizeof(__u64) : 0);
 	count_event((enum mctop_cmd)cmd, (const void *)key, h.nkey,
 		    ret == MCTOP_STORE_STORED ? h.nbytes : -1, false, &slot);
 }
