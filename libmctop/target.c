@@ -130,8 +130,8 @@ static int choose_site(mctop_target_t *t, const char *instance, size_t i,
               "for its USDT probes",
               instance, t->version, t->shown, mctop_fn_name(fn),
               caller ? " and no " : "", caller ? caller : "",
-              caller && !sound ? " that stands in for it in this release "
-                                 "(1.6 calls it from elsewhere too)"
+              caller && !sound ? " that can stand in for it (this release "
+                                 "also calls it from elsewhere)"
                                : "");
   return -1;
 }
