@@ -596,6 +596,8 @@ static __always_inline void on_fn_get(struct pt_regs *ctx,
 	p->get_update = update != 0;
 }
 
+/* do_item_touch entry, or item_touch's where the build inlined
+ * do_item_touch into it: the thread's next do_item_get is the touch's. */
 static __always_inline void on_fn_touch(void)
 {
 	struct mctop_pending *p = my_pending(true);
@@ -667,9 +669,9 @@ static __always_inline int store_cmd(long comm)
 	return -1;
 }
 
-/* do_store_item(it, comm, ...) entry, or store_item's where a build
- * inlined it there: the store is counted when it returns, with its value
- * length only if it stored. */
+/* do_store_item(it, comm, ...) entry, or store_item's (same it, comm and
+ * result) where the build inlined do_store_item into it: the store is
+ * counted when it returns, with its value length only if it stored. */
 static __always_inline void on_fn_store(struct pt_regs *ctx,
 					const struct mctop_site *site)
 {
