@@ -566,6 +566,8 @@ static __always_inline void on_fn_get(struct pt_regs *ctx,
 	p->get_update = update != 0;
 }
 
+/* do_item_touch entry, or item_touch's where the build inlined
+ * do_item_touch into it: the thread's next do_item_get is the touch's. */
 static __always_inline void on_fn_touch(void)
 {
 	struct mctop_pending *p = my_pending(true);
@@ -637,8 +639,9 @@ static __always_inline int store_cmd(long comm)
 	return -1;
 }
 
-/* do_store_item(it, comm, ...) entry: the store is counted when it
- * returns, with its value length only if it stored. */
+/* do_store_item(it, comm, ...) entry, or store_item's (same it, comm and
+ * result) where the build inlined do_store_item into it: the store is
+ * counted when it returns, with its value length only if it stored. */
 static __always_inline void on_fn_store(struct pt_regs *ctx,
 					const struct mctop_site *site)
 {
@@ -665,6 +668,7 @@ static __always_inline void on_fn_store_ret(struct pt_regs *ctx,
 	__u64 it, key;
 	__u32 slot;
 	long ret = 0;
+	__u32 flags;
 	__u32 cmd;
 
 	p = my_pending(false);
@@ -679,8 +683,9 @@ static __always_inline void on_fn_store_ret(struct pt_regs *ctx,
 	    bpf_probe_read_user(&h, sizeof(h),
 				(void *)(it + MCTOP_ITEM_HEAD_OFF)))
 		return;
+	flags = h.it_flags >> (site->item_flags_shift & 15);
 	key = it + MCTOP_ITEM_DATA_OFF +
-	      (h.it_flags & MCTOP_ITEM_CAS_FLAG ? sizeof(__u64) : 0);
+	      (flags & MCTOP_ITEM_CAS_FLAG ? sizeof(__u64) : 0);
 	count_event((enum mctop_cmd)cmd, (const void *)key, h.nkey,
 		    ret == MCTOP_STORE_STORED ? h.nbytes : -1, false, &slot);
 }

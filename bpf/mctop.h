@@ -239,12 +239,12 @@ enum mctop_event {
 	MCTOP_EV_LOOKUP = MCTOP_CMD_COUNT, /* a hash-table lookup of a key */
 	MCTOP_EV_CMD_START,		   /* a command starts (latency) */
 	MCTOP_EV_CMD_END,		   /* a batch of replies is ready */
-	/* Symbol mode: memcached's own functions (plugin/symbol_sites.c) */
-	MCTOP_EV_FN_GET,     /* do_item_get entry: key, keylen, do_update */
-	MCTOP_EV_FN_GET_RET, /* do_item_get return: the item or NULL */
-	MCTOP_EV_FN_TOUCH,   /* do_item_touch entry: its do_item_get touches */
-	MCTOP_EV_FN_STORE,   /* do_store_item entry: the item, the command */
-	MCTOP_EV_FN_STORE_RET, /* do_store_item return: stored or not */
+	/* Symbol mode: memcached's own functions (libmctop/symbol_sites.c) */
+	MCTOP_EV_FN_GET,       /* do_item_get entry: key, keylen, do_update */
+	MCTOP_EV_FN_GET_RET,   /* do_item_get return: the item or NULL */
+	MCTOP_EV_FN_TOUCH,     /* do_item_touch or item_touch entry */
+	MCTOP_EV_FN_STORE,     /* do_store_item or store_item entry: it, comm */
+	MCTOP_EV_FN_STORE_RET, /* its return: stored or not */
 	MCTOP_EV_FN_DELTA,     /* do_add_delta entry: key, keylen, incr */
 	MCTOP_EV_COUNT,
 };
@@ -282,15 +282,21 @@ enum mctop_site_arg {
 
 struct mctop_site {
 	__u32 event; /* enum mctop_event */
-	__u32 pad;
+	/* Symbol mode: the item's it_flags are the 16 bits at 38 shifted
+	 * right by this: 0, or 8 for 1.5.0-1.5.14, whose 8-bit it_flags at 39
+	 * follow a uint8_t nsuffix (libmctop/symbol_sites.c). */
+	__u8 item_flags_shift;
+	__u8 pad[3];
 	struct mctop_arg_spec arg[MCTOP_SITE_ARGS];
 };
 
 /*
- * memcached's item (struct _stritem in memcached.h), the same in 1.6.18,
- * 1.6.38 and 1.6.45, the versions symbol mode accepts: the value length
- * with its "\r\n", the flags, the key length, and the key, after the CAS
- * value when the item has one.
+ * memcached's item (struct _stritem in memcached.h) in every release
+ * symbol mode accepts (1.5.0-1.6.45): the value length with its "\r\n",
+ * the flags, the key length, and the key, after the CAS value when the
+ * item has one.  Only the flags moved: a uint16_t at 38 from 1.5.15, a
+ * uint8_t at 39 before (after a uint8_t nsuffix; the site's
+ * item_flags_shift says which).
  */
 #define MCTOP_ITEM_HEAD_OFF 32
 #define MCTOP_ITEM_DATA_OFF 48
@@ -300,7 +306,7 @@ struct mctop_site {
 struct mctop_item_head {
 	__s32 nbytes; /* int nbytes */
 	__u16 refcount;
-	__u16 it_flags;
+	__u16 it_flags; /* 1.5.0-1.5.14: nsuffix, then an 8-bit it_flags */
 	__u8 slabs_clsid;
 	__u8 nkey;
 };
@@ -330,6 +336,8 @@ struct mctop_pending {
 _Static_assert(sizeof(struct mctop_arg_spec) == 16, "mctop_arg_spec layout");
 _Static_assert(sizeof(struct mctop_site) == 8 + 16 * MCTOP_SITE_ARGS,
 	       "mctop_site layout");
+_Static_assert(__builtin_offsetof(struct mctop_site, item_flags_shift) == 4,
+	       "mctop_site's item_flags_shift in the former pad");
 _Static_assert(sizeof(struct mctop_pending) == 24, "mctop_pending layout");
 /* 10 bytes padded to 12: still inside the item's 48-byte header. */
 _Static_assert(sizeof(struct mctop_item_head) == 12, "mctop_item_head");

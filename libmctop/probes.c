@@ -179,12 +179,14 @@ static void append(char *list, size_t size, const char *name) {
   snprintf(list + used, size - used, " %s", name);
 }
 
-/* Symbol mode: every function row whose function the binary has. */
+/* Symbol mode: every function row, at the function or the caller that
+ * stands in for it (target.c chose). */
 static void plan_functions(plan_t *p, const char *instance,
                            const mctop_target_t *t, mctop_links_t *links,
                            char *attached, char *absent, size_t listlen) {
   for (size_t f = 0; f < MCTOP_FN_COUNT; f++) {
     const char *name = mctop_fn_name((enum mctop_fn)f);
+    const char *site = t->fn_site[f] ? t->fn_site[f] : name;
     uint64_t off = t->fns[f].offset;
     if (off == 0) {
       append(absent, listlen, name);
@@ -195,10 +197,10 @@ static void plan_functions(plan_t *p, const char *instance,
       const mctop_fn_row_t *row = &mctop_fn_rows[r];
       if (row->fn != (enum mctop_fn)f || p->num >= p->cap)
         continue;
-      if (mctop_fn_site(row, &p->spec[p->num]) != 0) {
+      if (mctop_fn_site(row, t->release, &p->spec[p->num]) != 0) {
         MCTOP_ERROR("instance \"%s\": %s in %s: symbol mode reads x86-64 "
                     "registers only; not attached",
-                    instance, name, t->shown);
+                    instance, site, t->shown);
         p->num = first;
         break;
       }
@@ -207,10 +209,16 @@ static void plan_functions(plan_t *p, const char *instance,
       p->ret[p->num] = row->ret;
       p->num++;
     }
-    if (p->num > first) {
-      append(attached, listlen, name);
-      links->attached[MCTOP_USDT_PROBES + f] = 1;
-    }
+    if (p->num == first)
+      continue;
+    /* A caller standing in for an inlined function says so. */
+    char label[96];
+    if (strcmp(site, name) != 0)
+      snprintf(label, sizeof(label), "%s(for inlined %s)", site, name);
+    else
+      snprintf(label, sizeof(label), "%s", name);
+    append(attached, listlen, label);
+    links->attached[MCTOP_USDT_PROBES + f] = 1;
   }
 }
 

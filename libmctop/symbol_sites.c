@@ -1,10 +1,12 @@
 /*
  * mctop: symbol mode's functions.  Signatures from memcached's
- * source (items.c, memcached.c, proto_text.c) of each supported version;
- * README "Symbol mode" lists which command reaches which function.
+ * source (items.c, memcached.c, thread.c, memcached.h) of every release
+ * 1.5.0-1.6.45; README "Symbol mode" lists which command reaches which
+ * function, and how a new release is added to releases[] below.
  */
 #include "symbol_sites.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "usdt_args.h"
@@ -17,6 +19,23 @@ static const char *const fn_names[MCTOP_FN_COUNT] = {
 };
 
 const char *mctop_fn_name(enum mctop_fn fn) { return fn_names[fn]; }
+
+/*
+ * thread.c of every release 1.5.0-1.6.45: item_touch(key, nkey, exptime,
+ * c | t) hashes, locks and returns do_item_touch(key, nkey, exptime, hv,
+ * c | t), its only caller; store_item(item, comm, c | t, ...) returns
+ * do_store_item(item, comm, c | t, hv, ...).  The registers the rows read
+ * (none for the touch; rdi, esi and the return value for the store) hold
+ * the same values in caller and callee.  With -flto gcc inlines
+ * do_item_touch into item_touch (1.6.9-1.6.45) and, on 1.5.22,
+ * do_store_item into store_item.
+ */
+static const char *const fn_callers[MCTOP_FN_COUNT] = {
+    [MCTOP_FN_DO_ITEM_TOUCH] = "item_touch",
+    [MCTOP_FN_DO_STORE_ITEM] = "store_item",
+};
+
+const char *mctop_fn_caller(enum mctop_fn fn) { return fn_callers[fn]; }
 
 #define NA -1
 #define RET MCTOP_FN_RET
@@ -68,24 +87,54 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
      {0}},
 };
 
-static const char *const versions[] = {"1.6.18", "1.6.38", "1.6.45"};
+/*
+ * The releases whose facts were read in their source tarballs (every tag
+ * 1.5.0-1.6.45, ../shared/memcached-src), the same in all of them: the
+ * parameters above (key, nkey, do_update, it, comm, incr in the same
+ * registers), do_item_touch calling do_item_get(..., DO_UPDATE) first,
+ * STORED == 1, ITEM_CAS == 2, NREAD_* 1-6 (1.6.45 adds 7 and 8), struct
+ * _stritem's nbytes at 32, slabs_clsid at 40, nkey at 41 and data at 48.
+ * What differs is one row each: the flags byte, and whether do_store_item
+ * has callers other than store_item.
+ */
+static const mctop_release_t releases[] = {
+    {"1.5.0", "1.5.14", true, true},
+    {"1.5.15", "1.5.22", false, true},
+    {"1.6.0", "1.6.45", false, false},
+};
 
-bool mctop_symbols_version_ok(const char *v) {
-  for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
-    if (strcmp(v, versions[i]) == 0)
-      return true;
-  return false;
+/* "1.6.18" -> 0x010612 (each part below 256), or -1 if not a release. */
+static long version_code(const char *v) {
+  unsigned a, b, c;
+  int end = -1;
+  if (sscanf(v, "%3u.%3u.%3u%n", &a, &b, &c, &end) != 3 || end < 0 ||
+      v[end] != '\0' || a > 255 || b > 255 || c > 255)
+    return -1;
+  return (long)(a << 16 | b << 8 | c);
 }
 
-const char *mctop_symbols_versions(void) { return "1.6.18, 1.6.38 and 1.6.45"; }
+const mctop_release_t *mctop_symbols_release(const char *v) {
+  long code = version_code(v);
+  if (code < 0)
+    return NULL;
+  for (size_t i = 0; i < sizeof(releases) / sizeof(releases[0]); i++)
+    if (code >= version_code(releases[i].first) &&
+        code <= version_code(releases[i].last))
+      return &releases[i];
+  return NULL;
+}
+
+const char *mctop_symbols_versions(void) { return "1.5.0 to 1.6.45"; }
 
 /* The SysV argument registers, then the return value's. */
 static const char *const regs[] = {"rdi", "rsi", "rdx", "rcx",
                                    "r8",  "r9",  "rax"};
 
-int mctop_fn_site(const mctop_fn_row_t *r, struct mctop_site *out) {
+int mctop_fn_site(const mctop_fn_row_t *r, const mctop_release_t *rel,
+                  struct mctop_site *out) {
   memset(out, 0, sizeof(*out));
   out->event = r->event;
+  out->item_flags_shift = rel->item_flags_8bit ? 8 : 0;
   for (size_t slot = 0; slot < MCTOP_SITE_ARGS; slot++) {
     if (r->reg[slot] == NA)
       continue;

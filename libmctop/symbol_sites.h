@@ -1,8 +1,9 @@
 /*
  * mctop: symbol mode's attach table.  Where a memcached has no USDT
  * probes, mctop puts uprobes on memcached's own functions, found by symbol
- * (elf_symbols.h): the functions, where each one's arguments are, and the
- * memcached versions whose signatures and item layout were verified.
+ * (elf_symbols.h): the functions, where each one's arguments are, the
+ * callers that stand in for one a build inlined, and the memcached releases
+ * whose signatures and item layout were verified (symbol_sites.c).
  *
  * Deletes have no function of their own: text delete's is inlined into
  * process_command_ascii (1.6.18, 1.6.38), and item_get_locked, which
@@ -48,13 +49,31 @@ extern const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS];
 /* The symbol name of each function. */
 const char *mctop_fn_name(enum mctop_fn fn);
 
-/* True if symbol mode knows memcached version v ("1.6.18"). */
-bool mctop_symbols_version_ok(const char *v);
+/* The out-of-line caller that stands in for fn where a build inlined fn
+ * into it (link-time optimisation), or NULL if none does. */
+const char *mctop_fn_caller(enum mctop_fn fn);
 
-/* The versions it knows, for messages: "1.6.18, 1.6.38 and 1.6.45". */
+/* What symbol mode reads differently between the releases it knows. */
+typedef struct {
+  const char *first, *last; /* the releases, both included */
+  /* Where the item keeps it_flags: 1.5.15 and later a uint16_t at 38;
+   * before, a uint8_t nsuffix at 38 and a uint8_t it_flags at 39. */
+  bool item_flags_8bit;
+  /* store_item is do_store_item's only caller (1.5.x): it can stand in for
+   * it.  1.6 also calls do_store_item directly (ma's autovivify). */
+  bool store_item_only_caller;
+} mctop_release_t;
+
+/* The release range that holds version v ("1.6.18"), or NULL if symbol
+ * mode does not know v. */
+const mctop_release_t *mctop_symbols_release(const char *v);
+
+/* The releases it knows, for messages: "1.5.0 to 1.6.45". */
 const char *mctop_symbols_versions(void);
 
-/* Fills the site of row r (its event and where its arguments are). */
-int mctop_fn_site(const mctop_fn_row_t *r, struct mctop_site *out);
+/* Fills the site of row r (its event and where its arguments are) for a
+ * memcached of release rel. */
+int mctop_fn_site(const mctop_fn_row_t *r, const mctop_release_t *rel,
+                  struct mctop_site *out);
 
 #endif /* MCTOP_SYMBOL_SITES_H */

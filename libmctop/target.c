@@ -103,16 +103,53 @@ static void adjust_entry(mctop_target_t *t, const char *instance, size_t i) {
     MCTOP_NOTICE("instance \"%s\": %s in %s starts with an instruction the "
                  "kernel single-steps (0x%02x): each call costs about ten "
                  "times a probe hit",
-                 instance, mctop_fn_name((enum mctop_fn)i), t->shown, b[0]);
+                 instance, t->fn_site[i], t->shown, b[0]);
+}
+
+/* Function i's site: itself, or the caller that stands in for it where
+ * the build inlined it (found[MCTOP_FN_COUNT + i]).  0, or -1 (said). */
+static int choose_site(mctop_target_t *t, const char *instance, size_t i,
+                       const mctop_symbol_t *found) {
+  enum mctop_fn fn = (enum mctop_fn)i;
+  const char *caller = mctop_fn_caller(fn);
+  bool sound =
+      fn != MCTOP_FN_DO_STORE_ITEM || t->release->store_item_only_caller;
+  t->fns[i] = found[i];
+  t->fn_site[i] = mctop_fn_name(fn);
+  if (found[i].offset != 0)
+    return 0;
+  if (caller && sound && found[MCTOP_FN_COUNT + i].offset != 0) {
+    t->fns[i] = found[MCTOP_FN_COUNT + i];
+    t->fn_site[i] = caller;
+    return 0;
+  }
+  MCTOP_ERROR("instance \"%s\": memcached %s at %s has no %s%s%s%s (inlined "
+              "by link-time optimisation?): symbol mode would count its "
+              "commands as something else, so it is not traced; rebuild "
+              "memcached without -flto, or with ./configure --enable-dtrace "
+              "for its USDT probes",
+              instance, t->version, t->shown, mctop_fn_name(fn),
+              caller ? " and no " : "", caller ? caller : "",
+              caller && !sound ? " that can stand in for it (this release "
+                                 "also calls it from elsewhere)"
+                               : "");
+  return -1;
 }
 
 static int inspect_symbols(mctop_target_t *t, const char *instance,
                            const place_t *pl, const mctop_inspect_opts_t *o) {
   static const char *const system_dirs[] = {MCTOP_DEBUG_DIR_DEFAULT};
-  const char *names[MCTOP_FN_COUNT];
+  /* The functions, then the callers that may stand in for them. */
+  const char *names[2 * MCTOP_FN_COUNT];
+  mctop_symbol_t found[2 * MCTOP_FN_COUNT];
+  size_t n = 0;
   char err[1024];
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
-    names[i] = mctop_fn_name((enum mctop_fn)i);
+    names[n++] = mctop_fn_name((enum mctop_fn)i);
+  for (size_t i = 0; i < MCTOP_FN_COUNT; i++) {
+    const char *c = mctop_fn_caller((enum mctop_fn)i);
+    names[n++] = c ? c : mctop_fn_name((enum mctop_fn)i);
+  }
   mctop_symbol_query_t q = {
       .bin = t->bin.data,
       .bin_size = t->bin.size,
@@ -123,9 +160,9 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
       .debug_dirs = o->debug_dirs ? o->debug_dirs : system_dirs,
       .debug_dirs_num = o->debug_dirs ? o->debug_dirs_num : 1,
   };
-  if (mctop_find_functions(&q, names, MCTOP_FN_COUNT, t->fns, t->symfile,
-                           sizeof(t->symfile), err, sizeof(err)) != 0 ||
-      t->fns[MCTOP_FN_DO_ITEM_GET].offset == 0) {
+  if (mctop_find_functions(&q, names, n, found, t->symfile, sizeof(t->symfile),
+                           err, sizeof(err)) != 0 ||
+      found[MCTOP_FN_DO_ITEM_GET].offset == 0) {
     MCTOP_ERROR("instance \"%s\": %s has no memcached USDT probes and no "
                 "symbols (%s): install the memcached debug symbols (Debian: "
                 "memcached-dbgsym) or rebuild memcached with ./configure "
@@ -134,7 +171,8 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
                 t->symfile[0] ? "do_item_get is missing" : err);
     return -1;
   }
-  if (!mctop_symbols_version_ok(t->version)) {
+  t->release = mctop_symbols_release(t->version);
+  if (!t->release) {
     MCTOP_ERROR("instance \"%s\": memcached %s at %s: symbol mode reads the "
                 "functions of memcached %s only (their arguments and the item "
                 "layout differ between versions, and mctop does not guess "
@@ -144,6 +182,9 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
                 t->shown, mctop_symbols_versions());
     return -1;
   }
+  for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
+    if (choose_site(t, instance, i, found) != 0)
+      return -1;
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
     adjust_entry(t, instance, i);
   t->symbols = true;

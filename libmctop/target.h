@@ -49,9 +49,12 @@ typedef struct {
     MCTOP_TIMED_ALL,
   } timed;
   /* Symbol mode: traced through memcached's own functions, found in
-   * symfile (the binary or its debug file); fns[i].offset 0 if absent. */
+   * symfile (the binary or its debug file): fns[i] is function i, or the
+   * caller fn_site[i] names where the build inlined it there. */
   bool symbols;
+  const mctop_release_t *release;
   mctop_symbol_t fns[MCTOP_FN_COUNT];
+  const char *fn_site[MCTOP_FN_COUNT];
   char symfile[PATH_MAX];
 } mctop_target_t;
 
@@ -59,7 +62,8 @@ typedef struct {
  * of path is resolved in), reads its probes and version, and chooses USDT
  * or symbol mode (option Probes).  Logs, and returns -1, when the file
  * cannot be traced (missing, not a regular file, too big, not ELF, neither
- * probes nor symbols, a version symbol mode does not know); returns -ESRCH,
+ * probes nor symbols, a version symbol mode does not know, a function
+ * missing with no caller to stand in); returns -ESRCH,
  * without a word, when process pid has exited.  On success the file stays
  * open for attaching. */
 int mctop_target_inspect(mctop_target_t *t, const char *instance,
