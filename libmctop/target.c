@@ -43,6 +43,17 @@ static void set_dir(place_t *pl, const char *inside) {
     *(slash == pl->dir ? slash + 1 : slash) = '\0';
 }
 
+/* For a path "/proc/N/root/rest": N, and where rest starts (the "/");
+ * 0 for any other path. */
+static pid_t container_path(const char *path, const char **rest) {
+  int pid = 0, used = 0;
+  if (sscanf(path, "/proc/%d/root%n", &pid, &used) != 1 || pid <= 0 ||
+      path[used] != '/')
+    return 0;
+  *rest = path + used;
+  return (pid_t)pid;
+}
+
 /*
  * Opens the target's file once, in the root it belongs to:
  *  - a process (/proc/PID/exe): the kernel's own reference to the file it
@@ -55,7 +66,8 @@ static void set_dir(place_t *pl, const char *inside) {
  */
 static int open_target(const mctop_target_t *t, place_t *pl) {
   char link[PATH_MAX];
-  int pid = 0, used = 0;
+  const char *rest;
+  pid_t pid;
   pl->root = -1;
   pl->root_name[0] = '\0';
   if (t->pid > 0) {
@@ -63,21 +75,20 @@ static int open_target(const mctop_target_t *t, place_t *pl) {
     ssize_t n = fd >= 0 ? readlink(t->path, link, sizeof(link) - 1) : -1;
     link[n > 0 ? n : 0] = '\0';
     set_dir(pl, link);
-    pid = (int)t->pid;
-    snprintf(pl->root_name, sizeof(pl->root_name), "/proc/%d/root", pid);
-    if (fd >= 0 && (pl->root = mctop_root_open(pid)) < 0) {
+    snprintf(pl->root_name, sizeof(pl->root_name), "/proc/%d/root",
+             (int)t->pid);
+    if (fd >= 0 && (pl->root = mctop_root_open(t->pid)) < 0) {
       close(fd);
       return -1;
     }
     return fd;
   }
-  if (sscanf(t->path, "/proc/%d/root%n", &pid, &used) == 1 && pid > 0 &&
-      t->path[used] == '/') {
-    snprintf(pl->root_name, sizeof(pl->root_name), "/proc/%d/root", pid);
-    set_dir(pl, t->path + used);
+  if ((pid = container_path(t->path, &rest)) > 0) {
+    snprintf(pl->root_name, sizeof(pl->root_name), "/proc/%d/root", (int)pid);
+    set_dir(pl, rest);
     if ((pl->root = mctop_root_open(pid)) < 0)
       return -1;
-    return mctop_open_in_root(pl->root, t->path + used, MCTOP_OPEN_FLAGS);
+    return mctop_open_in_root(pl->root, rest, MCTOP_OPEN_FLAGS);
   }
   set_dir(pl, t->path);
   if ((pl->root = mctop_root_open(0)) < 0)
@@ -302,14 +313,12 @@ void mctop_target_attached(mctop_target_t *t) {
 
 /* The identity of what path names now, as the target was opened. */
 static int stat_now(const mctop_target_t *t, struct stat *st) {
-  int pid = 0, used = 0;
-  if (t->pid > 0 || !(sscanf(t->path, "/proc/%d/root%n", &pid, &used) == 1 &&
-                      pid > 0 && t->path[used] == '/'))
-    return stat(t->path, st); /* /proc/PID/exe: the running file */
+  const char *rest;
+  pid_t pid = t->pid > 0 ? 0 : container_path(t->path, &rest);
+  if (pid == 0) /* /proc/PID/exe (the running file), or a host path */
+    return stat(t->path, st);
   int root = mctop_root_open(pid);
-  int fd = root >= 0
-               ? mctop_open_in_root(root, t->path + used, O_PATH | O_CLOEXEC)
-               : -1;
+  int fd = root >= 0 ? mctop_open_in_root(root, rest, O_PATH | O_CLOEXEC) : -1;
   int rc = fd >= 0 ? fstat(fd, st) : -1;
   if (fd >= 0)
     close(fd);
