@@ -80,9 +80,19 @@ static void debuglink(Elf *elf, char *name, size_t size) {
     memcpy(name, s, len + 1);
 }
 
+/* Whether nm is a compiler clone of name: "name.constprop.0", ".isra.0",
+ * ".part.0" (callers may call it instead), not "name.cold" (the cold tail
+ * of name itself) nor "name.localalias" (name's own address). */
+static bool is_clone(const char *nm, const char *name) {
+  size_t len = strlen(name);
+  return strncmp(nm, name, len) == 0 && nm[len] == '.' &&
+         strncmp(nm + len + 1, "cold", 4) != 0 &&
+         strcmp(nm + len + 1, "localalias") != 0;
+}
+
 /* Looks the names up in one symbol table section type; returns hits. */
 static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
-                           size_t n, uint64_t *vaddr) {
+                           size_t n, uint64_t *vaddr, bool *clone) {
   size_t hits = 0;
   for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
     GElf_Shdr sh;
@@ -105,6 +115,8 @@ static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
         if (vaddr[j] == 0 && strcmp(nm, names[j]) == 0) {
           vaddr[j] = sym.st_value;
           hits++;
+        } else if (is_clone(nm, names[j])) {
+          clone[j] = true;
         }
       }
     }
@@ -113,9 +125,10 @@ static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
 }
 
 static size_t find_in(Elf *elf, const char *const *names, size_t n,
-                      uint64_t *vaddr) {
-  size_t hits = scan_symbols(elf, SHT_SYMTAB, names, n, vaddr);
-  return hits > 0 ? hits : scan_symbols(elf, SHT_DYNSYM, names, n, vaddr);
+                      uint64_t *vaddr, bool *clone) {
+  size_t hits = scan_symbols(elf, SHT_SYMTAB, names, n, vaddr, clone);
+  return hits > 0 ? hits
+                  : scan_symbols(elf, SHT_DYNSYM, names, n, vaddr, clone);
 }
 
 /* vaddr -> file offset through the binary's executable PT_LOAD segments
@@ -137,10 +150,11 @@ static uint64_t to_offset(Elf *bin, uint64_t file_size, uint64_t vaddr) {
 }
 
 /* Tries one candidate debug file, resolved inside the target's root and
- * read into memory; true if it matched and held symbols. */
+ * read into memory; true if it matched and held symbols (its copy then
+ * handed over to keep, if not NULL). */
 static bool try_debug_file(int root, const char *path, const unsigned char *id,
                            size_t id_len, const char *const *names, size_t n,
-                           uint64_t *vaddr) {
+                           uint64_t *vaddr, bool *clone, mctop_image_t *keep) {
   mctop_image_t img;
   char err[256];
   int fd = mctop_open_in_root(root, path, MCTOP_OPEN_FLAGS);
@@ -155,10 +169,16 @@ static bool try_debug_file(int root, const char *path, const unsigned char *id,
     /* A debug file of another build would give wrong offsets. */
     bool same =
         id_len == 0 || (other_len == id_len && memcmp(other, id, id_len) == 0);
-    found = same && find_in(elf, names, n, vaddr) > 0;
+    found = same && find_in(elf, names, n, vaddr, clone) > 0;
     elf_end(elf);
   }
-  mctop_image_free(&img);
+  if (found && keep != NULL) {
+    mctop_image_free(keep);
+    *keep = img;
+    mctop_image_close(keep);
+  } else {
+    mctop_image_free(&img);
+  }
   return found;
 }
 
@@ -167,6 +187,7 @@ typedef struct {
   const char *const *names;
   size_t n;
   uint64_t *vaddr;
+  bool *clone;
   char *symfile;
   size_t symlen;
   char *tried; /* the candidates, for the error message */
@@ -183,8 +204,8 @@ static bool try_path(search_t *s, const char *path, const unsigned char *id,
   if (used + 4 < s->triedlen)
     snprintf(s->tried + used, s->triedlen - used, "%s%s%s", used ? ", " : "",
              s->q->root_name, shown);
-  if (!try_debug_file(s->q->root_fd, path, id, id_len, s->names, s->n,
-                      s->vaddr))
+  if (!try_debug_file(s->q->root_fd, path, id, id_len, s->names, s->n, s->vaddr,
+                      s->clone, s->q->keep_debug))
     return false;
   snprintf(s->symfile, s->symlen, "%s%s", s->q->root_name, shown);
   return true;
@@ -228,21 +249,24 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
                          mctop_symbol_t *out, char *symfile, size_t symlen,
                          char *err, size_t errlen) {
   uint64_t *vaddr = calloc(n + 1, sizeof(*vaddr));
+  bool *clone = calloc(n + 1, sizeof(*clone));
   char tried[1024] = "", shown[MCTOP_ESCAPED_SIZE(256)];
-  Elf *bin = vaddr != NULL ? elf_open(q->bin, q->bin_size) : NULL;
+  Elf *bin = vaddr && clone ? elf_open(q->bin, q->bin_size) : NULL;
   int status = -1;
   memset(out, 0, n * sizeof(*out));
   mctop_esc(q->bin_name, shown, sizeof(shown));
   if (bin == NULL) {
     snprintf(err, errlen, "cannot read %s as an ELF file", shown);
     free(vaddr);
+    free(clone);
     return -1;
   }
-  search_t s = {q, names, n, vaddr, symfile, symlen, tried, sizeof(tried)};
+  search_t s = {q,       names,  n,     vaddr,        clone,
+                symfile, symlen, tried, sizeof(tried)};
   /* The binary's own table when it has every name; else its debug file
    * (a stripped binary's .dynsym may hold a few); else what it has. */
   symfile[0] = '\0';
-  size_t own = find_in(bin, names, n, vaddr);
+  size_t own = find_in(bin, names, n, vaddr, clone);
   bool debug = own < n && search_debug(&s, bin); /* sets symfile */
   if (!debug && own > 0)
     snprintf(symfile, symlen, "%s", shown);
@@ -254,11 +278,15 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
       snprintf(err + strlen(err), errlen - strlen(err), ")");
     goto out;
   }
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     out[i].offset = vaddr[i] ? to_offset(bin, q->bin_size, vaddr[i]) : 0;
+    out[i].vaddr = out[i].offset ? vaddr[i] : 0;
+    out[i].clone = clone[i];
+  }
   status = 0;
 out:
   elf_end(bin);
   free(vaddr);
+  free(clone);
   return status;
 }

@@ -11,8 +11,11 @@
 #define MCTOP_ELF_SYMBOLS_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "file_image.h"
 
 /* The system's debug directory, where Debian and Fedora install them. */
 #define MCTOP_DEBUG_DIR_DEFAULT "/usr/lib/debug"
@@ -31,11 +34,19 @@ typedef struct {
   const char *bin_dir;
   const char *const *debug_dirs;
   size_t debug_dirs_num;
+  /* If not NULL: where the symbols came from a debug file, its copy is
+   * handed over here (for its DWARF); else it stays empty. */
+  mctop_image_t *keep_debug;
 } mctop_symbol_query_t;
 
 /* What was found for one wanted function. */
 typedef struct {
   uint64_t offset; /* file offset of its first instruction; 0: absent */
+  uint64_t vaddr;  /* its address, as the symbol file's DWARF names it */
+  /* The table also holds a compiler clone of it (name.constprop.N,
+   * .isra.N, .part.N, ...; not .cold, which is no entry): callers may call
+   * the clone instead, where a probe on the function misses them. */
+  bool clone;
 } mctop_symbol_t;
 
 /*
