@@ -9,6 +9,11 @@
 #include "escape.h"
 #include "mctop.h"
 
+/* Every name is asked of the DWARF at once, and where an inlined copy
+ * lies is a bit per name (mctop_dw_fn_t's inlined_into). */
+_Static_assert(MCTOP_SYMBOL_NAMES <= MCTOP_DW_NAMES && MCTOP_DW_NAMES <= 32,
+               "symbol mode's names fit one DWARF query");
+
 void mctop_symbol_names(const char *names[MCTOP_SYMBOL_NAMES]) {
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++) {
     const char *c = mctop_fn_caller((enum mctop_fn)i);
