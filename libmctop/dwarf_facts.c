@@ -124,7 +124,7 @@ static void read_params(walk_t *w, Dwarf_Die *fn, mctop_dw_fn_t *f) {
   enum pass pass;
   f->ret_size = type_size(fn, &pass);
   int next = pass == PASS_AGG && f->ret_size > 16 ? 1 : 0; /* hidden rdi */
-  bool lost = f->ret_size < 0; /* a hidden pointer in rdi, or not */
+  bool lost = f->ret_size < 0; /* rdi may hold a hidden return pointer */
   Dwarf_Die p;
   if (dwarf_child(fn, &p) != 0)
     return;

@@ -71,7 +71,9 @@ void mctop_symbol_dw_query(mctop_dw_query_t *q,
  * the BPF program reads them, in either flags layout) and STORED (an
  * enumerator).  What it cannot confirm are the #defines ITEM_CAS (2) and
  * NREAD_ADD..NREAD_CAS (1-6; 1.6.45 added 7 and 8 after them), and the
- * shape of the code: do_item_touch calling do_item_get first.  These have
+ * shape of the code: do_item_touch calling do_item_get first, and which
+ * unlink the deletes call (do_item_unlink from 1.5.14, item_unlink before:
+ * taken from the flags layout, which changed one release later).  These have
  * not changed since 1.4 (every tag 1.5.0-1.6.45 was read), they are part
  * of memcached's storage and protocol plumbing rather than a signature a
  * refactor touches, and a release changing them would also change the
@@ -82,8 +84,8 @@ void mctop_symbol_dw_query(mctop_dw_query_t *q,
  * site field saying how to read it, as for 1.5.0-1.5.14's flags.
  */
 static const mctop_release_t by_dwarf[2] = {
-    {"", "", false, false},
-    {"", "", true, false},
+    {"", "", false, false, true}, /* deletes call do_item_unlink: 1.5.14+ */
+    {"", "", true, false, false}, /* the 8-bit flags: before 1.5.14 */
 };
 
 static const char *plural(int n) { return n == 1 ? "" : "s"; }
@@ -236,10 +238,13 @@ static void split(const char *name, const mctop_symbol_t *sym,
   }
 }
 
-/* Which site traces fn: 0 with *site set, or -1 with why. */
+/* Which site traces fn: 0 with *site set (MCTOP_SITE_NONE, and dropped
+ * saying why where it has a symbol, for an optional function that cannot be
+ * traced soundly), or -1 with why. */
 static int choose(enum mctop_fn fn, const mctop_release_t *rel,
                   const mctop_symbol_t *found, const mctop_dw_facts_t *dw,
-                  bool dwarf, unsigned *site, char *why, size_t len) {
+                  bool dwarf, unsigned *site, char *dropped, char *why,
+                  size_t len) {
   const char *names[MCTOP_SYMBOL_NAMES];
   unsigned i = fn, c = MCTOP_FN_COUNT + fn;
   char fsplit[320], csplit[320];
@@ -247,8 +252,19 @@ static int choose(enum mctop_fn fn, const mctop_release_t *rel,
   const char *name = names[i], *caller = mctop_fn_caller(fn);
   split(name, &found[i], &dw->fn[i], dwarf, fsplit, sizeof(fsplit));
   *site = i;
+  if (!mctop_fn_wanted(fn, rel)) {
+    *site = MCTOP_SITE_NONE;
+    return 0;
+  }
   if (found[i].offset != 0 && fsplit[0] == '\0')
     return 0;
+  if (mctop_fn_optional(fn) && !caller) { /* target.c says what it costs */
+    *site = MCTOP_SITE_NONE;
+    if (fsplit[0] && dropped[0] == '\0')
+      snprintf(dropped, sizeof(((mctop_symbol_verdict_t *)0)->dropped), "%s",
+               fsplit);
+    return 0;
+  }
   /* The caller stands in only where it is fn's only caller (read in the
    * sources: mctop_fn_caller), it is out of line and whole, and the DWARF
    * shows no copy of fn inlined anywhere but into it. */
@@ -359,11 +375,13 @@ int mctop_symbols_judge(const char *version,
   if (rc == 0 && !unread)
     unread = "enum store_item_type";
   for (unsigned i = 0; i < MCTOP_FN_COUNT; i++)
-    if (choose((enum mctop_fn)i, v->release, found, dw, dwarf, &v->site[i], why,
-               len) != 0)
+    if (choose((enum mctop_fn)i, v->release, found, dw, dwarf, &v->site[i],
+               v->dropped, why, len) != 0)
       return -1;
   for (unsigned i = 0; dwarf && i < MCTOP_FN_COUNT; i++) {
     unsigned s = v->site[i];
+    if (s == MCTOP_SITE_NONE)
+      continue;
     rc = check_rows(&dw->fn[s], (enum mctop_fn)i, names[s], s != i, fact,
                     sizeof(fact));
     if (rc < 0)

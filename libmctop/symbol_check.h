@@ -34,11 +34,18 @@ void mctop_symbol_dw_query(mctop_dw_query_t *q,
                            const char *const names[MCTOP_SYMBOL_NAMES],
                            const uint64_t addr[MCTOP_SYMBOL_NAMES]);
 
+/* A function not probed: not wanted on this release, or an optional one
+ * (mctop_fn_optional) missing or split. */
+#define MCTOP_SITE_NONE MCTOP_SYMBOL_NAMES
+
 typedef struct {
   const mctop_release_t *release; /* from the table, or from the DWARF */
   /* Per function: the index in names of the site traced (i, or its
-   * caller's MCTOP_FN_COUNT + i). */
+   * caller's MCTOP_FN_COUNT + i), or MCTOP_SITE_NONE. */
   unsigned site[MCTOP_FN_COUNT];
+  /* Why an optional function that has a symbol is not probed (its inlined
+   * copies or clone would be missed), or "". */
+  char dropped[320];
   /* The version is not in the table, and DWARF confirmed every fact it
    * holds (the caller says so in a notice). */
   bool by_dwarf;

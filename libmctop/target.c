@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "errors.h"
 #include "escape.h"
+#include "fn_entry.h"
 #include "log.h"
 #include "root_open.h"
 #include "symbol_check.h"
@@ -98,25 +100,31 @@ static int open_target(const mctop_target_t *t, place_t *pl) {
   return open(t->path, MCTOP_OPEN_FLAGS);
 }
 
-/* A function's entry: after an endbr64 (-fcf-protection builds), where the
- * arguments are still in their registers.  Says once if the instruction
- * there is one the kernel single-steps (~10x the cost of an emulated push). */
+/* Function i's probe, past what the kernel would single-step at its
+ * first byte (fn_entry.h), where its arguments are still in their
+ * registers.  Says once if the instruction there is still one the kernel
+ * single-steps (a second trap per call). */
 static void adjust_entry(mctop_target_t *t, const char *instance, size_t i) {
   uint64_t off = t->fns[i].offset;
-  if (off == 0 || off > t->bin.size - 8)
+  if (off == 0 || off >= t->bin.size)
     return;
   const unsigned char *b = t->bin.data + off;
-  if (memcmp(b, "\xf3\x0f\x1e\xfa", 4) == 0) {
-    t->fns[i].offset += 4;
-    b += 4;
+  size_t avail = t->bin.size - off < 64 ? t->bin.size - off : 64;
+  size_t body = mctop_fn_entry_body(b, avail);
+  if (i == MCTOP_FN_DO_ITEM_UNLINK) {
+    bool narrow = t->release->item_flags_8bit;
+    body = mctop_fn_entry_unlink_body(
+        b, avail, body,
+        MCTOP_ITEM_HEAD_OFF + offsetof(struct mctop_item_head, it_flags) +
+            (narrow ? 1 : 0),
+        narrow);
   }
-  bool push = b[0] == 0x55 || b[0] == 0x53 ||
-              (b[0] == 0x41 && b[1] >= 0x54 && b[1] <= 0x57);
-  if (!push)
+  t->fns[i].offset += body;
+  if (body < avail && !mctop_fn_entry_emulated(b + body, avail - body))
     MCTOP_NOTICE("instance \"%s\": %s in %s starts with an instruction the "
                  "kernel single-steps (0x%02x): each call costs about ten "
                  "times a probe hit",
-                 instance, t->fn_site[i], t->shown, b[0]);
+                 instance, t->fn_site[i], t->shown, b[body]);
 }
 
 /* The DWARF of the file the symbols came from: the debug file (kept by
@@ -137,6 +145,38 @@ static void read_dwarf(const mctop_target_t *t, const mctop_image_t *debug,
 
 /* Finds the functions, checks them (symbol_check.h) and picks each one's
  * site.  0, or -1 (said). */
+/* Deletes are counted at do_item_unlink, and where item_unlink serves
+ * only unlinks that are no delete, it must be probed too, or a failed
+ * set's would count as one.  Without a sound pair deletes are not counted,
+ * which the warning and gauge-probe-do_item_unlink (0) say: never a wrong
+ * count.  split: why symbol_check.c left one of them unprobed though it
+ * has a symbol (inlined copies, a clone), or "". */
+static void deletes_site(mctop_target_t *t, const char *instance,
+                         const char *split) {
+  mctop_symbol_t *del = &t->fns[MCTOP_FN_DO_ITEM_UNLINK];
+  bool wrapper = mctop_fn_wanted(MCTOP_FN_ITEM_UNLINK, t->release);
+  const char *missing = del->offset == 0 ? "do_item_unlink"
+                        : wrapper && t->fns[MCTOP_FN_ITEM_UNLINK].offset == 0
+                            ? "item_unlink"
+                            : NULL;
+  if (!missing)
+    return;
+  char what[400];
+  if (split[0])
+    snprintf(what, sizeof(what), ": %s", split);
+  else
+    snprintf(what, sizeof(what),
+             " has no %s (inlined by link-time optimisation?)", missing);
+  del->offset = 0;
+  t->fns[MCTOP_FN_ITEM_UNLINK].offset = 0;
+  MCTOP_WARNING("instance \"%s\": memcached %s at %s%s: its deletes are not "
+                "counted (gauge-probe-do_item_unlink is 0); the other "
+                "commands are; rebuild memcached without -flto, or with "
+                "./configure --enable-dtrace for its USDT probes, to count "
+                "them",
+                instance, t->version, t->shown, what);
+}
+
 static int inspect_symbols(mctop_target_t *t, const char *instance,
                            const place_t *pl, const mctop_inspect_opts_t *o) {
   static const char *const system_dirs[] = {MCTOP_DEBUG_DIR_DEFAULT};
@@ -188,16 +228,19 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
                  "releases symbol mode was checked on (%s), but its DWARF "
                  "confirms every parameter, item field and STORED it reads, "
                  "so it is traced; what DWARF does not hold (ITEM_CAS, the "
-                 "NREAD_* commands, do_item_touch calling do_item_get) is "
+                 "NREAD_* commands, do_item_touch calling do_item_get, which "
+                 "unlink deletes call) is "
                  "taken as in every release since 1.5.0",
                  instance, t->version[0] ? t->version : "(version not found)",
                  t->shown, mctop_symbols_versions());
   t->release = v.release;
   t->dwarf_checked = dwarf;
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++) {
-    t->fns[i] = found[v.site[i]];
-    t->fn_site[i] = names[v.site[i]];
+    bool none = v.site[i] == MCTOP_SITE_NONE; /* not probed */
+    t->fns[i] = none ? (mctop_symbol_t){0} : found[v.site[i]];
+    t->fn_site[i] = names[none ? i : v.site[i]];
   }
+  deletes_site(t, instance, v.dropped);
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
     adjust_entry(t, instance, i);
   t->symbols = true;

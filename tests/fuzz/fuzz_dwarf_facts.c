@@ -108,7 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc == -1 && (why[0] == '\0' || !terminated(why, sizeof(why))))
       fail("refused without a reason");
     for (size_t f = 0; rc == 0 && f < MCTOP_FN_COUNT; f++)
-      if (v.site[f] != f && v.site[f] != MCTOP_FN_COUNT + f)
+      if (v.site[f] != f && v.site[f] != MCTOP_FN_COUNT + f &&
+          v.site[f] != MCTOP_SITE_NONE)
         fail("a site that is neither the function nor its caller");
     if (rc == 0 && v.release == NULL)
       fail("accepted without a release");

@@ -14,6 +14,8 @@
  *   TOUCH_GONE     do_item_touch inlined into item_touch, no symbol left
  *   TOUCH_SPLIT    do_item_touch out of line, inlined into item_touch only
  *   TOUCH_STRAY    ... and also inlined into another caller
+ *   UNLINK_SPLIT   do_item_unlink out of line, and inlined into item_unlink
+ *   REORDER_UNLINK do_item_unlink(hv, it)
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -144,6 +146,30 @@ do_add_delta(conn *c, const char *key, const size_t nkey, const bool incr,
   return incr ? OK : EOM;
 }
 
+#ifdef UNLINK_SPLIT
+#define UNLINK_ATTR static inline __attribute__((always_inline))
+#else
+#define UNLINK_ATTR __attribute__((noinline))
+#endif
+
+#ifdef REORDER_UNLINK
+UNLINK_ATTR void do_item_unlink(const uint32_t hv, item *it)
+#else
+UNLINK_ATTR void do_item_unlink(item *it, const uint32_t hv)
+#endif
+{
+  it->it_flags &= (uint16_t)~1u;
+  sink = hv;
+}
+
+__attribute__((noinline)) void item_unlink(item *item) {
+#ifdef REORDER_UNLINK
+  do_item_unlink(item->nkey * 31u, item);
+#else
+  do_item_unlink(item, item->nkey * 31u);
+#endif
+}
+
 int main(int argc, char **argv) {
   conn c = {argc};
   item *it = item_get(argv[0], 3, &c);
@@ -157,6 +183,11 @@ int main(int argc, char **argv) {
 #ifdef TOUCH_STRAY
   sink = (uintptr_t)other_toucher(argv[0], &c);
 #endif
+#ifdef UNLINK_SPLIT
+  sink = (uintptr_t)&do_item_unlink;
+#endif
+  if (it != NULL)
+    item_unlink(it);
   sink = (uintptr_t)item_touch(argv[0], 3, 0, &c);
   if (it != NULL)
     sink = store_item(it, 2, &c);

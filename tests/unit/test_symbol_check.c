@@ -76,7 +76,8 @@ static void judge(const char *path, const char *version, verdict_t *out) {
     out->rc = mctop_symbols_judge(version, found, dw, &out->v, out->why,
                                   sizeof(out->why));
     for (size_t i = 0; out->rc == 0 && i < MCTOP_FN_COUNT; i++)
-      out->site[i] = names[out->v.site[i]];
+      out->site[i] =
+          out->v.site[i] == MCTOP_SITE_NONE ? "-" : names[out->v.site[i]];
     free(dw);
   } else {
     snprintf(out->why, sizeof(out->why), "%s", err);
@@ -201,6 +202,31 @@ static void inlining(void) {
         "refused");
 }
 
+/* The delete rows (do_item_unlink, item_unlink), checked from their table
+ * entries alone; deletes are optional: where they cannot be traced
+ * soundly, the rest still is. */
+static void deletes(void) {
+  verdict_t v;
+  variant("plain", "", "1.6.24", &v);
+  CHECK(v.rc == 0 &&
+            strcmp(v.site[MCTOP_FN_DO_ITEM_UNLINK], "do_item_unlink") == 0 &&
+            strcmp(v.site[MCTOP_FN_ITEM_UNLINK], "item_unlink") == 0,
+        "do_item_unlink and item_unlink are traced at themselves (%s)", v.why);
+  variant("8bit", "-DITEM_8BIT", "1.5.0", &v);
+  CHECK(v.rc == 0 && strcmp(v.site[MCTOP_FN_ITEM_UNLINK], "-") == 0,
+        "item_unlink is not probed where deletes call it (1.5.0)");
+  variant("reorder-unlink", "-DREORDER_UNLINK", "1.6.24", &v);
+  CHECK(v.rc == -1 && has(v.why, "do_item_unlink's 1st parameter is `hv` (4 "
+                                 "bytes), not it (8 bytes)"),
+        "do_item_unlink(hv, it) is refused from its row alone");
+  variant("unlink-split", "-DUNLINK_SPLIT", "1.6.24", &v);
+  CHECK(v.rc == 0 && strcmp(v.site[MCTOP_FN_DO_ITEM_UNLINK], "-") == 0 &&
+            has(v.v.dropped, "do_item_unlink is inlined into item_unlink") &&
+            strcmp(v.site[MCTOP_FN_DO_ITEM_GET], "do_item_get") == 0,
+        "do_item_unlink inlined into item_unlink too: deletes are not "
+        "traced, the rest is");
+}
+
 /* What symbols alone show, and DWARF read from a debug file. */
 static void files(void) {
   char path[PATH_MAX], cmd[4 * PATH_MAX];
@@ -258,6 +284,7 @@ int main(int argc, char **argv) {
   accepted();
   refused();
   inlining();
+  deletes();
   files();
   char cmd[PATH_MAX];
   snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
