@@ -143,8 +143,6 @@ static void read_dwarf(const mctop_target_t *t, const mctop_image_t *debug,
     mctop_dwarf_facts(t->bin.data, t->bin.size, &q, dw);
 }
 
-/* Finds the functions, checks them (symbol_check.h) and picks each one's
- * site.  0, or -1 (said). */
 /* Deletes are counted at do_item_unlink, and where item_unlink serves
  * only unlinks that are no delete, it must be probed too, or a failed
  * set's would count as one.  Without a sound pair deletes are not counted,
@@ -177,6 +175,8 @@ static void deletes_site(mctop_target_t *t, const char *instance,
                 instance, t->version, t->shown, what);
 }
 
+/* Finds the functions, checks them (symbol_check.h) and picks each one's
+ * site.  0, or -1 (said). */
 static int inspect_symbols(mctop_target_t *t, const char *instance,
                            const place_t *pl, const mctop_inspect_opts_t *o) {
   static const char *const system_dirs[] = {MCTOP_DEBUG_DIR_DEFAULT};
