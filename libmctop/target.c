@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "debuginfod.h"
 #include "errors.h"
 #include "escape.h"
 #include "log.h"
@@ -154,7 +155,7 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
   const char *names[2 * MCTOP_FN_COUNT];
   mctop_symbol_t found[2 * MCTOP_FN_COUNT];
   size_t n = 0;
-  char err[1024];
+  char err[2048];
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
     names[n++] = mctop_fn_name((enum mctop_fn)i);
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++) {
@@ -170,13 +171,18 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
       .bin_dir = pl->dir,
       .debug_dirs = o->debug_dirs ? o->debug_dirs : system_dirs,
       .debug_dirs_num = o->debug_dirs ? o->debug_dirs_num : 1,
+      .fetch = mctop_debuginfod_fetch,
+      .fetch_timeout = o->debuginfod_timeout ? o->debuginfod_timeout
+                                             : MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT,
   };
   if (mctop_find_functions(&q, names, n, found, t->symfile, sizeof(t->symfile),
                            err, sizeof(err)) != 0 ||
       found[MCTOP_FN_DO_ITEM_GET].offset == 0) {
     MCTOP_ERROR("instance \"%s\": %s has no memcached USDT probes and no "
                 "symbols (%s): install the memcached debug symbols (Debian: "
-                "memcached-dbgsym) or rebuild memcached with ./configure "
+                "memcached-dbgsym), name the directory of its debug file "
+                "(option DebugDirectory), set DEBUGINFOD_URLS to a debuginfod "
+                "server that has it, or rebuild memcached with ./configure "
                 "--enable-dtrace",
                 instance, t->shown,
                 t->symfile[0] ? "do_item_get is missing" : err);

@@ -22,6 +22,7 @@ typedef struct {
   enum mctop_probes probes;
   const char *const *debug_dirs; /* NULL: the system's */
   size_t debug_dirs_num;
+  unsigned debuginfod_timeout; /* s; 0: MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT */
 } mctop_inspect_opts_t;
 
 typedef struct {

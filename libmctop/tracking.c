@@ -201,6 +201,7 @@ static bool inspect_and_attach(update_t *u, mctop_attached_t *a) {
       .probes = u->c->probes,
       .debug_dirs = (const char *const *)u->c->debug_dirs,
       .debug_dirs_num = u->c->debug_dirs_num,
+      .debuginfod_timeout = u->c->debuginfod_timeout,
   };
   int err = mctop_target_inspect(&a->info, u->c->name, a->binary, a->pid, &o);
   if (err == -ESRCH)
