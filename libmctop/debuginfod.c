@@ -170,6 +170,29 @@ static int ask(const unsigned char *id, size_t id_len, unsigned timeout,
   return -1;
 }
 
+/* The file libdebuginfod returned, read into memory (fd taken over) and
+ * handed to accept; one that is not taken leaves the cache, so that the
+ * server is asked again next time.  0, or -1 with why. */
+static int take(int fd, const char *path, const char *url,
+                mctop_debuginfod_accept_t accept, void *arg, char *why,
+                size_t whylen) {
+  mctop_image_t img;
+  char refused[200];
+  if (mctop_image_read(fd, path, MCTOP_FILE_IMAGE_MAX, &img, why, whylen) !=
+      0) {
+    unlink(path); /* not a file mctop reads (over 64 MiB, ...) */
+    return -1;
+  }
+  bool ok = accept(&img, arg, refused, sizeof(refused));
+  mctop_image_free(&img);
+  if (ok)
+    return 0;
+  unlink(path);
+  snprintf(why, whylen, "the file %s served is refused: %s",
+           url[0] ? url : "debuginfod's cache", refused);
+  return -1;
+}
+
 int mctop_debuginfod_fetch(const unsigned char *id, size_t id_len,
                            unsigned timeout, const char *what,
                            mctop_debuginfod_accept_t accept, void *arg,
@@ -178,7 +201,6 @@ int mctop_debuginfod_fetch(const unsigned char *id, size_t id_len,
   const char *urls = getenv(DEBUGINFOD_URLS_ENV_VAR);
   char idx[2 * ID_MAX + 1], why[1024], url[MCTOP_ESCAPED_SIZE(URL_SHOWN)];
   char *path = NULL;
-  mctop_image_t img;
   if (urls == NULL || urls[0] == '\0') {
     snprintf(err, errlen,
              "DEBUGINFOD_URLS is not set, so no debuginfod "
@@ -194,21 +216,8 @@ int mctop_debuginfod_fetch(const unsigned char *id, size_t id_len,
   hex(id, id_len, idx, sizeof(idx));
   int fd =
       ask(id, id_len, timeout, urls, &path, url, sizeof(url), why, sizeof(why));
-  if (fd >= 0 && mctop_image_read(fd, path, MCTOP_FILE_IMAGE_MAX, &img, why,
-                                  sizeof(why)) == 0) {
-    char refused[200];
-    bool ok = accept(&img, arg, refused, sizeof(refused));
-    mctop_image_free(&img);
-    if (!ok) {
-      /* Out of the cache, so that the server is asked again next time. */
-      unlink(path);
-      snprintf(why, sizeof(why), "the file %s served is refused: %s",
-               url[0] ? url : "debuginfod's cache", refused);
-      fd = -1;
-    }
-  } else if (fd >= 0) {
-    fd = -1; /* mctop_image_read closed it and said why */
-  }
+  if (fd >= 0)
+    fd = take(fd, path, url, accept, arg, why, sizeof(why));
   if (fd < 0) {
     remember_failure(id, id_len, why);
     snprintf(err, errlen, "%s", why);

@@ -486,9 +486,34 @@ def local_dir(tap, stripped, debug, bid, work):
             "the debug file came from the directory", err[-1500:])
 
 
+def built_in():
+    """Whether the mctop under test links libdebuginfod (configure's
+    choice)."""
+    out = subprocess.run(["ldd", mctopcmd.command()], capture_output=True,
+                         text=True).stdout
+    return "libdebuginfod" in out
+
+
+def not_built_in(tap, stripped):
+    """A build without libdebuginfod says so, whatever the environment."""
+    with environ(DEBUGINFOD_URLS="http://127.0.0.1:1"), \
+            mctest.Memcached(stripped, threads=1) as m:
+        rc, _, err = mctopcmd.run("-p", str(m.pid), "--json", "-n", "1")
+    line = refused_line(err)
+    tap.ok(rc == 1 and "; debuginfod: debuginfod support is not built in "
+           "(mctop was configured without libdebuginfod)): " + FIX in line,
+           "built without libdebuginfod: the refusal says debuginfod "
+           f"support is not built in (status {rc})", line)
+
+
 def main():
     tap = mctest.Tap()
     mctest.require_root(tap)
+    if not built_in():
+        not_built_in(tap, build(VERSION, "stripped"))
+        tap.diag("mctop was built without libdebuginfod: nothing more to "
+                 "test here (configure finds libdebuginfod-dev)")
+        sys.exit(tap.done())
     if not shutil.which("debuginfod"):
         tap.bail("no debuginfod server: run scripts/install-deps (Debian "
                  "package debuginfod)")
