@@ -22,7 +22,7 @@
 #ifndef HAVE_LIBDEBUGINFOD
 
 int mctop_debuginfod_fetch(const unsigned char *id, size_t id_len,
-                           unsigned timeout, const char *what,
+                           double timeout, const char *what,
                            mctop_debuginfod_accept_t accept, void *arg,
                            char *from, size_t fromlen, char *err,
                            size_t errlen) {
@@ -124,13 +124,13 @@ static int progress(debuginfod_client *c, long done, long total) {
 }
 
 /* Why libdebuginfod returned rc < 0. */
-static void failure_text(int rc, const bound_t *b, unsigned timeout,
+static void failure_text(int rc, const bound_t *b, double timeout,
                          const char *urls, char *err, size_t errlen) {
   char why[128], shown[MCTOP_ESCAPED_SIZE(URLS_SHOWN)];
   mctop_escape(urls, strnlen(urls, URLS_SHOWN), shown, sizeof(shown));
   if (b->late)
     snprintf(err, errlen,
-             "no debug file from %s within %u s (option "
+             "no debug file from %s within %.0f s (option "
              "DebuginfodTimeout)",
              shown, timeout);
   else if (b->big)
@@ -147,7 +147,7 @@ static void failure_text(int rc, const bound_t *b, unsigned timeout,
 
 /* One request to libdebuginfod: the descriptor of the file in its cache
  * (path set, url the server that served it, "" from the cache), or -1. */
-static int ask(const unsigned char *id, size_t id_len, unsigned timeout,
+static int ask(const unsigned char *id, size_t id_len, double timeout,
                const char *urls, char **path, char *url, size_t urllen,
                char *err, size_t errlen) {
   debuginfod_client *c = debuginfod_begin();
@@ -194,7 +194,7 @@ static int take(int fd, const char *path, const char *url,
 }
 
 int mctop_debuginfod_fetch(const unsigned char *id, size_t id_len,
-                           unsigned timeout, const char *what,
+                           double timeout, const char *what,
                            mctop_debuginfod_accept_t accept, void *arg,
                            char *from, size_t fromlen, char *err,
                            size_t errlen) {
@@ -213,6 +213,12 @@ int mctop_debuginfod_fetch(const unsigned char *id, size_t id_len,
   }
   if (failed_lately(id, id_len, err, errlen))
     return -1;
+  if (timeout < 1) { /* not a failure: the next look asks */
+    snprintf(err, errlen,
+             "this interval's DebuginfodTimeout was spent on "
+             "other targets' fetches; asked at the next look");
+    return -1;
+  }
   hex(id, id_len, idx, sizeof(idx));
   int fd =
       ask(id, id_len, timeout, urls, &path, url, sizeof(url), why, sizeof(why));

@@ -11,9 +11,10 @@
  * into memory, like any file a tenant controls (file_image.h): a server is
  * not trusted more than the target, and the caller checks its build id.
  *
- * A fetch is bounded: at most timeout seconds in all (option
- * DebuginfodTimeout; libdebuginfod's own defaults allow 90 s per server,
- * too long for collectd's read thread) and
+ * A fetch is bounded: at most timeout seconds in all (what is left of
+ * option DebuginfodTimeout in this interval, shared by the targets inspected
+ * in it; libdebuginfod's own defaults allow 90 s per server, too long for
+ * collectd's read thread) and
  * MCTOP_FILE_IMAGE_MAX bytes.  A build id whose fetch failed is not asked
  * for again for MCTOP_DEBUGINFOD_RETRY seconds, whichever instance or
  * target asks: the targets of one binary share its build id.
@@ -36,8 +37,9 @@ typedef bool (*mctop_debuginfod_accept_t)(const mctop_image_t *img, void *arg,
                                           char *why, size_t whylen);
 
 /*
- * Fetches the debug file of build id id[0..id_len), reads it into memory
- * and hands it to accept.  what names the binary in messages (already
+ * Fetches the debug file of build id id[0..id_len) within timeout seconds
+ * (under a second: not tried, said), reads it into memory and hands it to
+ * accept.  what names the binary in messages (already
  * escaped).  Returns 0 when accept took it, with from saying where it came
  * from (the server's URL, or libdebuginfod's cache; escaped), the same said
  * once at level notice; or -1 with err saying why not (DEBUGINFOD_URLS not
@@ -46,7 +48,7 @@ typedef bool (*mctop_debuginfod_accept_t)(const mctop_image_t *img, void *arg,
  * from the cache, so that the next try asks the server again.
  */
 int mctop_debuginfod_fetch(const unsigned char *id, size_t id_len,
-                           unsigned timeout, const char *what,
+                           double timeout, const char *what,
                            mctop_debuginfod_accept_t accept, void *arg,
                            char *from, size_t fromlen, char *err,
                            size_t errlen);

@@ -226,7 +226,7 @@ static bool fetch_debug(search_t *s, const unsigned char *id, size_t id_len) {
   char shown[MCTOP_ESCAPED_SIZE(256)], from[PATH_MAX];
   fetch_t f = {s, id, id_len};
   mctop_esc(s->q->bin_name, shown, sizeof(shown));
-  if (s->q->fetch(id, id_len, s->q->fetch_timeout, shown, accept_fetched, &f,
+  if (s->q->fetch(id, id_len, s->q->fetch_seconds, shown, accept_fetched, &f,
                   from, sizeof(from), s->fetched, sizeof(s->fetched)) != 0)
     return false;
   snprintf(s->symfile, s->symlen, "%s", from);

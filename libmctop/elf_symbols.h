@@ -20,7 +20,7 @@
 
 /* Fetches a debug file by build id: mctop_debuginfod_fetch's signature. */
 typedef int (*mctop_fetch_debug_t)(const unsigned char *id, size_t id_len,
-                                   unsigned timeout, const char *what,
+                                   double timeout, const char *what,
                                    mctop_debuginfod_accept_t accept, void *arg,
                                    char *from, size_t fromlen, char *err,
                                    size_t errlen);
@@ -43,10 +43,10 @@ typedef struct {
   const char *const *debug_dirs;
   size_t debug_dirs_num;
   /* Asked when a binary without .symtab has no debug file in any of those
-   * places (NULL: never; the fuzzer and bench/floor), with fetch_timeout
-   * seconds to answer.  A file it brings must have the binary's build id. */
+   * places (NULL: never; the fuzzer and bench/floor), with fetch_seconds
+   * to answer.  A file it brings must have the binary's build id. */
   mctop_fetch_debug_t fetch;
-  unsigned fetch_timeout;
+  double fetch_seconds;
 } mctop_symbol_query_t;
 
 /* What was found for one wanted function. */

@@ -44,8 +44,8 @@ enum mctop_probes {
 /* Debug directories searched by default (option DebugDirectory). */
 #define MCTOP_DEBUG_DIRS_MAX 8
 
-/* Option DebuginfodTimeout: seconds one debuginfod fetch may take in all
- * (it runs on collectd's read thread). */
+/* Option DebuginfodTimeout: seconds the debuginfod fetches of one interval
+ * may take in all (they run on collectd's read thread). */
 #define MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT 10
 #define MCTOP_DEBUGINFOD_TIMEOUT_MAX 300
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "debuginfod.h"
@@ -148,6 +149,15 @@ static int choose_site(mctop_target_t *t, const char *instance, size_t i,
   return -1;
 }
 
+/* The seconds a debuginfod fetch may take now (debuginfod.h). */
+static double fetch_seconds(const mctop_inspect_opts_t *o) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  if (o->debuginfod_until <= 0)
+    return MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT;
+  return o->debuginfod_until - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
 static int inspect_symbols(mctop_target_t *t, const char *instance,
                            const place_t *pl, const mctop_inspect_opts_t *o) {
   static const char *const system_dirs[] = {MCTOP_DEBUG_DIR_DEFAULT};
@@ -172,8 +182,7 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
       .debug_dirs = o->debug_dirs ? o->debug_dirs : system_dirs,
       .debug_dirs_num = o->debug_dirs ? o->debug_dirs_num : 1,
       .fetch = mctop_debuginfod_fetch,
-      .fetch_timeout = o->debuginfod_timeout ? o->debuginfod_timeout
-                                             : MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT,
+      .fetch_seconds = fetch_seconds(o),
   };
   if (mctop_find_functions(&q, names, n, found, t->symfile, sizeof(t->symfile),
                            err, sizeof(err)) != 0 ||

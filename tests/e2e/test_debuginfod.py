@@ -20,7 +20,8 @@ reached on 127.0.0.1.  libdebuginfod's cache is a temp dir
 - a server that answers with another build's file, or with garbage, is
   refused by name and the file leaves the cache;
 - a server that accepts and never answers costs at most DebuginfodTimeout
-  (2 s, and the default 10 s), one that is down costs nothing; in collectd
+  (2 s, and the default 10 s), even for two targets of two builds (one
+  timeout per interval, shared), one that is down costs nothing; in collectd
   the failed build id is not asked for again when the target is looked at
   again 10 s later;
 - the stripped build with its debug file in a directory (--debug-dir), no
@@ -405,7 +406,7 @@ def timed(*args):
     return rc, refused_line(err), time.monotonic() - t0
 
 
-def slow_and_down(tap, stripped, work):
+def slow_and_down(tap, stripped, other_bin, work):
     srv = FakeServer(None)
     down = f"http://127.0.0.1:{mctest.free_port()}"
     try:
@@ -423,6 +424,26 @@ def slow_and_down(tap, stripped, work):
                        f"a server that never answers: given up after "
                        f"{took:.1f} s (DebuginfodTimeout {bound}; "
                        "libdebuginfod alone waits 90 s)", line)
+            with environ(DEBUGINFOD_URLS=srv.url, DEBUGINFOD_CACHE_PATH=
+                         os.path.join(work, "cache-slow-two")), \
+                    mctest.Memcached(other_bin, threads=1) as m2:
+                t0 = time.monotonic()
+                rc, _, err = mctopcmd.run("-p", str(m.pid), "-p", str(m2.pid),
+                                          "--json", "-n", "1", "-v",
+                                          "--debuginfod-timeout", "2",
+                                          timeout=60)
+                took = time.monotonic() - t0
+            spent = ("debuginfod: this interval's DebuginfodTimeout was "
+                     "spent on other targets' fetches; asked at the next look")
+            lines = err.splitlines()
+            tap.ok(rc == 1 and took < 5 and any(
+                f"/proc/{m.pid}/exe has no" in ln and "within 2 s (option "
+                "DebuginfodTimeout)):" in ln for ln in lines) and any(
+                f"/proc/{m2.pid}/exe has no" in ln and spent in ln
+                for ln in lines),
+                f"two builds, a server that never answers: one "
+                f"DebuginfodTimeout for both ({took:.1f} s), the second "
+                "target told it is asked at the next look", err[-2000:])
             with environ(DEBUGINFOD_URLS=down,
                          DEBUGINFOD_CACHE_PATH=os.path.join(work, "cache-down")):
                 rc, line, took = timed("-p", str(m.pid), "--json", "-n", "1")
@@ -519,8 +540,9 @@ def main():
                  "package debuginfod)")
     stripped = build(VERSION, "stripped")
     debug = os.path.join(os.path.dirname(stripped), "debug", "memcached.debug")
-    other = build(OTHER, "stripped")
-    other = os.path.join(os.path.dirname(other), "debug", "memcached.debug")
+    other_bin = build(OTHER, "stripped")
+    other = os.path.join(os.path.dirname(other_bin), "debug",
+                         "memcached.debug")
     bid = build_id(stripped)
     tap.ok(build_id(debug) == bid and build_id(other) != bid,
            f"the {VERSION} stripped build and its debug file share build id "
@@ -535,7 +557,7 @@ def main():
         plugin_fetch(tap, d, stripped, bid, work)
         no_urls(tap, d, stripped, bid, work)
         bad_servers(tap, stripped, bid, other, work)
-        slow_and_down(tap, stripped, work)
+        slow_and_down(tap, stripped, other_bin, work)
         plugin_no_retry(tap, stripped, work)
         local_dir(tap, stripped, debug, bid, work)
     finally:
