@@ -321,7 +321,7 @@ const mctop_option_def_t mctop_options[] = {
      "where symbol mode looks for debug files"},
     {"DebuginfodTimeout", MCTOP_OPT_NUMBER, "debuginfod-timeout", 0, "S",
      get_debuginfod_timeout,
-     "seconds debuginfod fetches may take per interval (DEBUGINFOD_URLS)"},
+     "seconds debuginfod fetches may take per interval"},
     {"Latency", MCTOP_OPT_BOOLEAN, "latency", 0, NULL, latency_option,
      "time each command (two more probes a request)"},
     {"LatencyPercentiles", MCTOP_OPT_NUMBER, "percentiles", 0, "P,...",
