@@ -13,8 +13,9 @@ reached on 127.0.0.1.  libdebuginfod's cache is a temp dir
 
 - the `mctop` command and the plugin in a real collectd count every key's
   gets, hits, misses, sets, touches, ariths and deletes exactly, their
-  totals equal memcached's own `stats`, and the log names the server that served the
-  file; a second command reads it from the cache without a request;
+  totals equal memcached's own `stats`, and the log names the server that
+  served the file; a second command reads it from the cache without a
+  request;
 - without DEBUGINFOD_URLS the server gets no request and the target is
   refused in one line that names the fix;
 - a server that answers with another build's file, or with garbage, is
