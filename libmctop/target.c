@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "debuginfod.h"
 #include "errors.h"
 #include "escape.h"
 #include "fn_entry.h"
@@ -143,6 +145,15 @@ static void read_dwarf(const mctop_target_t *t, const mctop_image_t *debug,
     mctop_dwarf_facts(t->bin.data, t->bin.size, &q, dw);
 }
 
+/* The seconds a debuginfod fetch may take now (debuginfod.h). */
+static double fetch_seconds(const mctop_inspect_opts_t *o) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  if (o->debuginfod_until <= 0)
+    return MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT;
+  return o->debuginfod_until - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
 /* Deletes are counted at do_item_unlink, and where item_unlink serves
  * only unlinks that are no delete, it must be probed too, or a failed
  * set's would count as one.  Without a sound pair deletes are not counted,
@@ -184,7 +195,7 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
   mctop_symbol_t found[MCTOP_SYMBOL_NAMES];
   mctop_image_t debug = {0};
   mctop_symbol_verdict_t v;
-  char err[1024];
+  char err[2048];
   mctop_symbol_names(names);
   mctop_symbol_query_t q = {
       .bin = t->bin.data,
@@ -195,6 +206,8 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
       .bin_dir = pl->dir,
       .debug_dirs = o->debug_dirs ? o->debug_dirs : system_dirs,
       .debug_dirs_num = o->debug_dirs ? o->debug_dirs_num : 1,
+      .fetch = mctop_debuginfod_fetch,
+      .fetch_seconds = fetch_seconds(o),
       .keep_debug = &debug,
   };
   if (mctop_find_functions(&q, names, MCTOP_SYMBOL_NAMES, found, t->symfile,
@@ -203,7 +216,9 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
     mctop_image_free(&debug);
     MCTOP_ERROR("instance \"%s\": %s has no memcached USDT probes and no "
                 "symbols (%s): install the memcached debug symbols (Debian: "
-                "memcached-dbgsym) or rebuild memcached with ./configure "
+                "memcached-dbgsym), name the directory of its debug file "
+                "(option DebugDirectory), set DEBUGINFOD_URLS to a debuginfod "
+                "server that has it, or rebuild memcached with ./configure "
                 "--enable-dtrace",
                 instance, t->shown,
                 t->symfile[0] ? "do_item_get is missing" : err);
