@@ -47,8 +47,18 @@ typedef struct {
   mctop_screen_t *screen;
 } log_state_t;
 
+/* The core's lines name their instance, as the plugin's log needs to
+ * tell instances apart; the command has one, and calls it mctop. */
+static const char *own_words(const char *msg) {
+  static const char prefix[] = "instance \"" MCTOP_CLI_INSTANCE "\": ";
+  if (strncmp(msg, prefix, sizeof(prefix) - 1) == 0)
+    return msg + sizeof(prefix) - 1;
+  return msg;
+}
+
 static void log_line(int level, const char *msg, void *ctx) {
   log_state_t *l = ctx;
+  msg = own_words(msg);
   if (l->verbose && !(l->started && l->screen != NULL))
     fprintf(stderr, "mctop: %s\n", msg);
   if (level > MCTOP_LOG_WARNING)
@@ -121,10 +131,10 @@ int main(int argc, char **argv) {
 
   mctop_instance_config_t cfg;
   if (mctop_config_instance(&f->block, &cfg) != 0) {
-    /* The core said what is wrong in collectd.conf's words; the flags are
-     * in the usage, each with its option's name. */
+    /* The core said what is wrong in collectd.conf's words: the option it
+     * names is given its flag. */
     fprintf(stderr, "mctop: %s\n", log.first);
-    mctop_cli_usage(stderr, argv[0]);
+    mctop_cli_see_help(log.first);
     mctop_cli_flags_free(f);
     free(f);
     return 2;

@@ -58,7 +58,7 @@ static int want_one(const mctop_opt_t *ci, enum mctop_opt_type type,
   static const char *const type_names[] = {"a string", "a number", "a boolean"};
   if (ci->values_num == 1 && ci->values[0].type == type)
     return 0;
-  MCTOP_ERROR("Instance \"%s\": option %s takes exactly one argument, %s "
+  MCTOP_ERROR("instance \"%s\": option %s takes exactly one argument, %s "
               "(got %d argument%s)",
               inst, ci->key, type_names[type], ci->values_num,
               ci->values_num == 1 ? " of another type" : "s");
@@ -72,7 +72,7 @@ static int get_uint(const mctop_opt_t *ci, const char *inst, double min,
     return -1;
   double v = ci->values[0].value.number;
   if (!isfinite(v) || v != floor(v) || v < min || v > max) {
-    MCTOP_ERROR("Instance \"%s\": %s %g is out of range: use a whole number "
+    MCTOP_ERROR("instance \"%s\": %s %g is out of range: use a whole number "
                 "from %.0f to %.0f",
                 inst, ci->key, v, min, max);
     return -1;
@@ -86,7 +86,7 @@ static int get_string(const mctop_opt_t *ci, const char *inst, char **out) {
     return -1;
   const char *s = ci->values[0].value.string;
   if (s[0] == '\0') {
-    MCTOP_ERROR("Instance \"%s\": %s is empty: give a path", inst, ci->key);
+    MCTOP_ERROR("instance \"%s\": %s is empty: give a path", inst, ci->key);
     return -1;
   }
   char *copy = strdup(s);
@@ -117,7 +117,7 @@ static int get_word(const mctop_opt_t *ci, const char *inst, const word_t *w,
                             : i + 1 == n ? " or "
                                          : ", ",
                             w[i].name);
-  MCTOP_ERROR("Instance \"%s\": %s \"%s\" is unknown: use %s", inst, ci->key, v,
+  MCTOP_ERROR("instance \"%s\": %s \"%s\" is unknown: use %s", inst, ci->key, v,
               allowed);
   return -1;
 }
@@ -139,7 +139,7 @@ static int add_binary(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   if (get_string(ci, cfg->name, &path) != 0)
     return -1;
   if (path[0] != '/') {
-    MCTOP_ERROR("Instance \"%s\": Binary \"%s\" is not an absolute path: give "
+    MCTOP_ERROR("instance \"%s\": Binary \"%s\" is not an absolute path: give "
                 "the full path of the memcached executable",
                 cfg->name, path);
     free(path);
@@ -163,7 +163,7 @@ static int add_match(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
     return -1;
   char why[128];
   if (mctop_regex_check(re_text, why, sizeof(why)) != 0) {
-    MCTOP_ERROR("Instance \"%s\": ProcessMatch \"%.64s%s\" is refused: %s "
+    MCTOP_ERROR("instance \"%s\": ProcessMatch \"%.64s%s\" is refused: %s "
                 "(regcomp's memory grows with repetitions; keep the pattern "
                 "simple)",
                 cfg->name, re_text, strlen(re_text) > 64 ? "..." : "", why);
@@ -174,7 +174,7 @@ static int add_match(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   int rc = regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB);
   if (rc != 0) {
     regerror(rc, &re, why, sizeof(why));
-    MCTOP_ERROR("Instance \"%s\": ProcessMatch \"%s\" is not a valid "
+    MCTOP_ERROR("instance \"%s\": ProcessMatch \"%s\" is not a valid "
                 "extended regular expression: %s",
                 cfg->name, re_text, why);
     free(re_text);
@@ -211,7 +211,7 @@ static int get_lookups(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
     cfg->lookups = MCTOP_LOOKUPS_AUTO;
     return 0;
   }
-  MCTOP_ERROR("Instance \"%s\": Lookups takes true, false or \"auto\"",
+  MCTOP_ERROR("instance \"%s\": Lookups takes true, false or \"auto\"",
               cfg->name);
   return -1;
 }
@@ -231,7 +231,7 @@ static int add_debug_dir(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   if (get_string(ci, cfg->name, &dir) != 0)
     return -1;
   if (dir[0] != '/' || cfg->debug_dirs_num >= MCTOP_DEBUG_DIRS_MAX) {
-    MCTOP_ERROR("Instance \"%s\": DebugDirectory \"%s\": %s", cfg->name, dir,
+    MCTOP_ERROR("instance \"%s\": DebugDirectory \"%s\": %s", cfg->name, dir,
                 dir[0] != '/' ? "give an absolute path"
                               : "at most 8 directories");
     free(dir);
@@ -360,7 +360,7 @@ static int apply_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
     return def->apply(o, cfg);
   char allowed[512];
   mctop_options_allowed(allowed, sizeof(allowed));
-  MCTOP_ERROR("Instance \"%s\": unknown option \"%s\": allowed are %s",
+  MCTOP_ERROR("instance \"%s\": unknown option \"%s\": allowed are %s",
               cfg->name, o->key, allowed);
   return -1;
 }
@@ -384,7 +384,7 @@ int mctop_config_instance(const mctop_opt_t *ci, mctop_instance_config_t *out) {
   }
   if (cfg.pids_num == 0 && cfg.pidfile == NULL && cfg.binaries_num == 0 &&
       cfg.matches_num == 0) {
-    MCTOP_ERROR("Instance \"%s\": nothing to trace: give at least one of PID, "
+    MCTOP_ERROR("instance \"%s\": nothing to trace: give at least one of PID, "
                 "PIDFile, Binary or ProcessMatch",
                 cfg.name);
     mctop_config_free(&cfg);
@@ -395,14 +395,14 @@ int mctop_config_instance(const mctop_opt_t *ci, mctop_instance_config_t *out) {
     return -1;
   }
   if (cfg.sort_by == MCTOP_SORT_LOOKUPS && cfg.lookups == MCTOP_LOOKUPS_OFF) {
-    MCTOP_ERROR("Instance \"%s\": SortBy \"lookups\" needs key lookups: "
+    MCTOP_ERROR("instance \"%s\": SortBy \"lookups\" needs key lookups: "
                 "remove Lookups false",
                 cfg.name);
     mctop_config_free(&cfg);
     return -1;
   }
   if (cfg.latency && cfg.probes == MCTOP_PROBES_SYMBOLS) {
-    MCTOP_ERROR("Instance \"%s\": Latency true needs memcached's USDT probes: "
+    MCTOP_ERROR("instance \"%s\": Latency true needs memcached's USDT probes: "
                 "its functions give no sound start and end of a command (the "
                 "binary protocol never passes through process_command_ascii, "
                 "and the end of a reply batch is no function); use Probes "

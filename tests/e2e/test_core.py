@@ -223,7 +223,7 @@ def check_errors(tap, cd, flavor):
            f"{flavor}: a binary without probes is named, with the fix")
     tap.ok('instance "nopid": PID 4000000' in log,
            f"{flavor}: a PID that does not exist is named")
-    tap.ok(re.search(r'Instance "typo": unknown option "TopKey"', log),
+    tap.ok(re.search(r'instance "typo": unknown option "TopKey"', log),
            f"{flavor}: a bad option is named")
     notice = re.search(r'instance "small": memcached 1\.6\.45 .* fires no '
                        r'command probes for text', log)

@@ -252,7 +252,7 @@ def refusals(tap, work):
                          r'symbol mode reads the functions of memcached '
                          r'1\.5\.0 to 1\.6\.45 only', 15)
         tap.ok(ok, "an unknown version is refused by name", cd.log()[-1500:])
-        tap.ok(re.search(r'Instance "lat": Latency true needs memcached\'s '
+        tap.ok(re.search(r'instance "lat": Latency true needs memcached\'s '
                          r'USDT probes', cd.log()),
                "Latency with Probes \"symbols\" is refused at config time")
         if debian:
