@@ -47,18 +47,25 @@ typedef struct {
   mctop_screen_t *screen;
 } log_state_t;
 
-/* The core's lines name their instance, as the plugin's log needs to
- * tell instances apart; the command has one, and calls it mctop. */
-static const char *own_words(const char *msg) {
+/* The core's lines in the command's words: they name their instance, as
+ * the plugin's log needs to tell instances apart, where the command has
+ * one; and the options that say what to trace are its flags here. */
+static const char *own_words(const char *msg, char *buf, size_t size) {
   static const char prefix[] = "instance \"" MCTOP_CLI_INSTANCE "\": ";
   if (strncmp(msg, prefix, sizeof(prefix) - 1) == 0)
-    return msg + sizeof(prefix) - 1;
-  return msg;
+    msg += sizeof(prefix) - 1;
+  const char *opts = strstr(msg, MCTOP_TARGET_OPTIONS);
+  if (opts == NULL)
+    return msg;
+  snprintf(buf, size, "%.*s-p, --pidfile, -b or --match%s", (int)(opts - msg),
+           msg, opts + strlen(MCTOP_TARGET_OPTIONS));
+  return buf;
 }
 
 static void log_line(int level, const char *msg, void *ctx) {
   log_state_t *l = ctx;
-  msg = own_words(msg);
+  char buf[1024];
+  msg = own_words(msg, buf, sizeof(buf));
   if (l->verbose && !(l->started && l->screen != NULL))
     fprintf(stderr, "mctop: %s\n", msg);
   if (level > MCTOP_LOG_WARNING)
@@ -69,7 +76,8 @@ static void log_line(int level, const char *msg, void *ctx) {
       l->first_level = level;
     }
   } else if (l->screen != NULL) {
-    snprintf(l->screen->status, sizeof(l->screen->status), "%s", msg);
+    snprintf(l->screen->status, sizeof(l->screen->status), "%.*s",
+             (int)sizeof(l->screen->status) - 1, msg); /* cut to the line */
   } else if (!l->verbose) {
     fprintf(stderr, "mctop: %s\n", msg);
   }

@@ -384,8 +384,8 @@ int mctop_config_instance(const mctop_opt_t *ci, mctop_instance_config_t *out) {
   }
   if (cfg.pids_num == 0 && cfg.pidfile == NULL && cfg.binaries_num == 0 &&
       cfg.matches_num == 0) {
-    MCTOP_ERROR("instance \"%s\": nothing to trace: give at least one of PID, "
-                "PIDFile, Binary or ProcessMatch",
+    MCTOP_ERROR("instance \"%s\": nothing to trace: give at least one of "
+                "" MCTOP_TARGET_OPTIONS,
                 cfg.name);
     mctop_config_free(&cfg);
     return -1;
