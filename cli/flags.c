@@ -19,8 +19,7 @@ void mctop_cli_usage(FILE *out) {
   fprintf(
       out,
       "usage: mctop [-p PID]... [-b BINARY] [--pidfile FILE] [--match REGEX]\n"
-      "       [-i SECONDS] [-n COUNT] [-k TOPKEYS] [-s "
-      "calls|gets|bytes|misses|lookups|latency]\n"
+      "       [-i SECONDS] [-n COUNT] [-k TOPKEYS] [-s WHAT]\n"
       "       [--probes auto|usdt|symbols] [--latency] [--lookups "
       "true|false|auto]\n"
       "       [--key-pattern REGEX=NAME]... [--key-prefix C]... "
@@ -33,6 +32,7 @@ void mctop_cli_usage(FILE *out) {
       "      --json               one JSON object per interval on "
       "stdout, no screen\n"
       "  -v, --verbose            every log line on stderr\n"
+
       "  -h, --help               this text\n"
       "The tracing options, each the collectd plugin's option in "
       "parentheses (README, Configuration):\n");
@@ -44,6 +44,10 @@ void mctop_cli_usage(FILE *out) {
              d->flag, d->arg ? " " : "", d->arg ? d->arg : "");
     fprintf(out, "  %-32s %s (%s)\n", left, d->help, d->name);
   }
+  fprintf(out,
+          "  %-32s the screen in key order, the keys ranked by calls "
+          "(the command only)\n",
+          "-s, --sort key");
 }
 
 static const char *keep(mctop_cli_flags_t *f, const char *s, size_t len) {
@@ -330,6 +334,12 @@ int mctop_cli_parse(mctop_cli_flags_t *f, int argc, char **argv) {
         i++;
     } else if (inline_arg != NULL) {
       return bad("%s takes no argument", a);
+    }
+    /* The screen sorts by the key's name too; a name ranks nothing, so
+     * the plugin has no such SortBy and the keys shown rank by calls. */
+    if (strcmp(d->name, "SortBy") == 0 && strcasecmp(arg, "key") == 0) {
+      f->sort_key = true;
+      continue;
     }
     if (add_option(f, d, arg) != 0)
       return bad("too many flags at %s", a);

@@ -23,6 +23,7 @@ typedef struct {
   long count;        /* -n COUNT: intervals shown, then exit; 0: forever */
   bool json;         /* --json */
   bool verbose;      /* -v: every log line on stderr */
+  bool sort_key;     /* -s key: the screen in key order */
   mctop_opt_t block; /* "Instance" "mctop", children: the core's options */
   mctop_opt_t children[MCTOP_CLI_MAX_OPTS];
   mctop_opt_value_t values[MCTOP_CLI_MAX_OPTS * 4];

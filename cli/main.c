@@ -147,7 +147,7 @@ int main(int argc, char **argv) {
     free(f);
     return 2;
   }
-  bool json = f->json;
+  bool json = f->json, by_key = f->sort_key;
   double interval = f->interval;
   long count = f->count;
   mctop_cli_flags_free(f);
@@ -178,7 +178,8 @@ int main(int argc, char **argv) {
   }
   mctop_screen_t screen;
   bool full = !json;
-  if (full && mctop_screen_start(&screen, mctop_engine_config(e)) != 0) {
+  if (full &&
+      mctop_screen_start(&screen, mctop_engine_config(e), by_key) != 0) {
     mctop_screen_stop(&screen);
     mctop_engine_free(e);
     fprintf(stderr, "mctop: the full-screen view needs a terminal: run it in "

@@ -24,11 +24,18 @@ typedef struct {
   int value;
 } word_t;
 
+/* Every column the command's screen sorts by (but the key's name, which
+ * ranks nothing), in its order, then the figures it has no column for. */
 static const word_t sort_words[] = {
     {"calls", MCTOP_SORT_CALLS},     {"gets", MCTOP_SORT_GETS},
-    {"bytes", MCTOP_SORT_BYTES},     {"misses", MCTOP_SORT_MISSES},
-    {"lookups", MCTOP_SORT_LOOKUPS}, {"latency", MCTOP_SORT_LATENCY},
+    {"hits", MCTOP_SORT_HITS},       {"misses", MCTOP_SORT_MISSES},
+    {"sets", MCTOP_SORT_SETS},       {"out", MCTOP_SORT_TX},
+    {"in", MCTOP_SORT_RX},           {"size", MCTOP_SORT_OBJSIZE},
+    {"latency", MCTOP_SORT_LATENCY}, {"bytes", MCTOP_SORT_BYTES},
+    {"lookups", MCTOP_SORT_LOOKUPS},
 };
+_Static_assert(sizeof(sort_words) / sizeof(sort_words[0]) == MCTOP_SORT_COUNT,
+               "every SortBy has its word");
 
 static const word_t probes_words[] = {
     {"auto", MCTOP_PROBES_AUTO},
@@ -304,7 +311,8 @@ const mctop_option_def_t mctop_options[] = {
     {"TopKeys", MCTOP_OPT_NUMBER, "top-keys", 'k', "N", get_top_keys,
      "keys shown per interval, besides ~other"},
     {"SortBy", MCTOP_OPT_STRING, "sort", 's', "WHAT", get_sort_by,
-     "calls, gets, bytes, misses, lookups or latency"},
+     "calls, gets, hits, misses, sets, out, in, size, latency, bytes or "
+     "lookups"},
     {"MaxKeys", MCTOP_OPT_NUMBER, "max-keys", 0, "N", get_max_keys,
      "slots of the in-kernel key table"},
     {"Lookups", MCTOP_OPT_STRING, "lookups", 0, "true|false|auto", get_lookups,
