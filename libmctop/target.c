@@ -228,9 +228,8 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
       found[MCTOP_FN_DO_ITEM_GET].offset == 0) {
     MCTOP_ERROR("instance \"%s\": %s has no memcached USDT probes and no "
                 "symbols (%s): install the memcached debug symbols (Debian: "
-                "memcached-dbgsym), name the directory of its debug file "
-                "(option DebugDirectory), set DEBUGINFOD_URLS to a debuginfod "
-                "server that has it, or rebuild memcached with ./configure "
+                "memcached-dbgsym) or say where they are (DebugDirectory, "
+                "DEBUGINFOD_URLS), or rebuild memcached with ./configure "
                 "--enable-dtrace",
                 instance, t->shown,
                 t->symfile[0] ? "do_item_get is missing" : err);

@@ -20,6 +20,7 @@ leader, `-s WHAT -k 1 --json` shows that leader with the count sent
 (memcached's own stats agreeing for hits).
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,14 +135,26 @@ def not_memcached(tap, work):
     os.unlink(debug)  # linked, by build id and by name, and nowhere
     bid = subprocess.run(["readelf", "-n", stripped], capture_output=True,
                          text=True).stdout.split("Build ID: ")[1].split()[0]
-    says(tap, ["-b", stripped, "--json", "-n", "1"], 1,
-         [f"mctop: {stripped} has no memcached USDT probes and no symbols "
-          f"(no debug file at /usr/lib/debug/.build-id/{bid[:2]}/{bid[2:]}"
-          f".debug nor at 3 other places): install the memcached debug "
-          f"symbols (Debian: memcached-dbgsym) or rebuild memcached with "
-          f"./configure --enable-dtrace"],
-         "a stripped memcached: where its debug file belongs, how many other "
-         "places were looked at, and the fixes, in one line")
+    env = {k: v for k, v in os.environ.items() if k != "DEBUGINFOD_URLS"}
+    p = subprocess.run([mctopcmd.command(), "-b", stripped, "--json", "-n",
+                        "1"], capture_output=True, text=True, timeout=30,
+                       env=env, stdin=subprocess.DEVNULL)
+    want = re.compile(
+        re.escape(f"mctop: {stripped} has no memcached USDT probes and no "
+                  f"symbols (no debug file at /usr/lib/debug/.build-id/"
+                  f"{bid[:2]}/{bid[2:]}.debug nor at 3 other places; "
+                  f"debuginfod: ") +
+        r"(DEBUGINFOD_URLS is not set|debuginfod support is not built in "
+        r"\(mctop was configured without libdebuginfod\))" +
+        re.escape("): install the memcached debug symbols (Debian: "
+                  "memcached-dbgsym) or say where they are (DebugDirectory, "
+                  "DEBUGINFOD_URLS), or rebuild memcached with ./configure "
+                  "--enable-dtrace"))
+    got = lines_of(p.stderr)
+    tap.ok(p.returncode == 1 and len(got) == 1 and want.fullmatch(got[0]),
+           "a stripped memcached: where its debug file belongs, how many "
+           "other places were looked at, and the fixes, in one line",
+           f"status {p.returncode}\n{p.stderr}")
 
 
 def no_privileges(tap):
