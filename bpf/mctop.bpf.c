@@ -564,6 +564,13 @@ static __always_inline void on_fn_get(struct pt_regs *ctx,
 	p->get_key = key;
 	p->get_keylen = (__u32)keylen;
 	p->get_update = update != 0;
+	/* A store's or arithmetic's own lookup is never a delete's; nor can
+	 * an item an earlier call returned be a delete's any more (this call
+	 * may unlink it itself, expired). */
+	p->get_for = p->store_item || (p->get_for & MCTOP_PENDING_DELTA)
+			 ? 0
+			 : MCTOP_PENDING_MAY_DELETE;
+	p->delete_item = 0;
 }
 
 /* do_item_touch entry, or item_touch's where the build inlined
@@ -591,7 +598,7 @@ static __always_inline void on_fn_get_ret(struct pt_regs *ctx,
 	__u32 slot;
 	__u64 key;
 	__u32 keylen;
-	bool touch, update;
+	bool touch, update, may_delete;
 
 	p = my_pending(false);
 	if (!p || !p->get_key)
@@ -600,10 +607,14 @@ static __always_inline void on_fn_get_ret(struct pt_regs *ctx,
 	keylen = p->get_keylen;
 	touch = p->get_touch;
 	update = p->get_update;
+	may_delete = p->get_for & MCTOP_PENDING_MAY_DELETE;
 	p->get_key = 0;
 	p->get_touch = 0;
+	p->get_for = 0;
 	if (site_arg(ctx, site, MCTOP_SITE_SIZE, &item))
 		return;
+	if (!update && !touch && may_delete)
+		p->delete_item = item;
 	if (touch) {
 		count_event(MCTOP_CMD_TOUCH, (const void *)key, keylen, NO_SIZE,
 			    true, &slot);
@@ -614,6 +625,22 @@ static __always_inline void on_fn_get_ret(struct pt_regs *ctx,
 		/* A store's, delete's or arithmetic's lookup: only that. */
 		count_lookup((const void *)key, keylen);
 	}
+}
+
+/* The item's key and value length (with "\r\n"): its key follows the
+ * header, after the CAS value when the item has one.  -1 if unreadable. */
+static __always_inline int item_key(__u64 it, const struct mctop_site *site,
+				    __u64 *key, struct mctop_item_head *h)
+{
+	__u32 flags;
+
+	if (!it || bpf_probe_read_user(h, sizeof(*h),
+				       (void *)(it + MCTOP_ITEM_HEAD_OFF)))
+		return -1;
+	flags = h->it_flags >> (site->item_flags_shift & 15);
+	*key = it + MCTOP_ITEM_DATA_OFF +
+	       (flags & MCTOP_ITEM_CAS_FLAG ? sizeof(__u64) : 0);
+	return 0;
 }
 
 /* The store commands of do_store_item's comm (memcached.h NREAD_*):
@@ -668,7 +695,6 @@ static __always_inline void on_fn_store_ret(struct pt_regs *ctx,
 	__u64 it, key;
 	__u32 slot;
 	long ret = 0;
-	__u32 flags;
 	__u32 cmd;
 
 	p = my_pending(false);
@@ -680,12 +706,8 @@ static __always_inline void on_fn_store_ret(struct pt_regs *ctx,
 	if (cmd >= MCTOP_CMD_COUNT) /* the verifier wants the index bounded */
 		return;
 	if (site_arg(ctx, site, MCTOP_SITE_SIZE, &ret) ||
-	    bpf_probe_read_user(&h, sizeof(h),
-				(void *)(it + MCTOP_ITEM_HEAD_OFF)))
+	    item_key(it, site, &key, &h))
 		return;
-	flags = h.it_flags >> (site->item_flags_shift & 15);
-	key = it + MCTOP_ITEM_DATA_OFF +
-	      (flags & MCTOP_ITEM_CAS_FLAG ? sizeof(__u64) : 0);
 	count_event((enum mctop_cmd)cmd, (const void *)key, h.nkey,
 		    ret == MCTOP_STORE_STORED ? h.nbytes : -1, false, &slot);
 }
@@ -708,11 +730,45 @@ static __always_inline void on_fn_keyed(struct pt_regs *ctx,
 static __always_inline void on_fn_delta(struct pt_regs *ctx,
 					const struct mctop_site *site)
 {
+	struct mctop_pending *p = my_pending(true);
 	long incr = 0;
 
+	if (p)
+		p->get_for |= MCTOP_PENDING_DELTA;
 	if (site_arg(ctx, site, MCTOP_SITE_FLAG, &incr))
 		return;
 	on_fn_keyed(ctx, site, incr ? MCTOP_CMD_INCR : MCTOP_CMD_DECR);
+}
+
+/*
+ * do_item_unlink(it, hv) entry.  A delete that deleted (USDT mode's
+ * command__delete) is the unlink of the item the thread's last do_item_get
+ * returned, without do_update, outside a store or arithmetic: memcached's
+ * text, binary and meta deletes look the key up that way, then unlink what
+ * they found.  Every other unlink is not a delete: an expired item's
+ * (inside do_item_get), a store's or arithmetic's replaced item, the
+ * maintenance threads', and, where item_unlink is probed, a failed set's
+ * stale value (symbol_sites.c).
+ */
+static __always_inline void on_fn_unlink(struct pt_regs *ctx,
+					 const struct mctop_site *site,
+					 bool maybe_delete)
+{
+	struct mctop_item_head h;
+	struct mctop_pending *p;
+	long it = 0;
+	__u64 key;
+	__u32 slot;
+
+	p = my_pending(false);
+	if (!p || !p->delete_item || site_arg(ctx, site, MCTOP_SITE_KEY, &it) ||
+	    (__u64)it != p->delete_item)
+		return;
+	p->delete_item = 0;
+	if (!maybe_delete || item_key(it, site, &key, &h))
+		return;
+	count_event(MCTOP_CMD_DELETE, (const void *)key, h.nkey, NO_SIZE, false,
+		    &slot);
 }
 
 /* The symbol-mode events, out of line from the USDT ones. */
@@ -737,6 +793,12 @@ static __always_inline int on_function(struct pt_regs *ctx,
 		break;
 	case MCTOP_EV_FN_DELTA:
 		on_fn_delta(ctx, site);
+		break;
+	case MCTOP_EV_FN_UNLINK:
+		on_fn_unlink(ctx, site, true);
+		break;
+	case MCTOP_EV_FN_UNLINK_NOT_DELETE:
+		on_fn_unlink(ctx, site, false);
 		break;
 	}
 	return 0;

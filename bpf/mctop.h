@@ -246,6 +246,8 @@ enum mctop_event {
 	MCTOP_EV_FN_STORE,     /* do_store_item or store_item entry: it, comm */
 	MCTOP_EV_FN_STORE_RET, /* its return: stored or not */
 	MCTOP_EV_FN_DELTA,     /* do_add_delta entry: key, keylen, incr */
+	MCTOP_EV_FN_UNLINK,    /* do_item_unlink entry: it (maybe a delete) */
+	MCTOP_EV_FN_UNLINK_NOT_DELETE, /* item_unlink entry: it, never one */
 	MCTOP_EV_COUNT,
 };
 
@@ -318,12 +320,21 @@ struct mctop_item_head {
 struct mctop_pending {
 	__u64 get_key; /* do_item_get's key, 0 when none is in flight */
 	__u64 store_item;
+	/* The item the thread's last do_item_get returned without do_update,
+	 * outside a store or arithmetic: what a delete unlinks next. */
+	__u64 delete_item;
 	__u32 get_keylen;
 	__u8 get_update; /* do_update */
 	__u8 get_touch;	 /* called by do_item_touch */
 	__u8 store_cmd;	 /* enum mctop_cmd of the store in flight */
-	__u8 pad;
+	/* MCTOP_PENDING_*: what the do_item_get in flight is part of */
+	__u8 get_for;
 };
+
+/* do_add_delta has been entered: the thread's next do_item_get is its. */
+#define MCTOP_PENDING_DELTA 1
+/* The do_item_get in flight may be a delete's: no store or arithmetic is. */
+#define MCTOP_PENDING_MAY_DELETE 2
 
 /*
  * Sites per instance: a traced memcached 1.6 uses about 40, so this holds
@@ -338,7 +349,7 @@ _Static_assert(sizeof(struct mctop_site) == 8 + 16 * MCTOP_SITE_ARGS,
 	       "mctop_site layout");
 _Static_assert(__builtin_offsetof(struct mctop_site, item_flags_shift) == 4,
 	       "mctop_site's item_flags_shift in the former pad");
-_Static_assert(sizeof(struct mctop_pending) == 24, "mctop_pending layout");
+_Static_assert(sizeof(struct mctop_pending) == 32, "mctop_pending layout");
 /* 10 bytes padded to 12: still inside the item's 48-byte header. */
 _Static_assert(sizeof(struct mctop_item_head) == 12, "mctop_item_head");
 _Static_assert(__builtin_offsetof(struct mctop_item_head, it_flags) == 6 &&

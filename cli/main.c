@@ -171,10 +171,19 @@ int main(int argc, char **argv) {
   log.started = true;
   char versions[128];
   double last = now(CLOCK_MONOTONIC);
+  /* Tracing started, but what went wrong on the way (a target refused,
+   * deletes not counted) still reaches the user, once. */
+  bool said_before = log.first[0] != '\0';
+  if (said_before && !full && !log.verbose)
+    fprintf(stderr, "mctop: %s\n", log.first);
   if (full) {
     mctop_engine_versions(e, versions, sizeof(versions));
-    snprintf(screen.status, sizeof(screen.status),
-             "tracing; the first figures come in %.1f s", interval);
+    if (said_before) /* cut to the status line */
+      snprintf(screen.status, sizeof(screen.status), "%.*s",
+               (int)sizeof(screen.status) - 1, log.first);
+    else
+      snprintf(screen.status, sizeof(screen.status),
+               "tracing; the first figures come in %.1f s", interval);
     mctop_screen_update(&screen, &r, interval, versions);
   }
   int status = 0;

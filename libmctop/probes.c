@@ -188,6 +188,8 @@ static void plan_functions(plan_t *p, const char *instance,
     const char *name = mctop_fn_name((enum mctop_fn)f);
     const char *site = t->fn_site[f] ? t->fn_site[f] : name;
     uint64_t off = t->fns[f].offset;
+    if (!mctop_fn_wanted((enum mctop_fn)f, t->release))
+      continue;
     if (off == 0) {
       append(absent, listlen, name);
       continue;

@@ -16,6 +16,8 @@ static const char *const fn_names[MCTOP_FN_COUNT] = {
     [MCTOP_FN_DO_ITEM_TOUCH] = "do_item_touch",
     [MCTOP_FN_DO_STORE_ITEM] = "do_store_item",
     [MCTOP_FN_DO_ADD_DELTA] = "do_add_delta",
+    [MCTOP_FN_DO_ITEM_UNLINK] = "do_item_unlink",
+    [MCTOP_FN_ITEM_UNLINK] = "item_unlink",
 };
 
 const char *mctop_fn_name(enum mctop_fn fn) { return fn_names[fn]; }
@@ -85,7 +87,29 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
      {NA, 1, 2, NA, 3},
      {0, 8, 8, 0, 1},
      {0}},
+    /* void do_item_unlink(item *it, const uint32_t hv) */
+    {MCTOP_FN_DO_ITEM_UNLINK,
+     false,
+     MCTOP_EV_FN_UNLINK,
+     {NA, 0, NA, NA, NA},
+     {0, 8, 0, 0, 0},
+     {0}},
+    /* void item_unlink(item *it): hashes, locks, do_item_unlink(it, hv) */
+    {MCTOP_FN_ITEM_UNLINK,
+     false,
+     MCTOP_EV_FN_UNLINK_NOT_DELETE,
+     {NA, 0, NA, NA, NA},
+     {0, 8, 0, 0, 0},
+     {0}},
 };
+
+bool mctop_fn_wanted(enum mctop_fn fn, const mctop_release_t *rel) {
+  return fn != MCTOP_FN_ITEM_UNLINK || rel->deletes_unlink_directly;
+}
+
+bool mctop_fn_optional(enum mctop_fn fn) {
+  return fn == MCTOP_FN_DO_ITEM_UNLINK || fn == MCTOP_FN_ITEM_UNLINK;
+}
 
 /*
  * The releases whose facts were read in their source tarballs (every tag
@@ -94,13 +118,21 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
  * registers), do_item_touch calling do_item_get(..., DO_UPDATE) first,
  * STORED == 1, ITEM_CAS == 2, NREAD_* 1-6 (1.6.45 adds 7 and 8), struct
  * _stritem's nbytes at 32, slabs_clsid at 40, nkey at 41 and data at 48.
- * What differs is one row each: the flags byte, and whether do_store_item
- * has callers other than store_item.
+ * What differs is one row each: the flags byte, whether do_store_item
+ * has callers other than store_item, and whether the text and binary
+ * deletes (process_delete_command, process_bin_delete) call
+ * do_item_unlink or item_unlink (before 1.5.14).  In every release the
+ * deletes (meta's process_mdelete_command too) look the key up with
+ * do_update false and unlink the item found; the other such lookups that
+ * unlink are a failed set's, through item_unlink, and a failed meta set's
+ * (process_mset_command, 1.6), which calls do_item_unlink: README's
+ * Limits say that one counts as a delete.
  */
 static const mctop_release_t releases[] = {
-    {"1.5.0", "1.5.14", true, true},
-    {"1.5.15", "1.5.22", false, true},
-    {"1.6.0", "1.6.45", false, false},
+    {"1.5.0", "1.5.13", true, true, false},
+    {"1.5.14", "1.5.14", true, true, true},
+    {"1.5.15", "1.5.22", false, true, true},
+    {"1.6.0", "1.6.45", false, false, true},
 };
 
 /* "1.6.18" -> 0x010612 (each part below 256), or -1 if not a release. */

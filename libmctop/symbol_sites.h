@@ -5,10 +5,10 @@
  * callers that stand in for one a build inlined, and the memcached releases
  * whose signatures and item layout were verified (symbol_sites.c).
  *
- * Deletes have no function of their own: text delete's is inlined into
- * process_command_ascii (1.6.18, 1.6.38), and item_get_locked, which
- * every delete calls, also serves meta gets with flags and failed stores.
- * They are counted as lookups only, and README says so.
+ * Deletes have no function of their own (text delete's is inlined into
+ * process_command_ascii): a delete is the do_item_unlink of the item the
+ * thread's last do_item_get returned without do_update, outside a store
+ * or arithmetic (bpf/mctop.bpf.c, on_fn_unlink).
  */
 #ifndef MCTOP_SYMBOL_SITES_H
 #define MCTOP_SYMBOL_SITES_H
@@ -25,11 +25,13 @@ enum mctop_fn {
   MCTOP_FN_DO_ITEM_TOUCH,
   MCTOP_FN_DO_STORE_ITEM,
   MCTOP_FN_DO_ADD_DELTA,
+  MCTOP_FN_DO_ITEM_UNLINK,
+  MCTOP_FN_ITEM_UNLINK,
   MCTOP_FN_COUNT,
 };
 
 /* Rows: a function's entry or return and the event it reports. */
-#define MCTOP_FN_ROWS 6
+#define MCTOP_FN_ROWS 8
 
 typedef struct {
   enum mctop_fn fn;
@@ -53,6 +55,10 @@ const char *mctop_fn_name(enum mctop_fn fn);
  * into it (link-time optimisation), or NULL if none does. */
 const char *mctop_fn_caller(enum mctop_fn fn);
 
+/* Whether a missing fn only stops one figure (deletes) from being counted,
+ * where any other missing function refuses the target. */
+bool mctop_fn_optional(enum mctop_fn fn);
+
 /* What symbol mode reads differently between the releases it knows. */
 typedef struct {
   const char *first, *last; /* the releases, both included */
@@ -62,7 +68,16 @@ typedef struct {
   /* store_item is do_store_item's only caller (1.5.x): it can stand in for
    * it.  1.6 also calls do_store_item directly (ma's autovivify). */
   bool store_item_only_caller;
+  /* Deletes call do_item_unlink themselves (1.5.14 and later), and
+   * item_unlink, the locking wrapper, serves only unlinks that are no
+   * delete (a failed set's stale value, extstore): it is probed to tell
+   * them apart.  Before 1.5.14 deletes called item_unlink too. */
+  bool deletes_unlink_directly;
 } mctop_release_t;
+
+/* Whether function fn is probed on release rel at all (item_unlink only
+ * where deletes do not call it). */
+bool mctop_fn_wanted(enum mctop_fn fn, const mctop_release_t *rel);
 
 /* The release range that holds version v ("1.6.18"), or NULL if symbol
  * mode does not know v. */

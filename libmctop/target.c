@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 
 #include "errors.h"
 #include "escape.h"
+#include "fn_entry.h"
 #include "log.h"
 #include "root_open.h"
 #include "version.h"
@@ -96,25 +98,31 @@ static int open_target(const mctop_target_t *t, place_t *pl) {
   return open(t->path, MCTOP_OPEN_FLAGS);
 }
 
-/* A function's entry: after an endbr64 (-fcf-protection builds), where the
- * arguments are still in their registers.  Says once if the instruction
- * there is one the kernel single-steps (~10x the cost of an emulated push). */
+/* Function i's probe, past what the kernel would single-step at its
+ * first byte (fn_entry.h), where its arguments are still in their
+ * registers.  Says once if the instruction there is still one the kernel
+ * single-steps (a second trap per call). */
 static void adjust_entry(mctop_target_t *t, const char *instance, size_t i) {
   uint64_t off = t->fns[i].offset;
-  if (off == 0 || off > t->bin.size - 8)
+  if (off == 0 || off >= t->bin.size)
     return;
   const unsigned char *b = t->bin.data + off;
-  if (memcmp(b, "\xf3\x0f\x1e\xfa", 4) == 0) {
-    t->fns[i].offset += 4;
-    b += 4;
+  size_t avail = t->bin.size - off < 64 ? t->bin.size - off : 64;
+  size_t body = mctop_fn_entry_body(b, avail);
+  if (i == MCTOP_FN_DO_ITEM_UNLINK) {
+    bool narrow = t->release->item_flags_8bit;
+    body = mctop_fn_entry_unlink_body(
+        b, avail, body,
+        MCTOP_ITEM_HEAD_OFF + offsetof(struct mctop_item_head, it_flags) +
+            (narrow ? 1 : 0),
+        narrow);
   }
-  bool push = b[0] == 0x55 || b[0] == 0x53 ||
-              (b[0] == 0x41 && b[1] >= 0x54 && b[1] <= 0x57);
-  if (!push)
+  t->fns[i].offset += body;
+  if (body < avail && !mctop_fn_entry_emulated(b + body, avail - body))
     MCTOP_NOTICE("instance \"%s\": %s in %s starts with an instruction the "
                  "kernel single-steps (0x%02x): each call costs about ten "
                  "times a probe hit",
-                 instance, t->fn_site[i], t->shown, b[0]);
+                 instance, t->fn_site[i], t->shown, b[body]);
 }
 
 /* Function i's site: itself, or the caller that stands in for it where
@@ -127,8 +135,14 @@ static int choose_site(mctop_target_t *t, const char *instance, size_t i,
       fn != MCTOP_FN_DO_STORE_ITEM || t->release->store_item_only_caller;
   t->fns[i] = found[i];
   t->fn_site[i] = mctop_fn_name(fn);
+  if (!mctop_fn_wanted(fn, t->release)) {
+    t->fns[i].offset = 0;
+    return 0;
+  }
   if (found[i].offset != 0)
     return 0;
+  if (mctop_fn_optional(fn))
+    return 0; /* deletes_site() says what it costs */
   if (caller && sound && found[MCTOP_FN_COUNT + i].offset != 0) {
     t->fns[i] = found[MCTOP_FN_COUNT + i];
     t->fn_site[i] = caller;
@@ -145,6 +159,30 @@ static int choose_site(mctop_target_t *t, const char *instance, size_t i,
                                  "also calls it from elsewhere)"
                                : "");
   return -1;
+}
+
+/* Deletes are counted at do_item_unlink, and where item_unlink serves
+ * only unlinks that are no delete, it must be probed too, or a failed
+ * set's would count as one.  Without a sound pair deletes are not counted,
+ * which the warning and gauge-probe-do_item_unlink (0) say: never a wrong
+ * count. */
+static void deletes_site(mctop_target_t *t, const char *instance) {
+  mctop_symbol_t *del = &t->fns[MCTOP_FN_DO_ITEM_UNLINK];
+  bool wrapper = mctop_fn_wanted(MCTOP_FN_ITEM_UNLINK, t->release);
+  const char *missing = del->offset == 0 ? "do_item_unlink"
+                        : wrapper && t->fns[MCTOP_FN_ITEM_UNLINK].offset == 0
+                            ? "item_unlink"
+                            : NULL;
+  if (!missing)
+    return;
+  del->offset = 0;
+  t->fns[MCTOP_FN_ITEM_UNLINK].offset = 0;
+  MCTOP_WARNING("instance \"%s\": memcached %s at %s has no %s (inlined by "
+                "link-time optimisation?): its deletes are not counted "
+                "(gauge-probe-do_item_unlink is 0); the other commands are; "
+                "rebuild memcached without -flto, or with ./configure "
+                "--enable-dtrace for its USDT probes, to count them",
+                instance, t->version, t->shown, missing);
 }
 
 static int inspect_symbols(mctop_target_t *t, const char *instance,
@@ -196,6 +234,7 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
     if (choose_site(t, instance, i, found) != 0)
       return -1;
+  deletes_site(t, instance);
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
     adjust_entry(t, instance, i);
   t->symbols = true;

@@ -171,8 +171,8 @@ static bool attach_item(update_t *u, mctop_attached_t *a) {
   if (c->latency && !u->a->quiet)
     mctop_latency_check_target(c->name, &a->info);
   if (a->info.symbols && !u->a->quiet)
-    MCTOP_NOTICE("instance \"%s\": symbol mode gives no deletes and no "
-                 "latency, and counts gat as a touch and meta gets with "
+    MCTOP_NOTICE("instance \"%s\": symbol mode gives no latency, and "
+                 "counts gat as a touch and meta gets with "
                  "T/N/R/l/h/u flags as lookups only (README, \"Symbol "
                  "mode\"); a memcached built with --enable-dtrace gives them",
                  c->name);

@@ -9,9 +9,8 @@ workload runs, then real clients' (tests/lib/clientload.py: pymemcache,
 libmemcached-tools in the binary protocol, meta commands in the release's own
 dialect from 1.5.19): every key's gets, hits, misses, sets, touches and ariths
 must be the workload's, and the totals memcached's own `stats` (cmd_get,
-get_hits, get_misses, cmd_set, cmd_touch, incr/decr hits and misses).  Every
-key's deletes, and their sum against delete_hits, are checked too: TAP TODOs
-until main's symbol-mode deletes are merged (DELETES_TODO).
+get_hits, get_misses, cmd_set, cmd_touch, incr/decr hits and misses); every
+key's deletes those that deleted it, and their sum memcached's delete_hits.
 
 The CI sample covers both item layouts and both callers that stand in for an
 inlined function: 1.5.14 plain (8-bit it_flags at 39), 1.5.22 lto
@@ -42,10 +41,6 @@ SAMPLE = [("1.5.14", "plain"), ("1.5.22", "lto"), ("1.6.9", "plain"),
           ("1.6.24", "lto"), ("1.6.45", "plain")]
 PER_KEY = ("gets", "hits", "misses", "sets", "touches", "ariths")
 STORES = ("set", "add", "replace", "append", "prepend", "cas")
-# Symbol mode counts a delete that deleted (memcached's delete_hits) once
-# main's "symbol mode: deletes" is merged into this branch; until then the
-# delete checks below are TAP TODOs (expected failures), not skipped.
-DELETES_TODO = "symbol-mode deletes land on main (\"symbol mode: deletes\")"
 
 
 def matrix():
@@ -175,33 +170,32 @@ def run_one(tap, version, flavour):
         tap.ok("item_touch(for inlined do_item_touch)" in sites,
                f"{label}: the log says item_touch stands in for the inlined "
                "do_item_touch", sites)
-    exact = not wrong and got == want
-    dels = "" if deletes_exact else ", deletes not yet"
-    return "exact" + dels + (f" ({sites})" if "for inlined" in sites
-                             else "") if exact else "WRONG"
+    exact = not wrong and got == want and deletes_exact
+    return "exact" + (f" ({sites})" if "for inlined" in sites else "") \
+        if exact else "WRONG"
 
 
 def check_deletes(tap, label, e, keys, totals, delta):
-    """Every key's deletes are the deletes that deleted it, and they add up
-    to memcached's delete_hits (text, binary and meta deletes; a delete of a
-    missing key counts nothing).  TODO until main's symbol-mode deletes are
-    merged: then these must pass (a TAP XPASS fails the run)."""
+    """Every key's deletes are the deletes that deleted it, no other key has
+    any, and they add up to memcached's delete_hits (text, binary and meta
+    deletes; a delete of a missing key counts nothing)."""
+    deleted = {k: v["deletes"] for k, v in e.keys.items() if v["deletes"]}
     wrong = {k: (keys.get(key_name(k), {}).get("deletes", 0), n)
-             for k, n in e.deleted.items()
+             for k, n in deleted.items()
              if keys.get(key_name(k), {}).get("deletes", 0) != n}
-    named = set(map(key_name, e.deleted))
+    named = set(map(key_name, deleted))
     extra = {n: v["deletes"] for n, v in keys.items()
              if v.get("deletes") and n not in named}
     per_key = not wrong and not extra
-    tap.todo(per_key, f"{label}: every key's deletes exact "
-             f"({len(e.deleted)} keys deleted)", DELETES_TODO,
-             f"got/want {list(wrong.items())[:4]}, unexpected {extra}")
+    tap.ok(per_key, f"{label}: every key's deletes exact "
+           f"({len(deleted)} keys deleted)",
+           f"got/want {list(wrong.items())[:4]}, unexpected {extra}")
     want = delta["delete_hits"]
-    ok = sum(e.deleted.values()) == want and totals.get("delete", 0) == want
-    tap.todo(ok, f"{label}: deletes total equals memcached's delete_hits "
-             f"({want}; {delta['delete_misses']} misses count nothing)",
-             DELETES_TODO, f"got {totals.get('delete', 0)}, workload "
-             f"{sum(e.deleted.values())}")
+    ok = sum(deleted.values()) == want and totals.get("delete", 0) == want
+    tap.ok(ok, f"{label}: deletes total equals memcached's delete_hits "
+           f"({want}; {delta['delete_misses']} misses count nothing)",
+           f"got {totals.get('delete', 0)}, workload "
+           f"{sum(deleted.values())}")
     return per_key and ok
 
 

@@ -2,8 +2,8 @@
 Debian's python3-pymemcache (text protocol) and libmemcached-tools' memccp,
 memccat, memctouch and memcrm (binary protocol), plus meta commands in the
 dialect each release speaks.  Each helper records in a symload.SymExpect what
-symbol mode must count for it (README "Symbol mode"), and in e.deleted the
-deletes that deleted.  Used by tests/e2e/test_symbol_releases.py.
+symbol mode must count for it (README "Symbol mode").  Used by
+tests/e2e/test_symbol_releases.py.
 
 Meta dialects, read in each release's doc/protocol.txt and proto code, and
 checked against the builds:

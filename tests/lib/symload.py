@@ -31,14 +31,13 @@ class SymExpect:
     """What symbol mode reports: one lookup per do_item_get call; gets
     (hits with their bytes, misses) from do_item_get with do_update; touches
     from do_item_touch; stores from do_store_item, with bytes only when
-    stored; incr/decr from do_add_delta; deletes as lookups, and in
-    deleted (below) when they deleted."""
+    stored; incr/decr from do_add_delta; deletes that deleted from
+    do_item_unlink (a delete of a missing key: its lookup only)."""
 
     def __init__(self):
         self.keys = collections.defaultdict(lambda: dict.fromkeys(FIELDS, 0))
         self.commands = dict.fromkeys(COMMANDS, 0)
         self.hits = self.misses = self.rx = self.tx = self.lookups = 0
-        self.deleted = collections.Counter()
 
     def lookup(self, key, n=1):
         self.keys[key]["lookups"] += n
@@ -80,12 +79,10 @@ class SymExpect:
             self.rx += size
 
     def delete(self, key, deleted):
-        """A delete: a lookup, and in e.deleted when it deleted (memcached's
-        delete_hits), which is what symbol mode's deletes count once main
-        has them; the per-key fields above stay as they are."""
         self.lookup(key)
         if deleted:
-            self.deleted[key] += 1
+            self._cmd("delete", key)
+            self.keys[key]["deletes"] += 1
 
     def arith(self, cmd, key):
         self.lookup(key)

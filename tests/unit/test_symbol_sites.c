@@ -29,6 +29,26 @@ int main(void) {
   CHECK(store_item_stands_in("1.5.0") && store_item_stands_in("1.5.22") &&
             !store_item_stands_in("1.6.0") && !store_item_stands_in("1.6.45"),
         "store_item stands in for do_store_item in 1.5.x only");
+  CHECK(
+      !mctop_fn_wanted(MCTOP_FN_ITEM_UNLINK, mctop_symbols_release("1.5.13")) &&
+          mctop_fn_wanted(MCTOP_FN_ITEM_UNLINK,
+                          mctop_symbols_release("1.5.14")) &&
+          mctop_fn_wanted(MCTOP_FN_ITEM_UNLINK,
+                          mctop_symbols_release("1.6.45")) &&
+          mctop_fn_wanted(MCTOP_FN_DO_ITEM_UNLINK,
+                          mctop_symbols_release("1.5.0")),
+      "item_unlink is probed from 1.5.14, where deletes stopped calling "
+      "it; do_item_unlink on every release");
+  CHECK(flags_8bit("1.5.13") && store_item_stands_in("1.5.13") &&
+            flags_8bit("1.5.14") && store_item_stands_in("1.5.14"),
+        "1.5.13 and 1.5.14, now in rows of their own, keep 1.5's layout");
+  CHECK(mctop_fn_optional(MCTOP_FN_DO_ITEM_UNLINK) &&
+            mctop_fn_optional(MCTOP_FN_ITEM_UNLINK) &&
+            !mctop_fn_optional(MCTOP_FN_DO_ITEM_GET) &&
+            !mctop_fn_optional(MCTOP_FN_DO_ITEM_TOUCH) &&
+            !mctop_fn_optional(MCTOP_FN_DO_STORE_ITEM) &&
+            !mctop_fn_optional(MCTOP_FN_DO_ADD_DELTA),
+        "only the delete's functions may be missing (deletes then uncounted)");
   CHECK_STR("item_touch", mctop_fn_caller(MCTOP_FN_DO_ITEM_TOUCH),
             "item_touch stands in for do_item_touch");
   CHECK_STR("store_item", mctop_fn_caller(MCTOP_FN_DO_STORE_ITEM),
