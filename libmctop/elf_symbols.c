@@ -136,6 +136,32 @@ static uint64_t to_offset(Elf *bin, uint64_t file_size, uint64_t vaddr) {
   return 0;
 }
 
+/* Whether a debug file's image is the binary's (build id id[0..id_len),
+ * if it has one) and holds at least one of the names; why says what not. */
+static bool match_image(const mctop_image_t *img, const unsigned char *id,
+                        size_t id_len, const char *const *names, size_t n,
+                        uint64_t *vaddr, char *why, size_t whylen) {
+  Elf *elf = elf_open(img->data, img->size);
+  if (elf == NULL) {
+    snprintf(why, whylen, "not an ELF file");
+    return false;
+  }
+  unsigned char other[BUILD_ID_MAX];
+  size_t other_len = build_id(elf, other);
+  /* A debug file of another build would give wrong offsets. */
+  bool same =
+      id_len == 0 || (other_len == id_len && memcmp(other, id, id_len) == 0);
+  bool found = same && find_in(elf, names, n, vaddr) > 0;
+  elf_end(elf);
+  if (!same)
+    snprintf(why, whylen,
+             "its build id is not the binary's (a debug file "
+             "of another build gives wrong offsets)");
+  else if (!found)
+    snprintf(why, whylen, "it has none of memcached's functions");
+  return found;
+}
+
 /* Tries one candidate debug file, resolved inside the target's root and
  * read into memory; true if it matched and held symbols. */
 static bool try_debug_file(int root, const char *path, const unsigned char *id,
@@ -147,17 +173,7 @@ static bool try_debug_file(int root, const char *path, const unsigned char *id,
   if (fd < 0 || mctop_image_read(fd, path, MCTOP_FILE_IMAGE_MAX, &img, err,
                                  sizeof(err)) != 0)
     return false;
-  Elf *elf = elf_open(img.data, img.size);
-  bool found = false;
-  if (elf != NULL) {
-    unsigned char other[BUILD_ID_MAX];
-    size_t other_len = build_id(elf, other);
-    /* A debug file of another build would give wrong offsets. */
-    bool same =
-        id_len == 0 || (other_len == id_len && memcmp(other, id, id_len) == 0);
-    found = same && find_in(elf, names, n, vaddr) > 0;
-    elf_end(elf);
-  }
+  bool found = match_image(&img, id, id_len, names, n, vaddr, err, sizeof(err));
   mctop_image_free(&img);
   return found;
 }
@@ -171,6 +187,7 @@ typedef struct {
   size_t symlen;
   char *tried; /* the candidates, for the error message */
   size_t triedlen;
+  char fetched[512]; /* why debuginfod gave nothing, for the message */
 } search_t;
 
 /* path is inside the target's root; messages show it from the host
@@ -190,8 +207,35 @@ static bool try_path(search_t *s, const char *path, const unsigned char *id,
   return true;
 }
 
-/* The debug file by build id, then by .gnu_debuglink, in every dir. */
-static bool search_debug(search_t *s, Elf *bin) {
+/* What a fetch must bring: the binary's build id and symbols. */
+typedef struct {
+  search_t *s;
+  const unsigned char *id;
+  size_t id_len;
+} fetch_t;
+
+static bool accept_fetched(const mctop_image_t *img, void *arg, char *why,
+                           size_t whylen) {
+  fetch_t *f = arg;
+  return match_image(img, f->id, f->id_len, f->s->names, f->s->n, f->s->vaddr,
+                     why, whylen);
+}
+
+/* The last resort: debuginfod, by build id (the query's fetch). */
+static bool fetch_debug(search_t *s, const unsigned char *id, size_t id_len) {
+  char shown[MCTOP_ESCAPED_SIZE(256)], from[PATH_MAX];
+  fetch_t f = {s, id, id_len};
+  mctop_esc(s->q->bin_name, shown, sizeof(shown));
+  if (s->q->fetch(id, id_len, s->q->fetch_seconds, shown, accept_fetched, &f,
+                  from, sizeof(from), s->fetched, sizeof(s->fetched)) != 0)
+    return false;
+  snprintf(s->symfile, s->symlen, "%s", from);
+  return true;
+}
+
+/* The debug file by build id, then by .gnu_debuglink, in every dir; then,
+ * for a stripped binary, from debuginfod. */
+static bool search_debug(search_t *s, Elf *bin, bool stripped) {
   unsigned char id[BUILD_ID_MAX];
   size_t id_len = build_id(bin, id);
   char link[256], path[PATH_MAX + 512];
@@ -207,17 +251,29 @@ static bool search_debug(search_t *s, Elf *bin) {
     if (try_path(s, path, id, id_len))
       return true;
   }
-  if (link[0] == '\0')
-    return false;
-  snprintf(path, sizeof(path), "%s/%s", q->bin_dir, link);
-  if (try_path(s, path, id, id_len))
-    return true;
-  snprintf(path, sizeof(path), "%s/.debug/%s", q->bin_dir, link);
-  if (try_path(s, path, id, id_len))
-    return true;
-  for (size_t d = 0; d < q->debug_dirs_num; d++) {
-    snprintf(path, sizeof(path), "%s%s/%s", q->debug_dirs[d], q->bin_dir, link);
+  if (link[0] != '\0') {
+    snprintf(path, sizeof(path), "%s/%s", q->bin_dir, link);
     if (try_path(s, path, id, id_len))
+      return true;
+    snprintf(path, sizeof(path), "%s/.debug/%s", q->bin_dir, link);
+    if (try_path(s, path, id, id_len))
+      return true;
+    for (size_t d = 0; d < q->debug_dirs_num; d++) {
+      snprintf(path, sizeof(path), "%s%s/%s", q->debug_dirs[d], q->bin_dir,
+               link);
+      if (try_path(s, path, id, id_len))
+        return true;
+    }
+  }
+  return stripped && q->fetch != NULL && fetch_debug(s, id, id_len);
+}
+
+/* Whether the binary has a .symtab: one built to keep its symbols is not
+ * worth a network request for the few its build left out (inlined). */
+static bool has_symtab(Elf *elf) {
+  for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) != NULL && sh.sh_type == SHT_SYMTAB)
       return true;
   }
   return false;
@@ -238,12 +294,20 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
     free(vaddr);
     return -1;
   }
-  search_t s = {q, names, n, vaddr, symfile, symlen, tried, sizeof(tried)};
+  search_t s = {.q = q,
+                .names = names,
+                .n = n,
+                .vaddr = vaddr,
+                .symfile = symfile,
+                .symlen = symlen,
+                .tried = tried,
+                .triedlen = sizeof(tried)};
   /* The binary's own table when it has every name; else its debug file
    * (a stripped binary's .dynsym may hold a few); else what it has. */
   symfile[0] = '\0';
   size_t own = find_in(bin, names, n, vaddr);
-  bool debug = own < n && search_debug(&s, bin); /* sets symfile */
+  bool debug =
+      own < n && search_debug(&s, bin, !has_symtab(bin)); /* sets symfile */
   if (!debug && own > 0)
     snprintf(symfile, symlen, "%s", shown);
   if (!debug && own == 0) {
@@ -252,6 +316,9 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
              tried[0] ? tried : "");
     if (tried[0])
       snprintf(err + strlen(err), errlen - strlen(err), ")");
+    if (s.fetched[0])
+      snprintf(err + strlen(err), errlen - strlen(err), "; debuginfod: %s",
+               s.fetched);
     goto out;
   }
   for (size_t i = 0; i < n; i++)

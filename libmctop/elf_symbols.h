@@ -6,6 +6,8 @@
  * debug directory, then by .gnu_debuglink.  A symbol's address is turned
  * into a file offset through the *binary's* program headers: in a debug
  * file .text is NOBITS and its section offsets are not the binary's.
+ * Last, for a stripped binary (no .symtab) whose debug file is nowhere
+ * local: fetched by build id from debuginfod (debuginfod.h).
  */
 #ifndef MCTOP_ELF_SYMBOLS_H
 #define MCTOP_ELF_SYMBOLS_H
@@ -13,6 +15,15 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "debuginfod.h"
+
+/* Fetches a debug file by build id: mctop_debuginfod_fetch's signature. */
+typedef int (*mctop_fetch_debug_t)(const unsigned char *id, size_t id_len,
+                                   double timeout, const char *what,
+                                   mctop_debuginfod_accept_t accept, void *arg,
+                                   char *from, size_t fromlen, char *err,
+                                   size_t errlen);
 
 /* The system's debug directory, where Debian and Fedora install them. */
 #define MCTOP_DEBUG_DIR_DEFAULT "/usr/lib/debug"
@@ -31,6 +42,11 @@ typedef struct {
   const char *bin_dir;
   const char *const *debug_dirs;
   size_t debug_dirs_num;
+  /* Asked when a binary without .symtab has no debug file in any of those
+   * places (NULL: never; the fuzzer and bench/floor), with fetch_seconds
+   * to answer.  A file it brings must have the binary's build id. */
+  mctop_fetch_debug_t fetch;
+  double fetch_seconds;
 } mctop_symbol_query_t;
 
 /* What was found for one wanted function. */

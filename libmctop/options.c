@@ -282,6 +282,12 @@ static int get_max_keys(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
                   &cfg->max_keys);
 }
 
+static int get_debuginfod_timeout(const mctop_opt_t *o,
+                                  mctop_instance_config_t *cfg) {
+  return get_uint(o, cfg->name, 1, MCTOP_DEBUGINFOD_TIMEOUT_MAX,
+                  &cfg->debuginfod_timeout);
+}
+
 /* The options keyrules.c and latency_options.c parse themselves. */
 static int key_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
   return mctop_key_option(o, cfg->name, &cfg->keys) > 0 ? 0 : -1;
@@ -313,6 +319,9 @@ const mctop_option_def_t mctop_options[] = {
      "where the counts come from"},
     {"DebugDirectory", MCTOP_OPT_STRING, "debug-dir", 0, "DIR", add_debug_dir,
      "where symbol mode looks for debug files"},
+    {"DebuginfodTimeout", MCTOP_OPT_NUMBER, "debuginfod-timeout", 0, "S",
+     get_debuginfod_timeout,
+     "seconds debuginfod fetches may take per interval"},
     {"Latency", MCTOP_OPT_BOOLEAN, "latency", 0, NULL, latency_option,
      "time each command (two more probes a request)"},
     {"LatencyPercentiles", MCTOP_OPT_NUMBER, "percentiles", 0, "P,...",
@@ -370,6 +379,7 @@ int mctop_config_instance(const mctop_opt_t *ci, mctop_instance_config_t *out) {
       .top_keys = MCTOP_TOPKEYS_DEFAULT,
       .sort_by = MCTOP_SORT_CALLS,
       .max_keys = MCTOP_MAXKEYS_DEFAULT,
+      .debuginfod_timeout = MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT,
   };
   memset(out, 0, sizeof(*out));
   mctop_key_policy_init(&cfg.keys);

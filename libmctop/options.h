@@ -44,6 +44,11 @@ enum mctop_probes {
 /* Debug directories searched by default (option DebugDirectory). */
 #define MCTOP_DEBUG_DIRS_MAX 8
 
+/* Option DebuginfodTimeout: seconds the debuginfod fetches of one interval
+ * may take in all (they run on collectd's read thread). */
+#define MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT 10
+#define MCTOP_DEBUGINFOD_TIMEOUT_MAX 300
+
 typedef struct {
   char name[MCTOP_NAME_MAX];
   pid_t *pids;
@@ -60,7 +65,8 @@ typedef struct {
   enum mctop_probes probes;
   char **debug_dirs; /* DebugDirectory; none given: /usr/lib/debug */
   size_t debug_dirs_num;
-  mctop_key_policy_t keys; /* collapsing, privacy, new-series budget */
+  unsigned debuginfod_timeout; /* DebuginfodTimeout, seconds */
+  mctop_key_policy_t keys;     /* collapsing, privacy, new-series budget */
   bool latency; /* process__command__start/end: two more probes a command */
   double percentiles[MCTOP_PERCENTILES_MAX]; /* LatencyPercentiles */
   size_t percentiles_num;

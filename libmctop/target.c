@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "debuginfod.h"
 #include "errors.h"
 #include "escape.h"
 #include "fn_entry.h"
@@ -161,6 +163,15 @@ static int choose_site(mctop_target_t *t, const char *instance, size_t i,
   return -1;
 }
 
+/* The seconds a debuginfod fetch may take now (debuginfod.h). */
+static double fetch_seconds(const mctop_inspect_opts_t *o) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  if (o->debuginfod_until <= 0)
+    return MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT;
+  return o->debuginfod_until - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
 /* Deletes are counted at do_item_unlink, and where item_unlink serves
  * only unlinks that are no delete, it must be probed too, or a failed
  * set's would count as one.  Without a sound pair deletes are not counted,
@@ -192,7 +203,7 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
   const char *names[2 * MCTOP_FN_COUNT];
   mctop_symbol_t found[2 * MCTOP_FN_COUNT];
   size_t n = 0;
-  char err[1024];
+  char err[2048];
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
     names[n++] = mctop_fn_name((enum mctop_fn)i);
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++) {
@@ -208,13 +219,17 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
       .bin_dir = pl->dir,
       .debug_dirs = o->debug_dirs ? o->debug_dirs : system_dirs,
       .debug_dirs_num = o->debug_dirs ? o->debug_dirs_num : 1,
+      .fetch = mctop_debuginfod_fetch,
+      .fetch_seconds = fetch_seconds(o),
   };
   if (mctop_find_functions(&q, names, n, found, t->symfile, sizeof(t->symfile),
                            err, sizeof(err)) != 0 ||
       found[MCTOP_FN_DO_ITEM_GET].offset == 0) {
     MCTOP_ERROR("instance \"%s\": %s has no memcached USDT probes and no "
                 "symbols (%s): install the memcached debug symbols (Debian: "
-                "memcached-dbgsym) or rebuild memcached with ./configure "
+                "memcached-dbgsym), name the directory of its debug file "
+                "(option DebugDirectory), set DEBUGINFOD_URLS to a debuginfod "
+                "server that has it, or rebuild memcached with ./configure "
                 "--enable-dtrace",
                 instance, t->shown,
                 t->symfile[0] ? "do_item_get is missing" : err);

@@ -22,6 +22,10 @@ typedef struct {
   enum mctop_probes probes;
   const char *const *debug_dirs; /* NULL: the system's */
   size_t debug_dirs_num;
+  /* Monotonic seconds (CLOCK_MONOTONIC) by which debuginfod fetches end:
+   * the targets inspected in one interval share DebuginfodTimeout.  0:
+   * MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT seconds from now. */
+  double debuginfod_until;
 } mctop_inspect_opts_t;
 
 typedef struct {

@@ -85,6 +85,10 @@ typedef struct {
   mctop_attacher_t *a;
   double now;
   unsigned inspected; /* files parsed in this update */
+  /* When debuginfod fetches must end: one DebuginfodTimeout per update,
+   * however many targets want one (a flood of processes, each of another
+   * build, must not hold the read for minutes). */
+  double fetch_until;
 } update_t;
 
 /* A target that could not be traced is looked at again after 10 s,
@@ -201,6 +205,7 @@ static bool inspect_and_attach(update_t *u, mctop_attached_t *a) {
       .probes = u->c->probes,
       .debug_dirs = (const char *const *)u->c->debug_dirs,
       .debug_dirs_num = u->c->debug_dirs_num,
+      .debuginfod_until = u->fetch_until,
   };
   int err = mctop_target_inspect(&a->info, u->c->name, a->binary, a->pid, &o);
   if (err == -ESRCH)
@@ -436,7 +441,7 @@ void mctop_tracking_update(mctop_tracking_t *t,
                            const mctop_instance_config_t *c,
                            mctop_attacher_t *a) {
   double now = now_seconds();
-  update_t u = {t, c, a, now, 0};
+  update_t u = {t, c, a, now, 0, now + c->debuginfod_timeout};
   for (size_t i = 0; i < t->num; i++)
     t->items[i].seen = false;
   check_loop_end(&u, now);

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""mctop demo: a probe-enabled memcached under a skewed load, collectd with
-mctop and the csv writer, and a live top-keys view read back from what
-collectd wrote.  Stops everything it started.
+"""mctop demo: memcached 1.6.18 built as distributions build it (traced
+through its functions' symbols) under a skewed load; first the mctop
+command on it, then collectd with mctop and the csv writer, and a live
+top-keys view read back from what collectd wrote.  Stops everything it
+started.
 
 Run through scripts/demo, which installs dependencies and builds first.
 """
+import json
 import os
 import random
 import subprocess
@@ -17,6 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import mctest  # noqa: E402
 
 SECONDS = int(os.environ.get("MCTOP_DEMO_SECONDS", "30"))
+COMMAND_SECONDS = max(3, min(10, SECONDS // 3))
 HOST = "mctop-test"
 INSTANCE = "demo"
 
@@ -63,7 +67,11 @@ def show(csv_dir, interval, left):
              f"received them ({left} s left)\n",
              f"{'key':<32} {'calls/s':>9} {'gets/s':>9} {'misses/s':>9} "
              f"{'sets/s':>9}"]
-    for name, calls, gets, misses, sets in rates(csv_dir, interval)[:15]:
+    top = rates(csv_dir, interval)
+    # "~other" (every key not in the top) last, as the command shows it.
+    top = [r for r in top if r[0] != "~other"][:15] + \
+        [r for r in top if r[0] == "~other"]
+    for name, calls, gets, misses, sets in top:
         lines.append(f"{name[:32]:<32} {calls:9.0f} {gets:9.0f} {misses:9.0f} "
                      f"{sets:9.0f}")
     total = mctest.latest(csv_dir, HOST, "mctop-" + INSTANCE,
@@ -73,10 +81,32 @@ def show(csv_dir, interval, left):
     print("\n".join(lines), flush=True)
 
 
+def command_part(mctop, pid, seconds):
+    """The same engine as the `mctop` command, on the same load: its full
+    screen where the demo runs in a terminal, else its --json lines."""
+    argv = [mctop, "-p", str(pid), "-i", "1", "-n", str(seconds)]
+    shown = " ".join([os.path.relpath(mctop)] + argv[1:3])
+    print(f"demo: first the mctop command, for {seconds} s: {shown}",
+          flush=True)
+    if sys.stdout.isatty() and sys.stdin.isatty():
+        time.sleep(2)
+        subprocess.run(argv, check=False)
+        return
+    out = subprocess.run(argv + ["--json", "-k", "5"], check=False, text=True,
+                         stdout=subprocess.PIPE).stdout.splitlines()
+    for line in out[-1:]:
+        d = json.loads(line)
+        print("demo: its last interval's top keys (no terminal, so --json):")
+        for k in d["keys"]:
+            print(f"  {k['key']:<32} {k['calls']:>7} calls {k['gets']:>7} gets")
+
+
 def main():
     if os.geteuid() != 0:
-        sys.exit("demo: needs root (BPF): run it with sudo")
+        sys.exit("demo: needs root (BPF): run it in a root shell, or with "
+                 "sudo")
     plugin = sys.argv[1]
+    mctop = sys.argv[2]
     # Built as distributions build it (plain ./configure, no USDT probes):
     # mctop traces its functions, found by their symbols (symbol mode).
     script = os.path.join(mctest.SRCDIR, "tests", "build-memcached")
@@ -98,6 +128,10 @@ def main():
         for w in workers:
             w.start()
         try:
+            command_part(mctop, mcd.pid, COMMAND_SECONDS)
+            print("demo: now the collectd side: what the mctop plugin sent "
+                  "through collectd", flush=True)
+            time.sleep(1)
             for left in range(SECONDS, 0, -1):
                 time.sleep(1)
                 show(cd.csv_dir, 1, left)
@@ -109,6 +143,10 @@ def main():
         print("\n".join(line for line in cd.log().splitlines()
                         if "mctop" in line))
     print("demo: stopped memcached and collectd")
+    print(f"demo: the command is {os.path.relpath(mctop)} (make install puts "
+          "it in /usr/local/sbin): try  "
+          f"{os.path.relpath(mctop)} -p $(pidof memcached)  on a memcached "
+          "of your own; README has the collectd configuration")
 
 
 if __name__ == "__main__":

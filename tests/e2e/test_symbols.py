@@ -13,7 +13,7 @@ workload of tests/lib/symload.py runs against each, and every figure symbol mode
 Then: the system's own /usr/lib/debug is searched when no DebugDirectory
 is given; a debug file installed while mctop runs is found at its next look
 (after 10 s); Debian's own stripped memcached without its debug file is named
-with both fixes; a version symbol mode does not know (1.6.46) is refused by
+with every fix; a version symbol mode does not know (1.6.46) is refused by
 name;
 Probes "symbols" with Latency true is refused at config time; and on
 memcached 1.6.45 with USDT probes, `Lookups true` ranks SortBy "calls" by
@@ -259,9 +259,12 @@ def refusals(tap, work):
             said = cd.wait_log(r'instance "debian": \S+ has no memcached USDT '
                                r'probes and no symbols \(.*\): install the '
                                r'memcached debug symbols \(Debian: '
-                               r'memcached-dbgsym\) or rebuild memcached with '
+                               r'memcached-dbgsym\), name the directory of its '
+                               r'debug file \(option DebugDirectory\), set '
+                               r'DEBUGINFOD_URLS to a debuginfod server that '
+                               r'has it, or rebuild memcached with '
                                r'./configure --enable-dtrace', 15)
-            tap.ok(said, "Debian's stripped memcached: both fixes are named",
+            tap.ok(said, "Debian's stripped memcached: every fix is named",
                    cd.log()[-1500:])
         tap.ok(mctest.wait_until(lambda: mctest.latest(
             cd.csv_dir, HOST, "memory", "memory", "used"), 10) and

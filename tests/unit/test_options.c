@@ -257,6 +257,28 @@ static void probes(void) {
   rejects("a relative DebugDirectory", o + 2, 1, "give an absolute path");
 }
 
+static void debuginfod_timeout(void) {
+  mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")};
+  mctop_opt_value_t three[] = {NUM(3)}, zero[] = {NUM(0)}, big[] = {NUM(301)};
+  mctop_opt_value_t word[] = {STR("10")};
+  mctop_instance_config_t c;
+  mctop_opt_t o[] = {
+      {.key = "Binary", .values = bin, .values_num = 1},
+      {.key = "DebuginfodTimeout", .values = three, .values_num = 1}};
+  CHECK(parse(o, 1, &c) == 0 && c.debuginfod_timeout == 10,
+        "DebuginfodTimeout defaults to 10 s");
+  mctop_config_free(&c);
+  CHECK(parse(o, 2, &c) == 0 && c.debuginfod_timeout == 3,
+        "DebuginfodTimeout 3");
+  mctop_config_free(&c);
+  o[1].values = zero;
+  rejects("DebuginfodTimeout 0", o, 2, "from 1 to 300");
+  o[1].values = big;
+  rejects("DebuginfodTimeout 301", o, 2, "from 1 to 300");
+  o[1].values = word;
+  rejects("DebuginfodTimeout \"10\"", o, 2, "takes exactly one argument");
+}
+
 /* README's option table lists exactly the options of the table, in its
  * order, and its "allowed are" example is the list the parser prints. */
 static void readme_table(void) {
@@ -296,6 +318,7 @@ static void readme_table(void) {
 int main(void) {
   readme_table();
   probes();
+  debuginfod_timeout();
   latency();
   full_block();
   defaults();
