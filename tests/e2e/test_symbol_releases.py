@@ -128,8 +128,37 @@ def run_one(tap, version, flavour):
     if binary is None:
         tap.ok(False, f"{label}: built", str(why))
         return "build failed"
+    args = ()
+    if flavour == "stripped":
+        work = tempfile.mkdtemp(prefix="mctop-debug-")
+        args = ("--debug-dir", debug_dir(binary, work))
+    try:
+        return traced(tap, label, version, flavour, binary, args)
+    finally:
+        if args:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def debug_dir(binary, work):
+    """A DebugDirectory holding the stripped build's debug file
+    (debug/memcached.debug beside it) by build id, as -dbgsym packages
+    install it: .build-id/xx/rest.debug."""
+    notes = subprocess.run(["readelf", "-n", binary], check=True, text=True,
+                           stdout=subprocess.PIPE).stdout
+    bid = re.search(r"Build ID: ([0-9a-f]+)", notes).group(1)
+    where = os.path.join(work, ".build-id", bid[:2])
+    os.makedirs(where)
+    shutil.copy(os.path.join(os.path.dirname(binary), "debug",
+                             "memcached.debug"),
+                os.path.join(where, bid[2:] + ".debug"))
+    return work
+
+
+def traced(tap, label, version, flavour, binary, args):
+    """The workload on binary traced by `mctop --json` with args: the
+    row's result."""
     with mctest.Memcached(binary, threads=2) as m:
-        cmd = mctopcmd.JsonMctop("-p", str(m.pid), "-k", "100", "-v")
+        cmd = mctopcmd.JsonMctop("-p", str(m.pid), "-k", "100", "-v", *args)
         if not cmd.wait_lines(1):
             rc, err = cmd.stop()
             why = refusal(err)
