@@ -3,7 +3,8 @@
 them: each release from ../shared/memcached-src (tests/build-memcached-release),
 plain (./configure) or with link-time optimisation (Ubuntu's, Fedora's and
 RHEL's -flto=auto, which inlines do_item_touch into item_touch and, on 1.5.22,
-do_store_item into store_item).  For each, the real `mctop --json` traces a
+do_store_item into store_item), or stripped (traced with its debug file in a
+DebugDirectory).  For each, the real `mctop --json` traces a
 memcached while tests/lib/symload.py's text, binary and (from 1.6.10) meta
 workload runs, then real clients' (tests/lib/clientload.py: pymemcache,
 libmemcached-tools in the binary protocol, meta commands in the release's own
@@ -15,8 +16,8 @@ key's deletes those that deleted it, and their sum memcached's delete_hits.
 The CI sample covers both item layouts and both callers that stand in for an
 inlined function: 1.5.14 plain (8-bit it_flags at 39), 1.5.22 lto
 (store_item), 1.6.9 plain, 1.6.24 lto (item_touch), 1.6.45 plain.  By hand:
-  MCTOP_RELEASES="1.5.0 1.5.1 ..." MCTOP_FLAVOURS="plain lto" make check
-      TESTS=tests/e2e/test_symbol_releases.py
+  MCTOP_RELEASES="1.5.0 1.5.1 ..." MCTOP_FLAVOURS="plain lto stripped" \
+      make check TESTS=tests/e2e/test_symbol_releases.py
 runs every release in every flavour and prints a table at the end.
 
 Then what has no sound site is refused by name: a 1.6.24 LTO build whose
