@@ -127,7 +127,12 @@ enum mctop_sort {
 	MCTOP_SORT_LOOKUPS,
 	MCTOP_SORT_LATENCY, /* nanoseconds charged to the key (Latency) */
 	MCTOP_SORT_GETS,
-	MCTOP_SORT_COUNT, /* not a mode: how many there are */
+	MCTOP_SORT_HITS,
+	MCTOP_SORT_SETS,
+	MCTOP_SORT_TX,	    /* value bytes sent ("out") */
+	MCTOP_SORT_RX,	    /* value bytes received ("in") */
+	MCTOP_SORT_OBJSIZE, /* the value length last seen ("size") */
+	MCTOP_SORT_COUNT,   /* not a mode: how many there are */
 };
 
 struct mctop_totals {

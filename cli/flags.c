@@ -8,33 +8,34 @@
 #include <string.h>
 #include <strings.h>
 
+#include "near.h"
 #include "options.h"
 
-static char instance_name[] = "mctop";
+static char instance_name[] = MCTOP_CLI_INSTANCE;
 static mctop_opt_value_t instance_value = {.value = {.string = instance_name},
                                            .type = MCTOP_OPT_STRING};
 
-void mctop_cli_usage(FILE *out, const char *prog) {
-  fprintf(out,
-          "usage: %s [-p PID]... [-b BINARY] [--pidfile FILE] [--match REGEX]\n"
-          "       [-i SECONDS] [-n COUNT] [-k TOPKEYS] [-s "
-          "calls|gets|bytes|misses|lookups|latency]\n"
-          "       [--probes auto|usdt|symbols] [--latency] [--lookups "
-          "true|false|auto]\n"
-          "       [--key-pattern REGEX=NAME]... [--key-prefix C]... "
-          "[--privacy raw|hash --salt SALT]\n"
-          "       [--json] [-v]\n\n"
-          "A live top of memcached's hot keys, from eBPF (needs root, or "
-          "CAP_BPF and CAP_PERFMON).\n"
-          "  -i, --interval SECONDS   refresh every SECONDS (default 1)\n"
-          "  -n, --count COUNT        show COUNT intervals, then exit\n"
-          "      --json               one JSON object per interval on "
-          "stdout, no screen\n"
-          "  -v, --verbose            every log line on stderr\n"
-          "  -h, --help               this text\n"
-          "The tracing options, each the collectd plugin's option in "
-          "parentheses (README, Configuration):\n",
-          prog);
+void mctop_cli_usage(FILE *out) {
+  fprintf(
+      out,
+      "usage: mctop [-p PID]... [-b BINARY] [--pidfile FILE] [--match REGEX]\n"
+      "       [-i SECONDS] [-n COUNT] [-k TOPKEYS] [-s WHAT]\n"
+      "       [--probes auto|usdt|symbols] [--latency] [--lookups "
+      "true|false|auto]\n"
+      "       [--key-pattern REGEX=NAME]... [--key-prefix C]... "
+      "[--privacy raw|hash --salt SALT]\n"
+      "       [--json] [-v]\n\n"
+      "A live top of memcached's hot keys, from eBPF (needs root, or "
+      "CAP_BPF and CAP_PERFMON).\n"
+      "  -i, --interval SECONDS   refresh every SECONDS (default 1)\n"
+      "  -n, --count COUNT        show COUNT intervals, then exit\n"
+      "      --json               one JSON object per interval on "
+      "stdout, no screen\n"
+      "  -v, --verbose            every log line on stderr\n"
+
+      "  -h, --help               this text\n"
+      "The tracing options, each the collectd plugin's option in "
+      "parentheses (README, Configuration):\n");
   for (size_t i = 0; i < mctop_options_num; i++) {
     const mctop_option_def_t *d = &mctop_options[i];
     char left[64];
@@ -43,6 +44,10 @@ void mctop_cli_usage(FILE *out, const char *prog) {
              d->flag, d->arg ? " " : "", d->arg ? d->arg : "");
     fprintf(out, "  %-32s %s (%s)\n", left, d->help, d->name);
   }
+  fprintf(out,
+          "  %-32s the screen in key order, the keys ranked by calls "
+          "(the command only)\n",
+          "-s, --sort key");
 }
 
 static const char *keep(mctop_cli_flags_t *f, const char *s, size_t len) {
@@ -135,12 +140,109 @@ static const mctop_option_def_t *find_flag(const char *name, char short_flag) {
   return NULL;
 }
 
-static int bad(const char *prog, const char *fmt, const char *what) {
-  fprintf(stderr, "%s: ", prog);
+/* The command's own flags that take no part in the core's table. */
+static const struct {
+  const char *name;
+  char short_flag;
+} own_flags[] = {
+    {"interval", 'i'}, {"count", 'n'}, {"json", 0},
+    {"verbose", 'v'},  {"help", 'h'},
+};
+#define OWN_NUM (sizeof(own_flags) / sizeof(own_flags[0]))
+
+/* Keeps the nearest of the candidates offered to it. */
+typedef struct {
+  const char *word;
+  size_t best;
+  char flag[72];
+} nearest_t;
+
+static void offer(nearest_t *n, const char *name, char short_flag) {
+  size_t d = mctop_near_distance(n->word, name);
+  if (mctop_near(n->word, name) && d < n->best) {
+    n->best = d;
+    snprintf(n->flag, sizeof(n->flag), "--%s", name);
+  }
+  /* "--p", or "-P" for "-p": the short flag */
+  if (short_flag != 0 && n->best > 0 && n->word[0] != '\0' &&
+      n->word[1] == '\0' &&
+      (n->word[0] == short_flag || (n->word[0] ^ 0x20) == short_flag)) {
+    n->best = 0;
+    snprintf(n->flag, sizeof(n->flag), "-%c", short_flag);
+  }
+}
+
+/* The flag `word` (a flag's name without its dashes) was probably meant to
+ * be: " (did you mean --json?)", or "" if none is near. */
+static void suggest(const char *word, char *out, size_t size) {
+  nearest_t n = {.word = word, .best = (size_t)-1};
+  for (size_t i = 0; i < OWN_NUM; i++)
+    offer(&n, own_flags[i].name, own_flags[i].short_flag);
+  for (size_t i = 0; i < mctop_options_num; i++)
+    offer(&n, mctop_options[i].flag, mctop_options[i].short_flag);
+  if (n.flag[0] != '\0')
+    snprintf(out, size, " (did you mean %s?)", n.flag);
+  else if (size > 0)
+    out[0] = '\0';
+}
+
+static bool near_one(const char *word) {
+  char hint[96];
+  suggest(word, hint, sizeof(hint));
+  return hint[0] != '\0';
+}
+
+/* A bad command line: what is wrong, and where the flags are, not all of
+ * them (the message is what the user needs to see). */
+static int bad(const char *fmt, const char *what) {
+  fprintf(stderr, "mctop: ");
   fprintf(stderr, fmt, what);
   fputc('\n', stderr);
-  mctop_cli_usage(stderr, prog);
+  mctop_cli_see_help(NULL);
   return 2;
+}
+
+/* A flag that is none of ours, named as given, with the nearest one. */
+static int unknown(const char *given, const char *word) {
+  char hint[96];
+  suggest(word, hint, sizeof(hint));
+  fprintf(stderr, "mctop: unknown flag %s%s\n", given, hint);
+  mctop_cli_see_help(NULL);
+  return 2;
+}
+
+/* The option named by msg's word at [w, w + len), or NULL. */
+static const mctop_option_def_t *option_named(const char *w, size_t len) {
+  for (size_t i = 0; i < mctop_options_num; i++)
+    if (strlen(mctop_options[i].name) == len &&
+        strncmp(w, mctop_options[i].name, len) == 0)
+      return &mctop_options[i];
+  return NULL;
+}
+
+void mctop_cli_see_help(const char *msg) {
+  char flags[512] = "";
+  size_t n = 0;
+  const mctop_option_def_t *said[8];
+  size_t said_num = 0;
+  for (const char *p = msg ? msg : ""; *p != '\0' && said_num < 8;) {
+    size_t len =
+        strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    const mctop_option_def_t *d = len ? option_named(p, len) : NULL;
+    p += len ? len : 1;
+    for (size_t i = 0; d != NULL && i < said_num; i++)
+      if (said[i] == d)
+        d = NULL;
+    if (d == NULL || n >= sizeof(flags))
+      continue;
+    said[said_num++] = d;
+    char s[8] = "";
+    if (d->short_flag != 0)
+      snprintf(s, sizeof(s), "-%c or ", d->short_flag);
+    n += (size_t)snprintf(flags + n, sizeof(flags) - n, "%s is %s--%s; ",
+                          d->name, s, d->flag);
+  }
+  fprintf(stderr, "mctop: %smctop --help lists every flag\n", flags);
 }
 
 /* The command's own flags; 1 if taken (with its argument), 0 if not one of
@@ -177,7 +279,6 @@ static int own_flag(mctop_cli_flags_t *f, const char *name, char s,
 }
 
 int mctop_cli_parse(mctop_cli_flags_t *f, int argc, char **argv) {
-  const char *prog = argc > 0 ? argv[0] : "mctop";
   memset(f, 0, sizeof(*f));
   f->interval = 1;
   f->block = (mctop_opt_t){.key = "Instance",
@@ -188,23 +289,24 @@ int mctop_cli_parse(mctop_cli_flags_t *f, int argc, char **argv) {
     const char *a = argv[i], *name = NULL, *inline_arg = NULL;
     char s = 0, longname[64];
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      mctop_cli_usage(stdout, prog);
+      mctop_cli_usage(stdout);
       return 1;
     }
     if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
       const char *eq = strchr(a + 2, '=');
       size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
       if (len >= sizeof(longname))
-        return bad(prog, "unknown flag %s", a);
+        return bad("unknown flag %s", a);
       memcpy(longname, a + 2, len);
       longname[len] = '\0';
       name = longname;
       inline_arg = eq ? eq + 1 : NULL;
     } else if (a[0] == '-' && a[1] != '\0' && a[2] == '\0') {
       s = a[1];
+    } else if (a[0] == '-' && a[1] != '\0' && a[1] != '-' && near_one(a + 1)) {
+      return unknown(a, a + 1); /* "-json": a long flag with one dash */
     } else {
-      return bad(prog,
-                 "unexpected argument \"%s\": every value follows its "
+      return bad("unexpected argument \"%s\": every value follows its "
                  "flag",
                  a);
     }
@@ -212,8 +314,7 @@ int mctop_cli_parse(mctop_cli_flags_t *f, int argc, char **argv) {
     const char *next = i + 1 < argc ? argv[i + 1] : NULL;
     int own = own_flag(f, name, s, inline_arg ? inline_arg : next, &needs_arg);
     if (own < 0)
-      return bad(prog,
-                 "%s needs a number: -i SECONDS from 0.1 to 3600, -n "
+      return bad("%s needs a number: -i SECONDS from 0.1 to 3600, -n "
                  "COUNT from 1",
                  a);
     if (own > 0) {
@@ -223,19 +324,25 @@ int mctop_cli_parse(mctop_cli_flags_t *f, int argc, char **argv) {
     }
     const mctop_option_def_t *d = find_flag(name, s);
     if (d == NULL)
-      return bad(prog, "unknown flag %s", a);
+      return unknown(a, name != NULL ? name : (char[]){s, '\0'});
     const char *arg = NULL;
     if (d->arg != NULL) {
       arg = inline_arg ? inline_arg : next;
       if (arg == NULL)
-        return bad(prog, "%s needs an argument", a);
+        return bad("%s needs an argument", a);
       if (inline_arg == NULL)
         i++;
     } else if (inline_arg != NULL) {
-      return bad(prog, "%s takes no argument", a);
+      return bad("%s takes no argument", a);
+    }
+    /* The screen sorts by the key's name too; a name ranks nothing, so
+     * the plugin has no such SortBy and the keys shown rank by calls. */
+    if (strcmp(d->name, "SortBy") == 0 && strcasecmp(arg, "key") == 0) {
+      f->sort_key = true;
+      continue;
     }
     if (add_option(f, d, arg) != 0)
-      return bad(prog, "too many flags at %s", a);
+      return bad("too many flags at %s", a);
   }
   return 0;
 }

@@ -15,12 +15,15 @@
 #include "option.h"
 
 #define MCTOP_CLI_MAX_OPTS 256
+/* The command's one instance, as the core's messages name it. */
+#define MCTOP_CLI_INSTANCE "mctop"
 
 typedef struct {
   double interval;   /* -i SECONDS */
   long count;        /* -n COUNT: intervals shown, then exit; 0: forever */
   bool json;         /* --json */
   bool verbose;      /* -v: every log line on stderr */
+  bool sort_key;     /* -s key: the screen in key order */
   mctop_opt_t block; /* "Instance" "mctop", children: the core's options */
   mctop_opt_t children[MCTOP_CLI_MAX_OPTS];
   mctop_opt_value_t values[MCTOP_CLI_MAX_OPTS * 4];
@@ -29,10 +32,16 @@ typedef struct {
 } mctop_cli_flags_t;
 
 /* 0: parsed.  1: --help was asked (usage printed to stdout).  2: a bad
- * flag (the problem and the usage printed to stderr). */
+ * flag (the problem, the nearest flag if one is near, and a pointer to
+ * --help printed to stderr). */
 int mctop_cli_parse(mctop_cli_flags_t *f, int argc, char **argv);
 
-void mctop_cli_usage(FILE *out, const char *prog);
+void mctop_cli_usage(FILE *out);
+
+/* The line after a bad flag or option: where the flags are listed, and
+ * the flag of each option msg names (the core's messages use
+ * collectd.conf's words: "SortBy is -s or --sort; "). */
+void mctop_cli_see_help(const char *msg);
 
 void mctop_cli_flags_free(mctop_cli_flags_t *f);
 

@@ -47,8 +47,25 @@ typedef struct {
   mctop_screen_t *screen;
 } log_state_t;
 
+/* The core's lines in the command's words: they name their instance, as
+ * the plugin's log needs to tell instances apart, where the command has
+ * one; and the options that say what to trace are its flags here. */
+static const char *own_words(const char *msg, char *buf, size_t size) {
+  static const char prefix[] = "instance \"" MCTOP_CLI_INSTANCE "\": ";
+  if (strncmp(msg, prefix, sizeof(prefix) - 1) == 0)
+    msg += sizeof(prefix) - 1;
+  const char *opts = strstr(msg, MCTOP_TARGET_OPTIONS);
+  if (opts == NULL)
+    return msg;
+  snprintf(buf, size, "%.*s-p, --pidfile, -b or --match%s", (int)(opts - msg),
+           msg, opts + strlen(MCTOP_TARGET_OPTIONS));
+  return buf;
+}
+
 static void log_line(int level, const char *msg, void *ctx) {
   log_state_t *l = ctx;
+  char buf[1024];
+  msg = own_words(msg, buf, sizeof(buf));
   if (l->verbose && !(l->started && l->screen != NULL))
     fprintf(stderr, "mctop: %s\n", msg);
   if (level > MCTOP_LOG_WARNING)
@@ -59,7 +76,8 @@ static void log_line(int level, const char *msg, void *ctx) {
       l->first_level = level;
     }
   } else if (l->screen != NULL) {
-    snprintf(l->screen->status, sizeof(l->screen->status), "%s", msg);
+    snprintf(l->screen->status, sizeof(l->screen->status), "%.*s",
+             (int)sizeof(l->screen->status) - 1, msg); /* cut to the line */
   } else if (!l->verbose) {
     fprintf(stderr, "mctop: %s\n", msg);
   }
@@ -121,15 +139,15 @@ int main(int argc, char **argv) {
 
   mctop_instance_config_t cfg;
   if (mctop_config_instance(&f->block, &cfg) != 0) {
-    /* The core said what is wrong in collectd.conf's words; the flags are
-     * in the usage, each with its option's name. */
+    /* The core said what is wrong in collectd.conf's words: the option it
+     * names is given its flag. */
     fprintf(stderr, "mctop: %s\n", log.first);
-    mctop_cli_usage(stderr, argv[0]);
+    mctop_cli_see_help(log.first);
     mctop_cli_flags_free(f);
     free(f);
     return 2;
   }
-  bool json = f->json;
+  bool json = f->json, by_key = f->sort_key;
   double interval = f->interval;
   long count = f->count;
   mctop_cli_flags_free(f);
@@ -160,7 +178,8 @@ int main(int argc, char **argv) {
   }
   mctop_screen_t screen;
   bool full = !json;
-  if (full && mctop_screen_start(&screen, mctop_engine_config(e)) != 0) {
+  if (full &&
+      mctop_screen_start(&screen, mctop_engine_config(e), by_key) != 0) {
     mctop_screen_stop(&screen);
     mctop_engine_free(e);
     fprintf(stderr, "mctop: the full-screen view needs a terminal: run it in "

@@ -33,9 +33,36 @@ static bool terminal_utf8(void) {
   return utf8;
 }
 
-int mctop_screen_start(mctop_screen_t *s, const mctop_instance_config_t *cfg) {
+/* The column of a SortBy: the screen opens sorted as the keys were
+ * ranked (bytes and lookups have no column: calls). */
+static enum mctop_col column_of(enum mctop_sort by) {
+  switch (by) {
+  case MCTOP_SORT_GETS:
+    return MCTOP_COL_GETS;
+  case MCTOP_SORT_HITS:
+    return MCTOP_COL_HITS;
+  case MCTOP_SORT_MISSES:
+    return MCTOP_COL_MISSES;
+  case MCTOP_SORT_SETS:
+    return MCTOP_COL_SETS;
+  case MCTOP_SORT_TX:
+    return MCTOP_COL_TX;
+  case MCTOP_SORT_RX:
+    return MCTOP_COL_RX;
+  case MCTOP_SORT_OBJSIZE:
+    return MCTOP_COL_OBJSIZE;
+  case MCTOP_SORT_LATENCY:
+    return MCTOP_COL_LATENCY;
+  default:
+    return MCTOP_COL_CALLS;
+  }
+}
+
+int mctop_screen_start(mctop_screen_t *s, const mctop_instance_config_t *cfg,
+                       bool by_key) {
   memset(s, 0, sizeof(*s));
-  s->sort = MCTOP_COL_CALLS;
+  s->first_sort = by_key ? MCTOP_COL_KEY : column_of(cfg->sort_by);
+  s->sort = s->first_sort;
   s->cfg = cfg;
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
     return -1;
@@ -276,9 +303,9 @@ void mctop_screen_draw(mctop_screen_t *s) {
   else
     line(&cv,
          "sort: k key c calls g gets h hits m misses s sets o out i in z "
-         "size%s | p pause / filter%s%s r reset q quit",
-         latency ? " l latency" : "", s->filter_len ? " [" : "",
-         s->filter_len ? filter : "");
+         "size%s | p pause / filter%s%s%s r reset q quit",
+         latency ? " l latency" : "", s->filter_len ? " \"" : "",
+         s->filter_len ? filter : "", s->filter_len ? "\" " : "");
   /* The last line has no newline to spare: drop it so nothing scrolls. */
   if (cv.len >= 2 && cv.buf[cv.len - 1] == '\n')
     cv.len -= 2;
@@ -316,7 +343,7 @@ bool mctop_screen_key(mctop_screen_t *s, int c) {
     s->editing = true;
     break;
   case 'r':
-    s->sort = MCTOP_COL_CALLS;
+    s->sort = s->first_sort;
     s->filter_len = 0;
     s->filter[0] = '\0';
     s->paused = false;

@@ -30,6 +30,7 @@ enum mctop_col {
 
 typedef struct {
   enum mctop_col sort;
+  enum mctop_col first_sort; /* as -s asked; r goes back to it */
   bool paused;
   bool editing;    /* typing a filter after '/' */
   char filter[64]; /* rows whose key holds it */
@@ -46,8 +47,9 @@ typedef struct {
 } mctop_screen_t;
 
 /* Raw mode, the alternate screen, no cursor; -1 if stdin or stdout is not
- * a terminal. */
-int mctop_screen_start(mctop_screen_t *s, const mctop_instance_config_t *cfg);
+ * a terminal.  Sorted by cfg's SortBy, or by the key's name if by_key. */
+int mctop_screen_start(mctop_screen_t *s, const mctop_instance_config_t *cfg,
+                       bool by_key);
 
 /* Puts the terminal back as it was. */
 void mctop_screen_stop(mctop_screen_t *s);

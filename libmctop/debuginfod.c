@@ -202,9 +202,7 @@ int mctop_debuginfod_fetch(const unsigned char *id, size_t id_len,
   char idx[2 * ID_MAX + 1], why[1024], url[MCTOP_ESCAPED_SIZE(URL_SHOWN)];
   char *path = NULL;
   if (urls == NULL || urls[0] == '\0') {
-    snprintf(err, errlen,
-             "DEBUGINFOD_URLS is not set, so no debuginfod "
-             "server was asked");
+    snprintf(err, errlen, "DEBUGINFOD_URLS is not set");
     return -1;
   }
   if (id_len == 0 || id_len > ID_MAX) {

@@ -185,8 +185,9 @@ typedef struct {
   uint64_t *vaddr;
   char *symfile;
   size_t symlen;
-  char *tried; /* the candidates, for the error message */
+  char *tried; /* the first candidate, for the error message */
   size_t triedlen;
+  size_t tried_more; /* and how many others */
   char fetched[512]; /* why debuginfod gave nothing, for the message */
 } search_t;
 
@@ -196,10 +197,12 @@ static bool try_path(search_t *s, const char *path, const unsigned char *id,
                      size_t id_len) {
   char shown[MCTOP_ESCAPED_SIZE(PATH_MAX)];
   mctop_esc(path, shown, sizeof(shown));
-  size_t used = strlen(s->tried);
-  if (used + 4 < s->triedlen)
-    snprintf(s->tried + used, s->triedlen - used, "%s%s%s", used ? ", " : "",
-             s->q->root_name, shown);
+  /* The first (by build id) says where the debug file belongs; the
+   * others only make the line longer. */
+  if (s->tried[0] == '\0')
+    snprintf(s->tried, s->triedlen, "%s%s", s->q->root_name, shown);
+  else
+    s->tried_more++;
   if (!try_debug_file(s->q->root_fd, path, id, id_len, s->names, s->n,
                       s->vaddr))
     return false;
@@ -311,11 +314,13 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
   if (!debug && own > 0)
     snprintf(symfile, symlen, "%s", shown);
   if (!debug && own == 0) {
-    snprintf(err, errlen, "no memcached function symbols in %s%s%s", shown,
-             tried[0] ? " nor in a debug file (looked for " : "",
-             tried[0] ? tried : "");
-    if (tried[0])
-      snprintf(err + strlen(err), errlen - strlen(err), ")");
+    if (tried[0] == '\0')
+      snprintf(err, errlen, "the file has none and names no debug file");
+    else if (s.tried_more == 0)
+      snprintf(err, errlen, "no debug file at %s", tried);
+    else
+      snprintf(err, errlen, "no debug file at %s nor at %zu other places",
+               tried, s.tried_more);
     if (s.fetched[0])
       snprintf(err + strlen(err), errlen - strlen(err), "; debuginfod: %s",
                s.fetched);

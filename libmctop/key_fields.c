@@ -62,6 +62,18 @@ uint64_t mctop_key_interval_score(enum mctop_sort by,
     return lookups(k);
   case MCTOP_SORT_GETS:
     return gets(k);
+  case MCTOP_SORT_HITS:
+    return hits(k);
+  case MCTOP_SORT_SETS:
+    return sets(k);
+  case MCTOP_SORT_TX:
+    return tx(k);
+  case MCTOP_SORT_RX:
+    return rx(k);
+  case MCTOP_SORT_OBJSIZE:
+    /* A level, kept while the key is idle: only a key that did something
+     * this interval is active (a score above 0), whatever its size. */
+    return calls(k) + lookups(k) > 0 ? objsize(k) + 1 : 0;
   case MCTOP_SORT_CALLS:
   default:
     return calls(k);

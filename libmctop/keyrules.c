@@ -30,7 +30,7 @@ void mctop_key_policy_free(mctop_key_policy_t *p) {
 static mctop_key_rule_t *new_rule(mctop_key_policy_t *p, const char *inst,
                                   const char *opt) {
   if (p->rules_num == MCTOP_KEYRULES_MAX) {
-    MCTOP_ERROR("Instance \"%s\": %s: more than %d KeyPattern/KeyPrefix "
+    MCTOP_ERROR("instance \"%s\": %s: more than %d KeyPattern/KeyPrefix "
                 "rules; merge some (each rule is tried on every new key)",
                 inst, opt, MCTOP_KEYRULES_MAX);
     return NULL;
@@ -48,7 +48,7 @@ static int add_pattern(const mctop_opt_t *o, const char *inst,
                        mctop_key_policy_t *p) {
   if (o->values_num != 2 || o->values[0].type != MCTOP_OPT_STRING ||
       o->values[1].type != MCTOP_OPT_STRING) {
-    MCTOP_ERROR("Instance \"%s\": KeyPattern takes two strings, a regular "
+    MCTOP_ERROR("instance \"%s\": KeyPattern takes two strings, a regular "
                 "expression and a series name, e.g. KeyPattern "
                 "\"^user:[0-9]+$\" \"user:*\"",
                 inst);
@@ -61,7 +61,7 @@ static int add_pattern(const mctop_opt_t *o, const char *inst,
   if (nlen == 0 || nlen > 100 ||
       mctop_key_name_escaped((const uint8_t *)name, nlen, p->escape, check) !=
           0) {
-    MCTOP_ERROR("Instance \"%s\": KeyPattern name \"%s\" is refused: use 1 "
+    MCTOP_ERROR("instance \"%s\": KeyPattern name \"%s\" is refused: use 1 "
                 "to 100 printable characters without '.', '/', '%%', '~', "
                 "spaces or KeyEscape's \"%s\" (it must be one series name in "
                 "every writer)",
@@ -70,7 +70,7 @@ static int add_pattern(const mctop_opt_t *o, const char *inst,
   }
   char why[128];
   if (mctop_regex_check(re_text, why, sizeof(why)) != 0) {
-    MCTOP_ERROR("Instance \"%s\": KeyPattern \"%.64s%s\" is refused: %s", inst,
+    MCTOP_ERROR("instance \"%s\": KeyPattern \"%.64s%s\" is refused: %s", inst,
                 re_text, strlen(re_text) > 64 ? "..." : "", why);
     return -1;
   }
@@ -80,7 +80,7 @@ static int add_pattern(const mctop_opt_t *o, const char *inst,
   int rc = regcomp(&r->re, re_text, REG_EXTENDED | REG_NOSUB);
   if (rc != 0) {
     regerror(rc, &r->re, why, sizeof(why));
-    MCTOP_ERROR("Instance \"%s\": KeyPattern \"%s\" is not a valid extended "
+    MCTOP_ERROR("instance \"%s\": KeyPattern \"%s\" is not a valid extended "
                 "regular expression: %s",
                 inst, re_text, why);
     return -1;
@@ -98,7 +98,7 @@ static int add_prefix(const mctop_opt_t *o, const char *inst,
                       : NULL;
   if (d == NULL || strlen(d) != 1 || (unsigned char)d[0] <= 0x20 ||
       (unsigned char)d[0] >= 0x7F) {
-    MCTOP_ERROR("Instance \"%s\": KeyPrefix takes one printable ASCII "
+    MCTOP_ERROR("instance \"%s\": KeyPrefix takes one printable ASCII "
                 "character, the delimiter, e.g. KeyPrefix \":\"",
                 inst);
     return -1;
@@ -121,7 +121,7 @@ static int set_privacy(const mctop_opt_t *o, const char *inst,
     p->hash = strcasecmp(v, "hash") == 0;
     return 1;
   }
-  MCTOP_ERROR("Instance \"%s\": KeyPrivacy takes \"raw\" (keys as they are) "
+  MCTOP_ERROR("instance \"%s\": KeyPrivacy takes \"raw\" (keys as they are) "
               "or \"hash\" (keys leave the host as a salted hash; needs "
               "KeySalt)",
               inst);
@@ -134,7 +134,7 @@ static int set_salt(const mctop_opt_t *o, const char *inst,
                       ? o->values[0].value.string
                       : NULL;
   if (v == NULL || strlen(v) < MCTOP_SALT_MIN) {
-    MCTOP_ERROR("Instance \"%s\": KeySalt must be a string of at least %d "
+    MCTOP_ERROR("instance \"%s\": KeySalt must be a string of at least %d "
                 "characters, kept secret (e.g. the output of `head -c 24 "
                 "/dev/urandom | base64`)",
                 inst, MCTOP_SALT_MIN);
@@ -159,14 +159,14 @@ static int set_escape(const mctop_opt_t *o, const char *inst,
   for (const char *c = v; ok && *c; c++)
     ok = (unsigned char)*c > 0x20 && (unsigned char)*c < 0x7F;
   if (!ok) {
-    MCTOP_ERROR("Instance \"%s\": KeyEscape takes one string of up to %zu "
+    MCTOP_ERROR("instance \"%s\": KeyEscape takes one string of up to %zu "
                 "printable ASCII characters to write as %%XX in names, e.g. "
                 "KeyEscape \":!,()\\\"\\\\\" for Graphite",
                 inst, sizeof(p->escape) - 1);
     return -1;
   }
   if (p->rules_num > 0) {
-    MCTOP_ERROR("Instance \"%s\": put KeyEscape before KeyPattern and "
+    MCTOP_ERROR("instance \"%s\": put KeyEscape before KeyPattern and "
                 "KeyPrefix: the rules' names are checked against it",
                 inst);
     return -1;
@@ -181,7 +181,7 @@ static int set_max_new(const mctop_opt_t *o, const char *inst,
                  ? o->values[0].value.number
                  : -1;
   if (!isfinite(v) || v != floor(v) || v < 1 || v > 1000) {
-    MCTOP_ERROR("Instance \"%s\": MaxNewSeries takes a whole number from 1 "
+    MCTOP_ERROR("instance \"%s\": MaxNewSeries takes a whole number from 1 "
                 "to 1000 (series not dispatched lately that may appear per "
                 "interval)",
                 inst);
@@ -210,7 +210,7 @@ int mctop_key_option(const mctop_opt_t *o, const char *inst,
 
 int mctop_key_policy_check(const mctop_key_policy_t *p, const char *inst) {
   if (p->hash && p->salt == NULL) {
-    MCTOP_ERROR("Instance \"%s\": KeyPrivacy \"hash\" needs KeySalt: add "
+    MCTOP_ERROR("instance \"%s\": KeyPrivacy \"hash\" needs KeySalt: add "
                 "KeySalt \"<at least %d secret characters>\" (without a "
                 "secret salt, anyone could hash guessed keys and compare)",
                 inst, MCTOP_SALT_MIN);

@@ -28,7 +28,7 @@ void mctop_latency_defaults(mctop_instance_config_t *cfg) {
 
 static int get_latency(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   if (ci->values_num != 1 || ci->values[0].type != MCTOP_OPT_BOOLEAN) {
-    MCTOP_ERROR("Instance \"%s\": Latency takes true or false", cfg->name);
+    MCTOP_ERROR("instance \"%s\": Latency takes true or false", cfg->name);
     return -1;
   }
   cfg->latency = ci->values[0].value.boolean;
@@ -38,7 +38,7 @@ static int get_latency(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
 static int get_percentiles(const mctop_opt_t *ci,
                            mctop_instance_config_t *cfg) {
   if (ci->values_num < 1 || ci->values_num > MCTOP_PERCENTILES_MAX) {
-    MCTOP_ERROR("Instance \"%s\": LatencyPercentiles takes 1 to %d numbers, "
+    MCTOP_ERROR("instance \"%s\": LatencyPercentiles takes 1 to %d numbers, "
                 "e.g. LatencyPercentiles 50 90 99 100 (got %d)",
                 cfg->name, MCTOP_PERCENTILES_MAX, ci->values_num);
     return -1;
@@ -47,7 +47,7 @@ static int get_percentiles(const mctop_opt_t *ci,
     const mctop_opt_value_t *v = &ci->values[i];
     if (v->type != MCTOP_OPT_NUMBER || !(v->value.number > 0) ||
         v->value.number > 100) {
-      MCTOP_ERROR("Instance \"%s\": LatencyPercentiles: argument %d is not a "
+      MCTOP_ERROR("instance \"%s\": LatencyPercentiles: argument %d is not a "
                   "number above 0 and at most 100 (100 is the maximum)",
                   cfg->name, i + 1);
       return -1;
@@ -68,7 +68,7 @@ int mctop_latency_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
 
 int mctop_latency_validate(const mctop_instance_config_t *cfg) {
   if (cfg->sort_by == MCTOP_SORT_LATENCY && !cfg->latency) {
-    MCTOP_ERROR("Instance \"%s\": SortBy \"latency\" needs latency: add "
+    MCTOP_ERROR("instance \"%s\": SortBy \"latency\" needs latency: add "
                 "Latency true",
                 cfg->name);
     return -1;

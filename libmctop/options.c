@@ -24,11 +24,18 @@ typedef struct {
   int value;
 } word_t;
 
+/* Every column the command's screen sorts by (but the key's name, which
+ * ranks nothing), in its order, then the figures it has no column for. */
 static const word_t sort_words[] = {
     {"calls", MCTOP_SORT_CALLS},     {"gets", MCTOP_SORT_GETS},
-    {"bytes", MCTOP_SORT_BYTES},     {"misses", MCTOP_SORT_MISSES},
-    {"lookups", MCTOP_SORT_LOOKUPS}, {"latency", MCTOP_SORT_LATENCY},
+    {"hits", MCTOP_SORT_HITS},       {"misses", MCTOP_SORT_MISSES},
+    {"sets", MCTOP_SORT_SETS},       {"out", MCTOP_SORT_TX},
+    {"in", MCTOP_SORT_RX},           {"size", MCTOP_SORT_OBJSIZE},
+    {"latency", MCTOP_SORT_LATENCY}, {"bytes", MCTOP_SORT_BYTES},
+    {"lookups", MCTOP_SORT_LOOKUPS},
 };
+_Static_assert(sizeof(sort_words) / sizeof(sort_words[0]) == MCTOP_SORT_COUNT,
+               "every SortBy has its word");
 
 static const word_t probes_words[] = {
     {"auto", MCTOP_PROBES_AUTO},
@@ -58,7 +65,7 @@ static int want_one(const mctop_opt_t *ci, enum mctop_opt_type type,
   static const char *const type_names[] = {"a string", "a number", "a boolean"};
   if (ci->values_num == 1 && ci->values[0].type == type)
     return 0;
-  MCTOP_ERROR("Instance \"%s\": option %s takes exactly one argument, %s "
+  MCTOP_ERROR("instance \"%s\": option %s takes exactly one argument, %s "
               "(got %d argument%s)",
               inst, ci->key, type_names[type], ci->values_num,
               ci->values_num == 1 ? " of another type" : "s");
@@ -72,7 +79,7 @@ static int get_uint(const mctop_opt_t *ci, const char *inst, double min,
     return -1;
   double v = ci->values[0].value.number;
   if (!isfinite(v) || v != floor(v) || v < min || v > max) {
-    MCTOP_ERROR("Instance \"%s\": %s %g is out of range: use a whole number "
+    MCTOP_ERROR("instance \"%s\": %s %g is out of range: use a whole number "
                 "from %.0f to %.0f",
                 inst, ci->key, v, min, max);
     return -1;
@@ -86,7 +93,7 @@ static int get_string(const mctop_opt_t *ci, const char *inst, char **out) {
     return -1;
   const char *s = ci->values[0].value.string;
   if (s[0] == '\0') {
-    MCTOP_ERROR("Instance \"%s\": %s is empty: give a path", inst, ci->key);
+    MCTOP_ERROR("instance \"%s\": %s is empty: give a path", inst, ci->key);
     return -1;
   }
   char *copy = strdup(s);
@@ -117,7 +124,7 @@ static int get_word(const mctop_opt_t *ci, const char *inst, const word_t *w,
                             : i + 1 == n ? " or "
                                          : ", ",
                             w[i].name);
-  MCTOP_ERROR("Instance \"%s\": %s \"%s\" is unknown: use %s", inst, ci->key, v,
+  MCTOP_ERROR("instance \"%s\": %s \"%s\" is unknown: use %s", inst, ci->key, v,
               allowed);
   return -1;
 }
@@ -139,7 +146,7 @@ static int add_binary(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   if (get_string(ci, cfg->name, &path) != 0)
     return -1;
   if (path[0] != '/') {
-    MCTOP_ERROR("Instance \"%s\": Binary \"%s\" is not an absolute path: give "
+    MCTOP_ERROR("instance \"%s\": Binary \"%s\" is not an absolute path: give "
                 "the full path of the memcached executable",
                 cfg->name, path);
     free(path);
@@ -163,7 +170,7 @@ static int add_match(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
     return -1;
   char why[128];
   if (mctop_regex_check(re_text, why, sizeof(why)) != 0) {
-    MCTOP_ERROR("Instance \"%s\": ProcessMatch \"%.64s%s\" is refused: %s "
+    MCTOP_ERROR("instance \"%s\": ProcessMatch \"%.64s%s\" is refused: %s "
                 "(regcomp's memory grows with repetitions; keep the pattern "
                 "simple)",
                 cfg->name, re_text, strlen(re_text) > 64 ? "..." : "", why);
@@ -174,7 +181,7 @@ static int add_match(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   int rc = regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB);
   if (rc != 0) {
     regerror(rc, &re, why, sizeof(why));
-    MCTOP_ERROR("Instance \"%s\": ProcessMatch \"%s\" is not a valid "
+    MCTOP_ERROR("instance \"%s\": ProcessMatch \"%s\" is not a valid "
                 "extended regular expression: %s",
                 cfg->name, re_text, why);
     free(re_text);
@@ -211,7 +218,7 @@ static int get_lookups(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
     cfg->lookups = MCTOP_LOOKUPS_AUTO;
     return 0;
   }
-  MCTOP_ERROR("Instance \"%s\": Lookups takes true, false or \"auto\"",
+  MCTOP_ERROR("instance \"%s\": Lookups takes true, false or \"auto\"",
               cfg->name);
   return -1;
 }
@@ -231,7 +238,7 @@ static int add_debug_dir(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   if (get_string(ci, cfg->name, &dir) != 0)
     return -1;
   if (dir[0] != '/' || cfg->debug_dirs_num >= MCTOP_DEBUG_DIRS_MAX) {
-    MCTOP_ERROR("Instance \"%s\": DebugDirectory \"%s\": %s", cfg->name, dir,
+    MCTOP_ERROR("instance \"%s\": DebugDirectory \"%s\": %s", cfg->name, dir,
                 dir[0] != '/' ? "give an absolute path"
                               : "at most 8 directories");
     free(dir);
@@ -310,7 +317,8 @@ const mctop_option_def_t mctop_options[] = {
     {"TopKeys", MCTOP_OPT_NUMBER, "top-keys", 'k', "N", get_top_keys,
      "keys shown per interval, besides ~other"},
     {"SortBy", MCTOP_OPT_STRING, "sort", 's', "WHAT", get_sort_by,
-     "calls, gets, bytes, misses, lookups or latency"},
+     "calls, gets, hits, misses, sets, out, in, size, latency, bytes or "
+     "lookups"},
     {"MaxKeys", MCTOP_OPT_NUMBER, "max-keys", 0, "N", get_max_keys,
      "slots of the in-kernel key table"},
     {"Lookups", MCTOP_OPT_STRING, "lookups", 0, "true|false|auto", get_lookups,
@@ -369,7 +377,7 @@ static int apply_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
     return def->apply(o, cfg);
   char allowed[512];
   mctop_options_allowed(allowed, sizeof(allowed));
-  MCTOP_ERROR("Instance \"%s\": unknown option \"%s\": allowed are %s",
+  MCTOP_ERROR("instance \"%s\": unknown option \"%s\": allowed are %s",
               cfg->name, o->key, allowed);
   return -1;
 }
@@ -394,8 +402,8 @@ int mctop_config_instance(const mctop_opt_t *ci, mctop_instance_config_t *out) {
   }
   if (cfg.pids_num == 0 && cfg.pidfile == NULL && cfg.binaries_num == 0 &&
       cfg.matches_num == 0) {
-    MCTOP_ERROR("Instance \"%s\": nothing to trace: give at least one of PID, "
-                "PIDFile, Binary or ProcessMatch",
+    MCTOP_ERROR("instance \"%s\": nothing to trace: give at least one of "
+                "" MCTOP_TARGET_OPTIONS,
                 cfg.name);
     mctop_config_free(&cfg);
     return -1;
@@ -405,14 +413,14 @@ int mctop_config_instance(const mctop_opt_t *ci, mctop_instance_config_t *out) {
     return -1;
   }
   if (cfg.sort_by == MCTOP_SORT_LOOKUPS && cfg.lookups == MCTOP_LOOKUPS_OFF) {
-    MCTOP_ERROR("Instance \"%s\": SortBy \"lookups\" needs key lookups: "
+    MCTOP_ERROR("instance \"%s\": SortBy \"lookups\" needs key lookups: "
                 "remove Lookups false",
                 cfg.name);
     mctop_config_free(&cfg);
     return -1;
   }
   if (cfg.latency && cfg.probes == MCTOP_PROBES_SYMBOLS) {
-    MCTOP_ERROR("Instance \"%s\": Latency true needs memcached's USDT probes: "
+    MCTOP_ERROR("instance \"%s\": Latency true needs memcached's USDT probes: "
                 "its functions give no sound start and end of a command (the "
                 "binary protocol never passes through process_command_ascii, "
                 "and the end of a reply batch is no function); use Probes "

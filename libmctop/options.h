@@ -89,6 +89,10 @@ typedef struct {
 extern const mctop_option_def_t mctop_options[];
 extern const size_t mctop_options_num;
 
+/* The options that say what an instance traces, as messages list them
+ * (the command shows its flags in their place). */
+#define MCTOP_TARGET_OPTIONS "PID, PIDFile, Binary or ProcessMatch"
+
 /* The option called name (any case), or NULL. */
 const mctop_option_def_t *mctop_option_find(const char *name);
 

@@ -18,6 +18,7 @@
 #include "escape.h"
 #include "fn_entry.h"
 #include "log.h"
+#include "options.h"
 #include "root_open.h"
 #include "version.h"
 
@@ -227,9 +228,8 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
       found[MCTOP_FN_DO_ITEM_GET].offset == 0) {
     MCTOP_ERROR("instance \"%s\": %s has no memcached USDT probes and no "
                 "symbols (%s): install the memcached debug symbols (Debian: "
-                "memcached-dbgsym), name the directory of its debug file "
-                "(option DebugDirectory), set DEBUGINFOD_URLS to a debuginfod "
-                "server that has it, or rebuild memcached with ./configure "
+                "memcached-dbgsym) or say where they are (DebugDirectory, "
+                "DEBUGINFOD_URLS), or rebuild memcached with ./configure "
                 "--enable-dtrace",
                 instance, t->shown,
                 t->symfile[0] ? "do_item_get is missing" : err);
@@ -302,6 +302,41 @@ int mctop_target_inspect(mctop_target_t *t, const char *instance,
   return rc;
 }
 
+/*
+ * Whether the file shows no sign of being memcached: no version string
+ * (every release prints "memcached X.Y.Z" for -V), no USDT probe of its
+ * provider, and none of its functions' names, which are in the file's
+ * string table whichever symbol table holds them.  Then the fix is the
+ * target, not debug symbols: a mistyped -p or Binary, a ProcessMatch that
+ * matched a shell.  A stripped memcached still has its version string.
+ */
+static bool not_memcached(const mctop_target_t *t) {
+  if (t->version[0] != '\0' || t->notes.names_num > 0)
+    return false;
+  for (size_t i = 0; i < MCTOP_FN_COUNT; i++) {
+    const char *name = mctop_fn_name((enum mctop_fn)i);
+    if (memmem(t->bin.data, t->bin.size, name, strlen(name) + 1) != NULL)
+      return false;
+  }
+  return true;
+}
+
+/* A process is named by its PID and what it runs, as ps shows them. */
+static void say_not_memcached(const mctop_target_t *t, const char *instance) {
+  char what[64 + MCTOP_ESCAPED_SIZE(256)] = "", link[PATH_MAX];
+  ssize_t n = t->pid > 0 ? readlink(t->path, link, sizeof(link) - 1) : -1;
+  if (n > 0) {
+    char shown[MCTOP_ESCAPED_SIZE(256)]; /* a longer path is cut */
+    link[n] = '\0';
+    mctop_esc(link, shown, sizeof(shown));
+    snprintf(what, sizeof(what), "PID %d (%s)", (int)t->pid, shown);
+  }
+  MCTOP_ERROR("instance \"%s\": %s is not memcached (no memcached version "
+              "string, functions or USDT probes in it): check "
+              "" MCTOP_TARGET_OPTIONS,
+              instance, what[0] ? what : t->shown);
+}
+
 /* What the file offers, and the mode chosen. */
 static int inspect_file(mctop_target_t *t, const char *instance,
                         const place_t *pl, const mctop_inspect_opts_t *o) {
@@ -323,6 +358,11 @@ static int inspect_file(mctop_target_t *t, const char *instance,
   }
   mctop_find_version((const char *)t->bin.data, t->bin.size, t->version,
                      sizeof(t->version));
+  if (not_memcached(t)) {
+    say_not_memcached(t, instance);
+    t->never = true; /* looked at again only once the file changes */
+    return -1;
+  }
   bool usdt = t->notes.names_num > 0;
   if (o->probes == MCTOP_PROBES_SYMBOLS ||
       (o->probes == MCTOP_PROBES_AUTO && !usdt))

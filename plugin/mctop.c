@@ -73,7 +73,7 @@ static int add_instance(oconfig_item_t *ci) {
   if (err != 0)
     return -1;
   if (name_taken(cfg.name)) {
-    MCTOP_ERROR("Instance \"%s\" is defined twice: give each <Instance> its "
+    MCTOP_ERROR("<Instance \"%s\"> is defined twice: give each <Instance> its "
                 "own name",
                 cfg.name);
     mctop_config_free(&cfg);

@@ -5,8 +5,11 @@ A real memcached 1.6.18 under a steady skewed load (one hot key read ten
 times as often as a warm one, and a key that is only set); `mctop -p PID`
 runs in a detached tmux session and the pane is read with capture-pane.
 The hot key must be the first row within two intervals; `s` sorts by sets
-(the setter first); `/war` + Enter filters to the warm key; a resize
-redraws; `q` quits with status 0 and every program and map is released.
+(the setter first); `/war` + Enter filters to the warm key, and the footer
+shows the filter quoted; `r` resets sort and filter; a resize redraws; `q`
+quits with status 0.  Then `mctop -p PID -s hits`: the screen opens sorted
+by hits (that column marked), and the keys are ranked by hits (the key that
+is only set has none: it is not a row).  Every program and map is released.
 """
 import os
 import shlex
@@ -39,6 +42,36 @@ def rows(text):
                     if r.strip() and not r.startswith("sort:") and
                     not r.startswith("filter:")]
     return []
+
+
+def footer(text):
+    """The help line at the bottom."""
+    lines = [line for line in text.splitlines() if line.startswith("sort:")]
+    return lines[-1].rstrip() if lines else ""
+
+
+def sort_hits(tap, pid, status):
+    """mctop -s hits: opened sorted, and ranked, by hits."""
+    cmd = (f"{shlex.quote(mctopcmd.command())} -p {pid} -i 0.5 -s hits; "
+           f"echo $? > {status}; sleep 30")
+    tmux("new-session", "-d", "-s", SESSION, "-x", "150", "-y", "30", cmd)
+    try:
+        tap.ok(first_row("hot:key", 5) and
+               mctest.wait_until(lambda: rows(pane()) ==
+                                 ["hot:key", "warm:key", "~other"], 3, 0.1),
+               "-s hits: the keys with hits, the hot key first; the key "
+               "that is only set is no row", pane())
+        head = [line for line in pane().splitlines() if "calls/s" in line]
+        tap.ok(head and "*hits/s" in head[0] and head[0].count("*") == 1,
+               "-s hits: the screen opens sorted by hits, that column "
+               "marked", pane())
+        tmux("send-keys", "-t", SESSION, "q")
+        tap.ok(mctest.wait_until(lambda: os.path.exists(status), 10),
+               "-s hits: q quits", pane())
+    finally:
+        tmux("kill-session", "-t", SESSION)
+        if os.path.exists(status):
+            os.unlink(status)
 
 
 def first_row(want, timeout):
@@ -96,6 +129,18 @@ def main():
             tap.ok(mctest.wait_until(
                 lambda: rows(pane()) == ["warm:key", "~other"], 3, 0.1),
                 "/war filters the rows to the warm key (and ~other)", pane())
+            foot = footer(pane())
+            tap.ok(foot.endswith('| p pause / filter "war"  r reset q quit')
+                   and "[" not in foot,
+                   "the footer shows the filter quoted, no lone [", foot)
+            tmux("send-keys", "-t", SESSION, "r")
+            tap.ok(first_row("hot:key", 3) and
+                   footer(pane()).endswith("| p pause / filter r reset q quit")
+                   and "*calls/s" in pane(),
+                   "r: back to calls, no filter", pane())
+            tmux("send-keys", "-t", SESSION, "/", "w", "a", "r", "Enter")
+            mctest.wait_until(lambda: rows(pane()) == ["warm:key", "~other"],
+                              3, 0.1)
             tmux("resize-window", "-t", SESSION, "-x", "100", "-y", "20")
             tap.ok(mctest.wait_until(lambda: all(
                 len(line) <= 100 for line in pane().splitlines())
@@ -109,10 +154,13 @@ def main():
                    pane())
         finally:
             tmux("kill-session", "-t", SESSION)
-            stop.set()
-            loader.join(5)
             if os.path.exists(status):
                 os.unlink(status)
+        try:
+            sort_hits(tap, mcd.pid, status)
+        finally:
+            stop.set()
+            loader.join(5)
     left = mctopcmd.leftovers(before)
     tap.ok(not left, "every program and map is released after q",
            "\n".join(left[:10]))

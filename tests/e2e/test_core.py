@@ -218,12 +218,15 @@ def check_overflow(tap, csv, exp):
 
 def check_errors(tap, cd, flavor):
     log = cd.log()
-    tap.ok(re.search(r'instance "nousdt": /bin/true has no memcached USDT '
-                     r'probes.*--enable-dtrace', log),
-           f"{flavor}: a binary without probes is named, with the fix")
+    tap.ok(re.search(r'instance "nousdt": /bin/true is not memcached '
+                     r'\(no memcached version string, functions or USDT '
+                     r'probes in it\): check PID, PIDFile, Binary or '
+                     r'ProcessMatch$', log, re.M),
+           f"{flavor}: a binary that is not memcached is said to be, with "
+           f"the options to check")
     tap.ok('instance "nopid": PID 4000000' in log,
            f"{flavor}: a PID that does not exist is named")
-    tap.ok(re.search(r'Instance "typo": unknown option "TopKey"', log),
+    tap.ok(re.search(r'instance "typo": unknown option "TopKey"', log),
            f"{flavor}: a bad option is named")
     notice = re.search(r'instance "small": memcached 1\.6\.45 .* fires no '
                        r'command probes for text', log)

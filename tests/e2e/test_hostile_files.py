@@ -155,8 +155,9 @@ def absolute_symlink_debug(tap, work, stripped, debug):
     try:
         rc, out, err = mctopcmd.run("-p", str(c.pid), "--json", "-i", "0.2",
                                     "-n", "1", "-v", timeout=30)
-        tap.ok(rc == 1 and "no memcached function symbols" in err
-               and host_only not in err.split("looked for")[0],
+        tap.ok(rc == 1 and "has no memcached USDT probes and no symbols "
+               "(no debug file at" in err
+               and host_only not in err.split("no debug file at")[0],
                "an absolute symlink out of the container is not followed: "
                "no symbols, status 1", f"status {rc}\n{err[-1500:]}")
         tap.ok("symbols from" not in err,

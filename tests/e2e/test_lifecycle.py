@@ -271,7 +271,7 @@ def bad_targets(tap, work):
                "a Binary that is not an ELF file is named")
         tap.ok(log.count(f"Binary {work}/no-such-memcached: No such file") == 1,
                "a missing Binary is named once, and looked for again quietly")
-        tap.ok('Instance "text" is defined twice' in log,
+        tap.ok('<Instance "text"> is defined twice' in log,
                "duplicate Instance names are rejected")
         tap.ok(cd.running(), "collectd keeps running")
 

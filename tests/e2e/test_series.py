@@ -228,7 +228,7 @@ def main():
         tap.ok(ready, "four instances attached", cd.log()[-3000:])
         if not ready:
             return tap.done()
-        tap.ok('Instance "badsalt": KeyPrivacy "hash" needs KeySalt' in
+        tap.ok('instance "badsalt": KeyPrivacy "hash" needs KeySalt' in
                cd.log(), "KeyPrivacy hash without KeySalt is named, with "
                "the fix")
         sent = workload(mcproto.MemcacheClient("127.0.0.1", mcd.port))

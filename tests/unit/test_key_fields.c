@@ -55,6 +55,18 @@ static void named_indexes(void) {
             "calls = gets + stores (a miss is a get)");
   CHECK_U64(5, mctop_key_interval_score(MCTOP_SORT_GETS, &k),
             "SortBy gets: the gets, hits and misses");
+  CHECK_U64(4, mctop_key_interval_score(MCTOP_SORT_HITS, &k),
+            "SortBy hits: gets - misses");
+  CHECK_U64(2, mctop_key_interval_score(MCTOP_SORT_SETS, &k),
+            "SortBy sets: every store");
+  CHECK_U64(4, mctop_key_interval_score(MCTOP_SORT_TX, &k), "SortBy out: tx");
+  CHECK_U64(3, mctop_key_interval_score(MCTOP_SORT_RX, &k), "SortBy in: rx");
+  k.objsize = 100;
+  CHECK_U64(101, mctop_key_interval_score(MCTOP_SORT_OBJSIZE, &k),
+            "SortBy size: the size, above 0 for an active key of size 0");
+  mctop_key_interval_t idle = {.objsize = 100};
+  CHECK_U64(0, mctop_key_interval_score(MCTOP_SORT_OBJSIZE, &idle),
+            "SortBy size: an idle key keeps its size but scores 0 (idle)");
   struct mctop_totals t = {.misses = 2};
   t.cmds[MCTOP_CMD_GET] = 9;
   CHECK_U64(7, mctop_totals_hits(&t), "the totals' hits = gets - misses");

@@ -70,6 +70,49 @@ static void defaults(void) {
   mctop_config_free(&c);
 }
 
+/* Every sort the command's screen offers but the key's name (cli/screen.c:
+ * col_names) is a SortBy, and the SortBy help lists them all. */
+static void sort_words(void) {
+  static const struct {
+    const char *word;
+    enum mctop_sort want;
+  } w[] = {
+      {"calls", MCTOP_SORT_CALLS},     {"gets", MCTOP_SORT_GETS},
+      {"hits", MCTOP_SORT_HITS},       {"misses", MCTOP_SORT_MISSES},
+      {"sets", MCTOP_SORT_SETS},       {"out", MCTOP_SORT_TX},
+      {"in", MCTOP_SORT_RX},           {"size", MCTOP_SORT_OBJSIZE},
+      {"latency", MCTOP_SORT_LATENCY}, {"bytes", MCTOP_SORT_BYTES},
+      {"lookups", MCTOP_SORT_LOOKUPS},
+  };
+  const mctop_option_def_t *d = mctop_option_find("SortBy");
+  for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+    mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")},
+                      v[] = {STR(w[i].word)};
+    mctop_opt_value_t yes[] = {BOOL(true)};
+    mctop_opt_t o[] = {{.key = "Binary", .values = bin, .values_num = 1},
+                       {.key = "SortBy", .values = v, .values_num = 1},
+                       {.key = "Latency", .values = yes, .values_num = 1}};
+    mctop_instance_config_t c;
+    CHECK(parse(o, 3, &c) == 0 && c.sort_by == w[i].want,
+          "SortBy \"%s\" parses", w[i].word);
+    mctop_config_free(&c);
+    CHECK_STR(w[i].word, mctop_sort_by_name(w[i].want), "%s's name", w[i].word);
+    CHECK(d != NULL && strstr(d->help, w[i].word) != NULL,
+          "the -s help lists %s", w[i].word);
+  }
+  mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")}, key[] = {STR("key")};
+  mctop_opt_t o[] = {{.key = "Binary", .values = bin, .values_num = 1},
+                     {.key = "SortBy", .values = key, .values_num = 1}};
+  mctop_instance_config_t c;
+  CHECK(parse(o, 2, &c) != 0 &&
+            strstr(stub_last_log, "SortBy \"key\" is unknown: use \"calls\", "
+                                  "\"gets\", \"hits\", \"misses\", \"sets\", "
+                                  "\"out\", \"in\", \"size\", \"latency\", "
+                                  "\"bytes\" or \"lookups\"") != NULL,
+        "SortBy \"key\" ranks nothing: refused with the list (%s)",
+        stub_last_log);
+}
+
 /* One bad option: rejected, and the log names the option and the fix. */
 static void rejects(const char *what, mctop_opt_t *o, int n,
                     const char *must_mention) {
@@ -322,6 +365,7 @@ int main(void) {
   latency();
   full_block();
   defaults();
+  sort_words();
   bad_values();
   bad_names();
   lookups();
