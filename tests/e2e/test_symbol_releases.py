@@ -3,26 +3,30 @@
 them: each release from ../shared/memcached-src (tests/build-memcached-release),
 plain (./configure) or with link-time optimisation (Ubuntu's, Fedora's and
 RHEL's -flto=auto, which inlines do_item_touch into item_touch and, on 1.5.22,
-do_store_item into store_item).  For each, the real `mctop --json` traces a
+do_store_item into store_item), or stripped (traced with its debug file in a
+DebugDirectory).  For each, the real `mctop --json` traces a
 memcached while tests/lib/symload.py's text, binary and (from 1.6.10) meta
-workload runs: every key's gets, hits, misses, sets, touches and ariths must
-be the workload's, and the totals memcached's own `stats` (cmd_get, get_hits,
-get_misses, cmd_set, cmd_touch, incr/decr hits and misses).
+workload runs, then real clients' (tests/lib/clientload.py: pymemcache,
+libmemcached-tools in the binary protocol, meta commands in the release's own
+dialect from 1.5.19): every key's gets, hits, misses, sets, touches and ariths
+must be the workload's, and the totals memcached's own `stats` (cmd_get,
+get_hits, get_misses, cmd_set, cmd_touch, incr/decr hits and misses); every
+key's deletes those that deleted it, and their sum memcached's delete_hits.
 
 The CI sample covers both item layouts and both callers that stand in for an
 inlined function: 1.5.14 plain (8-bit it_flags at 39), 1.5.22 lto
 (store_item), 1.6.9 plain, 1.6.24 lto (item_touch), 1.6.45 plain.  By hand:
-  MCTOP_RELEASES="1.5.0 1.5.1 ..." MCTOP_FLAVOURS="plain lto" make check
-      TESTS=tests/e2e/test_symbol_releases.py
+  MCTOP_RELEASES="1.5.0 1.5.1 ..." MCTOP_FLAVOURS="plain lto stripped" \
+      make check TESTS=tests/e2e/test_symbol_releases.py
 runs every release in every flavour and prints a table at the end.
 
 Then what has no sound site is refused by name: a 1.6.24 LTO build whose
 item_touch (or do_store_item) was renamed away.  And what the DWARF decides
-(every build here has memcached's default -g): a 1.6.24 built from a
-memcached.h with a byte inserted before nkey is refused naming that fact;
-a 1.6.45 whose version string says 1.6.99 (a release past the table) is
-traced exactly with a notice that its DWARF confirmed it, and refused by
-name once stripped of its DWARF.
+(every build here has memcached's default -g, the stripped flavour in its
+debug file): a 1.6.24 built from a memcached.h with a byte inserted before
+nkey is refused naming that fact; a 1.6.45 whose version string says 1.6.99
+(a release past the table) is traced exactly with a notice that its DWARF
+confirmed it, and refused by name once stripped of its DWARF.
 """
 import os
 import re
@@ -34,9 +38,10 @@ import tempfile
 import mcproto
 import mctest
 import mctopcmd
+from clientload import (libmemcached_workload, meta_dialect, new_meta_extra,
+                        old_meta_workload, pymemcache_workload)
 from keyname import key_name
-from symload import (SymExpect, binary_workload, has_meta, meta_workload,
-                     text_workload)
+from symload import SymExpect, binary_workload, meta_workload, text_workload
 
 SAMPLE = [("1.5.14", "plain"), ("1.5.22", "lto"), ("1.6.9", "plain"),
           ("1.6.24", "lto"), ("1.6.45", "plain")]
@@ -65,7 +70,8 @@ def build(version, flavour):
 def stats(port):
     s = mcproto.MemcacheClient("127.0.0.1", port).stats()
     names = ("cmd_get", "get_hits", "get_misses", "cmd_set", "cmd_touch",
-             "incr_hits", "incr_misses", "decr_hits", "decr_misses")
+             "incr_hits", "incr_misses", "decr_hits", "decr_misses",
+             "delete_hits", "delete_misses")
     return {k: int(s[k]) for k in names}
 
 
@@ -87,12 +93,21 @@ def from_totals(t):
 
 
 def workload(port, version):
+    """Our own client's text, binary and meta sessions, then real clients':
+    pymemcache (text), libmemcached-tools (binary) and meta commands in the
+    dialect of the release."""
     e = SymExpect()
     mc = mcproto.MemcacheClient("127.0.0.1", port)
     text_workload(mc, e, version)
     binary_workload(mcproto.BinaryClient("127.0.0.1", port), e)
-    if has_meta(version):
+    pymemcache_workload(port, e)
+    libmemcached_workload(port, e)
+    dialect = meta_dialect(version)
+    if dialect == "1.6.10":
         meta_workload(mc, e)
+        new_meta_extra(mc, e)
+    elif dialect:
+        old_meta_workload(mc, e, dialect)
     return e
 
 
@@ -119,19 +134,37 @@ def run_one(tap, version, flavour):
     if binary is None:
         tap.ok(False, f"{label}: built", str(why))
         return "build failed"
-    row, err = run_binary(tap, label, binary, version)
-    if flavour == "lto":
-        tap.ok("item_touch(for inlined do_item_touch)" in err,
-               f"{label}: the log says item_touch stands in for the inlined "
-               "do_item_touch", err[-500:])
-    return row
+    args = ()
+    if flavour == "stripped":
+        work = tempfile.mkdtemp(prefix="mctop-debug-")
+        args = ("--debug-dir", debug_dir(binary, work))
+    try:
+        return traced(tap, label, version, flavour, binary, args)[0]
+    finally:
+        if args:
+            shutil.rmtree(work, ignore_errors=True)
 
 
-def run_binary(tap, label, binary, version):
-    """The workload on binary (memcached version's protocols): its row of
-    the table and mctop's stderr."""
+def debug_dir(binary, work):
+    """A DebugDirectory holding the stripped build's debug file
+    (debug/memcached.debug beside it) by build id, as -dbgsym packages
+    install it: .build-id/xx/rest.debug."""
+    notes = subprocess.run(["readelf", "-n", binary], check=True, text=True,
+                           stdout=subprocess.PIPE).stdout
+    bid = re.search(r"Build ID: ([0-9a-f]+)", notes).group(1)
+    where = os.path.join(work, ".build-id", bid[:2])
+    os.makedirs(where)
+    shutil.copy(os.path.join(os.path.dirname(binary), "debug",
+                             "memcached.debug"),
+                os.path.join(where, bid[2:] + ".debug"))
+    return work
+
+
+def traced(tap, label, version, flavour, binary, args):
+    """The workload on binary traced by `mctop --json` with args: the
+    row's result, and mctop's stderr."""
     with mctest.Memcached(binary, threads=2) as m:
-        cmd = mctopcmd.JsonMctop("-p", str(m.pid), "-k", "100", "-v")
+        cmd = mctopcmd.JsonMctop("-p", str(m.pid), "-k", "100", "-v", *args)
         if not cmd.wait_lines(1):
             rc, err = cmd.stop()
             why = refusal(err)
@@ -140,7 +173,8 @@ def run_binary(tap, label, binary, version):
         s0 = stats(m.port)
         e = workload(m.port, version)
         s1 = stats(m.port)
-        want = from_stats({k: s1[k] - s0[k] for k in s0})
+        delta = {k: s1[k] - s0[k] for k in s0}
+        want = from_stats(delta)
 
         def totals():
             return from_totals(cmd.sums()[1])
@@ -164,15 +198,44 @@ def run_binary(tap, label, binary, version):
     got = totals()
     tap.ok(got == want, f"{label}: totals equal memcached's own stats "
            f"({want})", f"got {got}")
+    deletes_exact = check_deletes(tap, label, e, keys, cmd.sums()[1], delta)
     tap.ok(rc == 0, f"{label}: mctop ends with status 0 (got {rc})",
            err[-500:])
+    if flavour == "lto":
+        tap.ok("item_touch(for inlined do_item_touch)" in sites,
+               f"{label}: the log says item_touch stands in for the inlined "
+               "do_item_touch", sites)
     # Every build here has memcached's default -g: its DWARF is checked.
     tap.ok("symbol mode (checked against its DWARF)" in err,
            f"{label}: the attach line says the build was checked against "
            "its DWARF", err[-500:])
-    exact = not wrong and got == want
+    exact = not wrong and got == want and deletes_exact
     return ("exact" + (f" ({sites})" if "for inlined" in sites else "")
             if exact else "WRONG"), err
+
+
+def check_deletes(tap, label, e, keys, totals, delta):
+    """Every key's deletes are the deletes that deleted it, no other key has
+    any, and they add up to memcached's delete_hits (text, binary and meta
+    deletes; a delete of a missing key counts nothing)."""
+    deleted = {k: v["deletes"] for k, v in e.keys.items() if v["deletes"]}
+    wrong = {k: (keys.get(key_name(k), {}).get("deletes", 0), n)
+             for k, n in deleted.items()
+             if keys.get(key_name(k), {}).get("deletes", 0) != n}
+    named = set(map(key_name, deleted))
+    extra = {n: v["deletes"] for n, v in keys.items()
+             if v.get("deletes") and n not in named}
+    per_key = not wrong and not extra
+    tap.ok(per_key, f"{label}: every key's deletes exact "
+           f"({len(deleted)} keys deleted)",
+           f"got/want {list(wrong.items())[:4]}, unexpected {extra}")
+    want = delta["delete_hits"]
+    ok = sum(deleted.values()) == want and totals.get("delete", 0) == want
+    tap.ok(ok, f"{label}: deletes total equals memcached's delete_hits "
+           f"({want}; {delta['delete_misses']} misses count nothing)",
+           f"got {totals.get('delete', 0)}, workload "
+           f"{sum(deleted.values())}")
+    return per_key and ok
 
 
 def renamed(binary, work, *names):
@@ -258,7 +321,8 @@ def unknown_release(tap, work):
     with open(path, "wb") as f:
         f.write(data.replace(old, new))
     os.chmod(path, 0o755)
-    row, err = run_binary(tap, "1.6.99 (1.6.45 renamed)", path, "1.6.45")
+    row, err = traced(tap, "1.6.99 (1.6.45 renamed)", "1.6.45", "plain", path,
+                      ())
     tap.ok(re.search(r"memcached 1\.6\.99 at \S+ is not one of the releases "
                      r"symbol mode was checked on \(1\.5\.0 to 1\.6\.45\), "
                      r"but its DWARF confirms every parameter, item field "
