@@ -80,9 +80,19 @@ static void debuglink(Elf *elf, char *name, size_t size) {
     memcpy(name, s, len + 1);
 }
 
+/* Whether nm is a compiler clone of name: "name.constprop.0", ".isra.0",
+ * ".part.0" (callers may call it instead), not "name.cold" (the cold tail
+ * of name itself) nor "name.localalias" (name's own address). */
+static bool is_clone(const char *nm, const char *name) {
+  size_t len = strlen(name);
+  return strncmp(nm, name, len) == 0 && nm[len] == '.' &&
+         strncmp(nm + len + 1, "cold", 4) != 0 &&
+         strcmp(nm + len + 1, "localalias") != 0;
+}
+
 /* Looks the names up in one symbol table section type; returns hits. */
 static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
-                           size_t n, uint64_t *vaddr) {
+                           size_t n, uint64_t *vaddr, bool *clone) {
   size_t hits = 0;
   for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
     GElf_Shdr sh;
@@ -105,6 +115,8 @@ static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
         if (vaddr[j] == 0 && strcmp(nm, names[j]) == 0) {
           vaddr[j] = sym.st_value;
           hits++;
+        } else if (is_clone(nm, names[j])) {
+          clone[j] = true;
         }
       }
     }
@@ -113,9 +125,10 @@ static size_t scan_symbols(Elf *elf, Elf64_Word type, const char *const *names,
 }
 
 static size_t find_in(Elf *elf, const char *const *names, size_t n,
-                      uint64_t *vaddr) {
-  size_t hits = scan_symbols(elf, SHT_SYMTAB, names, n, vaddr);
-  return hits > 0 ? hits : scan_symbols(elf, SHT_DYNSYM, names, n, vaddr);
+                      uint64_t *vaddr, bool *clone) {
+  size_t hits = scan_symbols(elf, SHT_SYMTAB, names, n, vaddr, clone);
+  return hits > 0 ? hits
+                  : scan_symbols(elf, SHT_DYNSYM, names, n, vaddr, clone);
 }
 
 /* vaddr -> file offset through the binary's executable PT_LOAD segments
@@ -140,7 +153,8 @@ static uint64_t to_offset(Elf *bin, uint64_t file_size, uint64_t vaddr) {
  * if it has one) and holds at least one of the names; why says what not. */
 static bool match_image(const mctop_image_t *img, const unsigned char *id,
                         size_t id_len, const char *const *names, size_t n,
-                        uint64_t *vaddr, char *why, size_t whylen) {
+                        uint64_t *vaddr, bool *clone, char *why,
+                        size_t whylen) {
   Elf *elf = elf_open(img->data, img->size);
   if (elf == NULL) {
     snprintf(why, whylen, "not an ELF file");
@@ -151,7 +165,7 @@ static bool match_image(const mctop_image_t *img, const unsigned char *id,
   /* A debug file of another build would give wrong offsets. */
   bool same =
       id_len == 0 || (other_len == id_len && memcmp(other, id, id_len) == 0);
-  bool found = same && find_in(elf, names, n, vaddr) > 0;
+  bool found = same && find_in(elf, names, n, vaddr, clone) > 0;
   elf_end(elf);
   if (!same)
     snprintf(why, whylen,
@@ -162,19 +176,36 @@ static bool match_image(const mctop_image_t *img, const unsigned char *id,
   return found;
 }
 
+/* Hands the copy of the debug file the symbols came from over to keep (for
+ * its DWARF), if the caller asked for it. */
+static void keep_image(mctop_image_t *img, mctop_image_t *keep) {
+  if (keep == NULL) {
+    mctop_image_free(img);
+    return;
+  }
+  mctop_image_free(keep);
+  *keep = *img;
+  mctop_image_close(keep);
+}
+
 /* Tries one candidate debug file, resolved inside the target's root and
- * read into memory; true if it matched and held symbols. */
+ * read into memory; true if it matched and held symbols (its copy then
+ * handed over to keep, if not NULL). */
 static bool try_debug_file(int root, const char *path, const unsigned char *id,
                            size_t id_len, const char *const *names, size_t n,
-                           uint64_t *vaddr) {
+                           uint64_t *vaddr, bool *clone, mctop_image_t *keep) {
   mctop_image_t img;
   char err[256];
   int fd = mctop_open_in_root(root, path, MCTOP_OPEN_FLAGS);
   if (fd < 0 || mctop_image_read(fd, path, MCTOP_FILE_IMAGE_MAX, &img, err,
                                  sizeof(err)) != 0)
     return false;
-  bool found = match_image(&img, id, id_len, names, n, vaddr, err, sizeof(err));
-  mctop_image_free(&img);
+  bool found =
+      match_image(&img, id, id_len, names, n, vaddr, clone, err, sizeof(err));
+  if (found)
+    keep_image(&img, keep);
+  else
+    mctop_image_free(&img);
   return found;
 }
 
@@ -183,6 +214,7 @@ typedef struct {
   const char *const *names;
   size_t n;
   uint64_t *vaddr;
+  bool *clone;
   char *symfile;
   size_t symlen;
   char *tried; /* the first candidate, for the error message */
@@ -203,8 +235,8 @@ static bool try_path(search_t *s, const char *path, const unsigned char *id,
     snprintf(s->tried, s->triedlen, "%s%s", s->q->root_name, shown);
   else
     s->tried_more++;
-  if (!try_debug_file(s->q->root_fd, path, id, id_len, s->names, s->n,
-                      s->vaddr))
+  if (!try_debug_file(s->q->root_fd, path, id, id_len, s->names, s->n, s->vaddr,
+                      s->clone, s->q->keep_debug))
     return false;
   snprintf(s->symfile, s->symlen, "%s%s", s->q->root_name, shown);
   return true;
@@ -217,11 +249,22 @@ typedef struct {
   size_t id_len;
 } fetch_t;
 
+/* A fetched file stays debuginfod.c's: where its DWARF is wanted, it is
+ * copied (once, for the one file accepted). */
 static bool accept_fetched(const mctop_image_t *img, void *arg, char *why,
                            size_t whylen) {
   fetch_t *f = arg;
-  return match_image(img, f->id, f->id_len, f->s->names, f->s->n, f->s->vaddr,
-                     why, whylen);
+  mctop_image_t *keep = f->s->q->keep_debug;
+  if (!match_image(img, f->id, f->id_len, f->s->names, f->s->n, f->s->vaddr,
+                   f->s->clone, why, whylen))
+    return false;
+  mctop_image_t copy = {0};
+  if (keep != NULL && (copy.data = malloc(img->size)) != NULL) {
+    memcpy(copy.data, img->data, img->size);
+    copy.size = img->size;
+    keep_image(&copy, keep);
+  }
+  return true;
 }
 
 /* The last resort: debuginfod, by build id (the query's fetch). */
@@ -287,20 +330,23 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
                          mctop_symbol_t *out, char *symfile, size_t symlen,
                          char *err, size_t errlen) {
   uint64_t *vaddr = calloc(n + 1, sizeof(*vaddr));
+  bool *clone = calloc(n + 1, sizeof(*clone));
   char tried[1024] = "", shown[MCTOP_ESCAPED_SIZE(256)];
-  Elf *bin = vaddr != NULL ? elf_open(q->bin, q->bin_size) : NULL;
+  Elf *bin = vaddr && clone ? elf_open(q->bin, q->bin_size) : NULL;
   int status = -1;
   memset(out, 0, n * sizeof(*out));
   mctop_esc(q->bin_name, shown, sizeof(shown));
   if (bin == NULL) {
     snprintf(err, errlen, "cannot read %s as an ELF file", shown);
     free(vaddr);
+    free(clone);
     return -1;
   }
   search_t s = {.q = q,
                 .names = names,
                 .n = n,
                 .vaddr = vaddr,
+                .clone = clone,
                 .symfile = symfile,
                 .symlen = symlen,
                 .tried = tried,
@@ -308,7 +354,7 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
   /* The binary's own table when it has every name; else its debug file
    * (a stripped binary's .dynsym may hold a few); else what it has. */
   symfile[0] = '\0';
-  size_t own = find_in(bin, names, n, vaddr);
+  size_t own = find_in(bin, names, n, vaddr, clone);
   bool debug =
       own < n && search_debug(&s, bin, !has_symtab(bin)); /* sets symfile */
   if (!debug && own > 0)
@@ -326,11 +372,15 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
                s.fetched);
     goto out;
   }
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     out[i].offset = vaddr[i] ? to_offset(bin, q->bin_size, vaddr[i]) : 0;
+    out[i].vaddr = out[i].offset ? vaddr[i] : 0;
+    out[i].clone = clone[i];
+  }
   status = 0;
 out:
   elf_end(bin);
   free(vaddr);
+  free(clone);
   return status;
 }

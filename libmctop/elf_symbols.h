@@ -13,10 +13,12 @@
 #define MCTOP_ELF_SYMBOLS_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "debuginfod.h"
+#include "file_image.h"
 
 /* Fetches a debug file by build id: mctop_debuginfod_fetch's signature. */
 typedef int (*mctop_fetch_debug_t)(const unsigned char *id, size_t id_len,
@@ -47,11 +49,20 @@ typedef struct {
    * to answer.  A file it brings must have the binary's build id. */
   mctop_fetch_debug_t fetch;
   double fetch_seconds;
+  /* If not NULL: where the symbols came from a debug file (found or
+   * fetched), its copy is handed over here (for its DWARF); else it stays
+   * empty. */
+  mctop_image_t *keep_debug;
 } mctop_symbol_query_t;
 
 /* What was found for one wanted function. */
 typedef struct {
   uint64_t offset; /* file offset of its first instruction; 0: absent */
+  uint64_t vaddr;  /* its address, as the symbol file's DWARF names it */
+  /* The table also holds a compiler clone of it (name.constprop.N,
+   * .isra.N, .part.N, ...; not .cold, which is no entry): callers may call
+   * the clone instead, where a probe on the function misses them. */
+  bool clone;
 } mctop_symbol_t;
 
 /*

@@ -360,6 +360,11 @@ int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
     memset(links, 0, sizeof(*links));
     return err == -ENOSPC || err == -ESRCH ? err : 0;
   }
+  const char *mode = !t->symbols ? ""
+                     : t->dwarf_checked
+                         ? ", symbol mode (checked against its DWARF), "
+                           "symbols from "
+                         : ", symbol mode, symbols from ";
   if (count > 0 && !a->quiet)
     MCTOP_INFO("instance \"%s\": attached %d %s (%zu sites, %s) to "
                "memcached %s at %s (pid %d)%s%s:%s%s%s",
@@ -367,8 +372,7 @@ int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
                links->sites_num,
                a->multi ? "uprobe_multi links" : "a perf link per site",
                t->version[0] ? t->version : "(version ?)", t->shown,
-               (int)t->pid, t->symbols ? ", symbol mode, symbols from " : "",
-               t->symbols ? t->symfile : "", attached,
+               (int)t->pid, mode, t->symbols ? t->symfile : "", attached,
                absent[0] ? "; not in this binary:" : "", absent);
   return count;
 }

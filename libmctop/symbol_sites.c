@@ -42,7 +42,8 @@ const char *mctop_fn_caller(enum mctop_fn fn) { return fn_callers[fn]; }
 #define NA -1
 #define RET MCTOP_FN_RET
 
-/* Slots: connid, key, keylen, size (or return value), flag. */
+/* Slots: connid, key, keylen, size (or return value), flag; then each
+ * parameter's name, checked against the DWARF (symbol_check.c). */
 const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
     /* item *do_item_get(const char *key, const size_t nkey, uint32_t hv,
      *                   conn *c | LIBEVENT_THREAD *t, const bool do_update) */
@@ -51,13 +52,15 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
      MCTOP_EV_FN_GET,
      {NA, 0, 1, NA, 4},
      {0, 8, 8, 0, 1},
-     {0}},
+     {0},
+     {NULL, "key", "nkey", NULL, "do_update"}},
     {MCTOP_FN_DO_ITEM_GET,
      true,
      MCTOP_EV_FN_GET_RET,
      {NA, NA, NA, RET, NA},
      {0, 0, 0, 8, 0},
-     {0}},
+     {0},
+     {NULL}},
     /* item *do_item_touch(key, nkey, exptime, hv, c | t): its first
      * statement is do_item_get(key, nkey, hv, c | t, DO_UPDATE) */
     {MCTOP_FN_DO_ITEM_TOUCH,
@@ -65,20 +68,23 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
      MCTOP_EV_FN_TOUCH,
      {NA, NA, NA, NA, NA},
      {0},
-     {0}},
+     {0},
+     {NULL}},
     /* enum store_item_type do_store_item(item *it, int comm, ...) */
     {MCTOP_FN_DO_STORE_ITEM,
      false,
      MCTOP_EV_FN_STORE,
      {NA, 0, NA, NA, 1},
      {0, 8, 0, 0, 4},
-     {0, 0, 0, 0, 1}},
+     {0, 0, 0, 0, 1},
+     {NULL, "it", NULL, NULL, "comm"}},
     {MCTOP_FN_DO_STORE_ITEM,
      true,
      MCTOP_EV_FN_STORE_RET,
      {NA, NA, NA, RET, NA},
      {0, 0, 0, 4, 0},
-     {0, 0, 0, 1, 0}},
+     {0, 0, 0, 1, 0},
+     {NULL}},
     /* enum delta_result_type do_add_delta(conn *c | LIBEVENT_THREAD *t,
      *     const char *key, const size_t nkey, const bool incr, ...) */
     {MCTOP_FN_DO_ADD_DELTA,
@@ -86,21 +92,24 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
      MCTOP_EV_FN_DELTA,
      {NA, 1, 2, NA, 3},
      {0, 8, 8, 0, 1},
-     {0}},
+     {0},
+     {NULL, "key", "nkey", NULL, "incr"}},
     /* void do_item_unlink(item *it, const uint32_t hv) */
     {MCTOP_FN_DO_ITEM_UNLINK,
      false,
      MCTOP_EV_FN_UNLINK,
      {NA, 0, NA, NA, NA},
      {0, 8, 0, 0, 0},
-     {0}},
-    /* void item_unlink(item *it): hashes, locks, do_item_unlink(it, hv) */
+     {0},
+     {NULL, "it"}},
+    /* void item_unlink(item *item): hashes, locks, do_item_unlink(it, hv) */
     {MCTOP_FN_ITEM_UNLINK,
      false,
      MCTOP_EV_FN_UNLINK_NOT_DELETE,
      {NA, 0, NA, NA, NA},
      {0, 8, 0, 0, 0},
-     {0}},
+     {0},
+     {NULL, "item"}},
 };
 
 bool mctop_fn_wanted(enum mctop_fn fn, const mctop_release_t *rel) {

@@ -42,6 +42,9 @@ typedef struct {
   signed char reg[MCTOP_SITE_ARGS];
   unsigned char size[MCTOP_SITE_ARGS]; /* bytes; signed when negative */
   bool is_signed[MCTOP_SITE_ARGS];
+  /* The parameter's name in every release, where DWARF is checked
+   * (symbol_check.h); NULL: only its register and size are. */
+  const char *name[MCTOP_SITE_ARGS];
 } mctop_fn_row_t;
 
 #define MCTOP_FN_RET 6

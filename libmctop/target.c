@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "options.h"
 #include "root_open.h"
+#include "symbol_check.h"
 #include "version.h"
 
 #define PROVIDER "memcached"
@@ -128,40 +130,20 @@ static void adjust_entry(mctop_target_t *t, const char *instance, size_t i) {
                  instance, t->fn_site[i], t->shown, b[body]);
 }
 
-/* Function i's site: itself, or the caller that stands in for it where
- * the build inlined it (found[MCTOP_FN_COUNT + i]).  0, or -1 (said). */
-static int choose_site(mctop_target_t *t, const char *instance, size_t i,
-                       const mctop_symbol_t *found) {
-  enum mctop_fn fn = (enum mctop_fn)i;
-  const char *caller = mctop_fn_caller(fn);
-  bool sound =
-      fn != MCTOP_FN_DO_STORE_ITEM || t->release->store_item_only_caller;
-  t->fns[i] = found[i];
-  t->fn_site[i] = mctop_fn_name(fn);
-  if (!mctop_fn_wanted(fn, t->release)) {
-    t->fns[i].offset = 0;
-    return 0;
-  }
-  if (found[i].offset != 0)
-    return 0;
-  if (mctop_fn_optional(fn))
-    return 0; /* deletes_site() says what it costs */
-  if (caller && sound && found[MCTOP_FN_COUNT + i].offset != 0) {
-    t->fns[i] = found[MCTOP_FN_COUNT + i];
-    t->fn_site[i] = caller;
-    return 0;
-  }
-  MCTOP_ERROR("instance \"%s\": memcached %s at %s has no %s%s%s%s (inlined "
-              "by link-time optimisation?): symbol mode would count its "
-              "commands as something else, so it is not traced; rebuild "
-              "memcached without -flto, or with ./configure --enable-dtrace "
-              "for its USDT probes",
-              instance, t->version, t->shown, mctop_fn_name(fn),
-              caller ? " and no " : "", caller ? caller : "",
-              caller && !sound ? " that can stand in for it (this release "
-                                 "also calls it from elsewhere)"
-                               : "");
-  return -1;
+/* The DWARF of the file the symbols came from: the debug file (kept by
+ * mctop_find_functions), or the binary itself. */
+static void read_dwarf(const mctop_target_t *t, const mctop_image_t *debug,
+                       const char *const *names, const mctop_symbol_t *found,
+                       mctop_dw_facts_t *dw) {
+  uint64_t addr[MCTOP_SYMBOL_NAMES];
+  mctop_dw_query_t q;
+  for (size_t i = 0; i < MCTOP_SYMBOL_NAMES; i++)
+    addr[i] = found[i].vaddr;
+  mctop_symbol_dw_query(&q, names, addr);
+  if (debug->data != NULL)
+    mctop_dwarf_facts(debug->data, debug->size, &q, dw);
+  else
+    mctop_dwarf_facts(t->bin.data, t->bin.size, &q, dw);
 }
 
 /* The seconds a debuginfod fetch may take now (debuginfod.h). */
@@ -177,8 +159,10 @@ static double fetch_seconds(const mctop_inspect_opts_t *o) {
  * only unlinks that are no delete, it must be probed too, or a failed
  * set's would count as one.  Without a sound pair deletes are not counted,
  * which the warning and gauge-probe-do_item_unlink (0) say: never a wrong
- * count. */
-static void deletes_site(mctop_target_t *t, const char *instance) {
+ * count.  split: why symbol_check.c left one of them unprobed though it
+ * has a symbol (inlined copies, a clone), or "". */
+static void deletes_site(mctop_target_t *t, const char *instance,
+                         const char *split) {
   mctop_symbol_t *del = &t->fns[MCTOP_FN_DO_ITEM_UNLINK];
   bool wrapper = mctop_fn_wanted(MCTOP_FN_ITEM_UNLINK, t->release);
   const char *missing = del->offset == 0 ? "do_item_unlink"
@@ -187,30 +171,33 @@ static void deletes_site(mctop_target_t *t, const char *instance) {
                             : NULL;
   if (!missing)
     return;
+  char what[400];
+  if (split[0])
+    snprintf(what, sizeof(what), ": %s", split);
+  else
+    snprintf(what, sizeof(what),
+             " has no %s (inlined by link-time optimisation?)", missing);
   del->offset = 0;
   t->fns[MCTOP_FN_ITEM_UNLINK].offset = 0;
-  MCTOP_WARNING("instance \"%s\": memcached %s at %s has no %s (inlined by "
-                "link-time optimisation?): its deletes are not counted "
-                "(gauge-probe-do_item_unlink is 0); the other commands are; "
-                "rebuild memcached without -flto, or with ./configure "
-                "--enable-dtrace for its USDT probes, to count them",
-                instance, t->version, t->shown, missing);
+  MCTOP_WARNING("instance \"%s\": memcached %s at %s%s: its deletes are not "
+                "counted (gauge-probe-do_item_unlink is 0); the other "
+                "commands are; rebuild memcached without -flto, or with "
+                "./configure --enable-dtrace for its USDT probes, to count "
+                "them",
+                instance, t->version, t->shown, what);
 }
 
+/* Finds the functions, checks them (symbol_check.h) and picks each one's
+ * site.  0, or -1 (said). */
 static int inspect_symbols(mctop_target_t *t, const char *instance,
                            const place_t *pl, const mctop_inspect_opts_t *o) {
   static const char *const system_dirs[] = {MCTOP_DEBUG_DIR_DEFAULT};
-  /* The functions, then the callers that may stand in for them. */
-  const char *names[2 * MCTOP_FN_COUNT];
-  mctop_symbol_t found[2 * MCTOP_FN_COUNT];
-  size_t n = 0;
+  const char *names[MCTOP_SYMBOL_NAMES];
+  mctop_symbol_t found[MCTOP_SYMBOL_NAMES];
+  mctop_image_t debug = {0};
+  mctop_symbol_verdict_t v;
   char err[2048];
-  for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
-    names[n++] = mctop_fn_name((enum mctop_fn)i);
-  for (size_t i = 0; i < MCTOP_FN_COUNT; i++) {
-    const char *c = mctop_fn_caller((enum mctop_fn)i);
-    names[n++] = c ? c : mctop_fn_name((enum mctop_fn)i);
-  }
+  mctop_symbol_names(names);
   mctop_symbol_query_t q = {
       .bin = t->bin.data,
       .bin_size = t->bin.size,
@@ -222,10 +209,12 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
       .debug_dirs_num = o->debug_dirs ? o->debug_dirs_num : 1,
       .fetch = mctop_debuginfod_fetch,
       .fetch_seconds = fetch_seconds(o),
+      .keep_debug = &debug,
   };
-  if (mctop_find_functions(&q, names, n, found, t->symfile, sizeof(t->symfile),
-                           err, sizeof(err)) != 0 ||
+  if (mctop_find_functions(&q, names, MCTOP_SYMBOL_NAMES, found, t->symfile,
+                           sizeof(t->symfile), err, sizeof(err)) != 0 ||
       found[MCTOP_FN_DO_ITEM_GET].offset == 0) {
+    mctop_image_free(&debug);
     MCTOP_ERROR("instance \"%s\": %s has no memcached USDT probes and no "
                 "symbols (%s): install the memcached debug symbols (Debian: "
                 "memcached-dbgsym) or say where they are (DebugDirectory, "
@@ -235,21 +224,38 @@ static int inspect_symbols(mctop_target_t *t, const char *instance,
                 t->symfile[0] ? "do_item_get is missing" : err);
     return -1;
   }
-  t->release = mctop_symbols_release(t->version);
-  if (!t->release) {
-    MCTOP_ERROR("instance \"%s\": memcached %s at %s: symbol mode reads the "
-                "functions of memcached %s only (their arguments and the item "
-                "layout differ between versions, and mctop does not guess "
-                "them); rebuild memcached with ./configure --enable-dtrace "
-                "for its USDT probes",
-                instance, t->version[0] ? t->version : "(version not found)",
-                t->shown, mctop_symbols_versions());
+  mctop_dw_facts_t *dw = calloc(1, sizeof(*dw));
+  if (dw != NULL)
+    read_dwarf(t, &debug, names, found, dw);
+  mctop_image_free(&debug);
+  int rc = dw ? mctop_symbols_judge(t->version, found, dw, &v, err, sizeof(err))
+              : -1;
+  bool dwarf = dw && dw->has_dwarf && !dw->cut, oom = dw == NULL;
+  free(dw);
+  if (rc != 0) {
+    MCTOP_ERROR("instance \"%s\": memcached %s at %s%s", instance,
+                t->version[0] ? t->version : "(version not found)", t->shown,
+                oom ? ": out of memory" : err);
     return -1;
   }
-  for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
-    if (choose_site(t, instance, i, found) != 0)
-      return -1;
-  deletes_site(t, instance);
+  if (v.by_dwarf)
+    MCTOP_NOTICE("instance \"%s\": memcached %s at %s is not one of the "
+                 "releases symbol mode was checked on (%s), but its DWARF "
+                 "confirms every parameter, item field and STORED it reads, "
+                 "so it is traced; what DWARF does not hold (ITEM_CAS, the "
+                 "NREAD_* commands, do_item_touch calling do_item_get, which "
+                 "unlink deletes call) is "
+                 "taken as in every release since 1.5.0",
+                 instance, t->version[0] ? t->version : "(version not found)",
+                 t->shown, mctop_symbols_versions());
+  t->release = v.release;
+  t->dwarf_checked = dwarf;
+  for (size_t i = 0; i < MCTOP_FN_COUNT; i++) {
+    bool none = v.site[i] == MCTOP_SITE_NONE; /* not probed */
+    t->fns[i] = none ? (mctop_symbol_t){0} : found[v.site[i]];
+    t->fn_site[i] = names[none ? i : v.site[i]];
+  }
+  deletes_site(t, instance, v.dropped);
   for (size_t i = 0; i < MCTOP_FN_COUNT; i++)
     adjust_entry(t, instance, i);
   t->symbols = true;

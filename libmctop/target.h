@@ -57,6 +57,7 @@ typedef struct {
    * caller fn_site[i] names where the build inlined it there. */
   bool symbols;
   const mctop_release_t *release;
+  bool dwarf_checked; /* the symbol file's DWARF was read and checked */
   mctop_symbol_t fns[MCTOP_FN_COUNT];
   const char *fn_site[MCTOP_FN_COUNT];
   char symfile[PATH_MAX];
@@ -66,8 +67,9 @@ typedef struct {
  * of path is resolved in), reads its probes and version, and chooses USDT
  * or symbol mode (option Probes).  Logs, and returns -1, when the file
  * cannot be traced (missing, not a regular file, too big, not ELF, neither
- * probes nor symbols, a version symbol mode does not know, a function
- * missing with no caller to stand in); returns -ESRCH,
+ * probes nor symbols, a version symbol mode does not know and no DWARF
+ * confirms, a fact the DWARF contradicts, a function missing or inlined
+ * with no caller to stand in: symbol_check.h); returns -ESRCH,
  * without a word, when process pid has exited.  On success the file stays
  * open for attaching. */
 int mctop_target_inspect(mctop_target_t *t, const char *instance,

@@ -297,9 +297,11 @@ def cli_fetch(tap, d, stripped, bid, work):
                          rf"{re.escape(cache)}/{bid}/debuginfo", err)
         tap.ok(said, "the command's log names the server that served the "
                "debug file, and where it is cached", err[-1500:])
-        tap.ok(re.search(r"attached \d+ functions .* symbol mode, symbols from "
-                         rf"debuginfod server {re.escape(served)}:", err),
-               "the attached line says the symbols came from that server",
+        tap.ok(re.search(r"attached \d+ functions .* symbol mode \(checked "
+                         r"against its DWARF\), symbols from debuginfod "
+                         rf"server {re.escape(served)}:", err),
+               "the attached line says the symbols came from that server, "
+               "and the fetched file's DWARF was checked",
                err[-1500:])
         tap.eq(d.requests() - before, 1, "the server got one request")
         tap.ok(os.path.isfile(os.path.join(cache, bid, "debuginfo")),
@@ -330,8 +332,9 @@ def plugin_fetch(tap, d, stripped, bid, work):
         tap.ok(said, "collectd's log names the server that served the debug "
                "file", cd.log()[-2000:])
         tap.ok(cd.wait_log(r'instance "dbg": attached \d+ functions .* symbol '
-                           rf"mode, symbols from debuginfod server "
-                           rf"{re.escape(served)}:", 10),
+                           r"mode \(checked against its DWARF\), symbols "
+                           rf"from debuginfod server {re.escape(served)}:",
+                           10),
                "collectd: the attached line names the server", cd.log()[-2000:])
         e, want = workload(m.port)
 

@@ -21,7 +21,12 @@ inlined function: 1.5.14 plain (8-bit it_flags at 39), 1.5.22 lto
 runs every release in every flavour and prints a table at the end.
 
 Then what has no sound site is refused by name: a 1.6.24 LTO build whose
-item_touch (or do_store_item) was renamed away.
+item_touch (or do_store_item) was renamed away.  And what the DWARF decides
+(every build here has memcached's default -g, the stripped flavour in its
+debug file): a 1.6.24 built from a memcached.h with a byte inserted before
+nkey is refused naming that fact; a 1.6.45 whose version string says 1.6.99
+(a release past the table) is traced exactly with a notice that its DWARF
+confirmed it, and refused by name once stripped of its DWARF.
 """
 import os
 import re
@@ -134,7 +139,7 @@ def run_one(tap, version, flavour):
         work = tempfile.mkdtemp(prefix="mctop-debug-")
         args = ("--debug-dir", debug_dir(binary, work))
     try:
-        return traced(tap, label, version, flavour, binary, args)
+        return traced(tap, label, version, flavour, binary, args)[0]
     finally:
         if args:
             shutil.rmtree(work, ignore_errors=True)
@@ -157,14 +162,14 @@ def debug_dir(binary, work):
 
 def traced(tap, label, version, flavour, binary, args):
     """The workload on binary traced by `mctop --json` with args: the
-    row's result."""
+    row's result, and mctop's stderr."""
     with mctest.Memcached(binary, threads=2) as m:
         cmd = mctopcmd.JsonMctop("-p", str(m.pid), "-k", "100", "-v", *args)
         if not cmd.wait_lines(1):
             rc, err = cmd.stop()
             why = refusal(err)
             tap.ok(False, f"{label}: traced (status {rc})", str(why))
-            return f"refused: {why}"
+            return f"refused: {why}", err
         s0 = stats(m.port)
         e = workload(m.port, version)
         s1 = stats(m.port)
@@ -200,9 +205,13 @@ def traced(tap, label, version, flavour, binary, args):
         tap.ok("item_touch(for inlined do_item_touch)" in sites,
                f"{label}: the log says item_touch stands in for the inlined "
                "do_item_touch", sites)
+    # Every build here has memcached's default -g: its DWARF is checked.
+    tap.ok("symbol mode (checked against its DWARF)" in err,
+           f"{label}: the attach line says the build was checked against "
+           "its DWARF", err[-500:])
     exact = not wrong and got == want and deletes_exact
-    return "exact" + (f" ({sites})" if "for inlined" in sites else "") \
-        if exact else "WRONG"
+    return ("exact" + (f" ({sites})" if "for inlined" in sites else "")
+            if exact else "WRONG"), err
 
 
 def check_deletes(tap, label, e, keys, totals, delta):
@@ -269,6 +278,66 @@ def refusals(tap, work):
                f"missing and the fix (status {rc})", err[-800:])
 
 
+def refused_line(tap, binary, rx, what):
+    """mctop on a memcached running binary refuses it in one line
+    matching rx."""
+    with mctest.Memcached(binary, threads=1) as m:
+        rc, out, err = mctopcmd.run("-p", str(m.pid), "--json", "-n", "1")
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    tap.ok(rc == 1 and len(lines) == 1 and re.search(rx, lines[0]),
+           f"{what} (status {rc})", err[-800:])
+
+
+def doctored(tap):
+    """A 1.6.24 built from a memcached.h with a byte inserted before nkey:
+    reading it as 1.6.24 would take the key length from slabs_clsid's
+    neighbour.  Its DWARF says so, and it is refused naming the fact."""
+    binary, why = build("1.6.24", "shifted")
+    if binary is None:
+        tap.ok(False, "1.6.24 shifted: built", str(why))
+        return
+    refused_line(
+        tap, binary,
+        r"memcached 1\.6\.24 at \S+: its DWARF says struct _stritem\.nkey "
+        r"is at 42, not 41: symbol mode would read the wrong values, so it "
+        r"is not traced; rebuild memcached with \./configure --enable-dtrace "
+        r"for its USDT probes",
+        "1.6.24 with a field inserted before nkey: refused in one line naming "
+        "the version, the fact from its DWARF and the fix")
+
+
+def unknown_release(tap, work):
+    """A release past the table: 1.6.45 whose version string says 1.6.99.
+    With its DWARF confirming every fact it is traced, exactly, with a
+    notice saying so; stripped of its DWARF it is refused by name."""
+    binary, why = build("1.6.45", "plain")
+    if binary is None:
+        tap.ok(False, "1.6.45 plain: built", str(why))
+        return
+    with open(binary, "rb") as f:
+        data = f.read()
+    old, new = b"memcached 1.6.45\0", b"memcached 1.6.99\0"
+    path = os.path.join(work, "memcached-1.6.99")
+    with open(path, "wb") as f:
+        f.write(data.replace(old, new))
+    os.chmod(path, 0o755)
+    row, err = traced(tap, "1.6.99 (1.6.45 renamed)", "1.6.45", "plain", path,
+                      ())
+    tap.ok(re.search(r"memcached 1\.6\.99 at \S+ is not one of the releases "
+                     r"symbol mode was checked on \(1\.5\.0 to 1\.6\.45\), "
+                     r"but its DWARF confirms every parameter, item field "
+                     r"and STORED it reads, so it is traced", err),
+           "1.6.99: the notice says its DWARF confirmed it", err[-800:])
+    stripped = path + "-nodwarf"
+    subprocess.run(["strip", "-g", "-o", stripped, path], check=True)
+    refused_line(
+        tap, stripped,
+        r"memcached 1\.6\.99 at \S+: symbol mode reads the functions of "
+        r"memcached 1\.5\.0 to 1\.6\.45 only",
+        "1.6.99 without DWARF: refused by name")
+    return row
+
+
 def main():
     tap = mctest.Tap()
     mctest.require_root(tap)
@@ -277,6 +346,9 @@ def main():
         work = tempfile.mkdtemp(prefix="mctop-releases-")
         try:
             refusals(tap, work)
+            doctored(tap)
+            rows.append(("1.6.99", "plain, renamed 1.6.45",
+                         unknown_release(tap, work)))
         finally:
             shutil.rmtree(work, ignore_errors=True)
     tap.diag("| version | flavour | result |")

@@ -3,8 +3,9 @@
 ./configure, no USDT probes), traced through its own functions with no
 option set.  For memcached 1.6.18, 1.6.38 and 1.6.45, one collectd follows
 two processes of the same build: one running the binary as `make install`
-leaves it (.symtab), one running a stripped copy whose debug file is found
-by build id under a DebugDirectory of the test's own (1.6.18 adds a third,
+leaves it (.symtab and DWARF), one running a stripped copy whose debug file
+is found by build id under a DebugDirectory of the test's own (each checked
+against its DWARF: the attach line says so; 1.6.18 adds a third,
 found by .gnu_debuglink next to the binary, and a fourth built with
 -fcf-protection, whose functions start with endbr64).  The text, binary and meta
 workload of tests/lib/symload.py runs against each, and every figure symbol mode promises
@@ -13,8 +14,8 @@ workload of tests/lib/symload.py runs against each, and every figure symbol mode
 Then: the system's own /usr/lib/debug is searched when no DebugDirectory
 is given; a debug file installed while mctop runs is found at its next look
 (after 10 s); Debian's own stripped memcached without its debug file is named
-with every fix; a version symbol mode does not know (1.6.46) is refused by
-name;
+with every fix; a version symbol mode does not know (1.6.46) and no DWARF
+confirms is refused by name;
 Probes "symbols" with Latency true is refused at config time; and on
 memcached 1.6.45 with USDT probes, `Lookups true` ranks SortBy "calls" by
 lookups, where its text commands fire no command probe.
@@ -136,14 +137,16 @@ def run_version(tap, version, work):
         for inst in procs:
             said = cd.wait_log(rf'instance "{inst}": attached 6 functions '
                                rf'\(\d+ sites, uprobe_multi links\) to '
-                               rf'memcached {version} .*symbol mode, symbols '
+                               rf'memcached {version} .*symbol mode '
+                               r'\(checked against its DWARF\), symbols '
                                r'from (\S+): do_item_get do_item_touch '
                                'do_store_item do_add_delta do_item_unlink '
                                'item_unlink', 20)
             where = said.group(1) if said else None
             tap.ok(where and where.startswith(want[inst]),
                    f"{version} {inst}: symbol mode with no option set, "
-                   f"symbols from {where}", cd.log()[-2000:])
+                   f"checked against the DWARF of {where}",
+                   cd.log()[-2000:])
         tap.ok("single-steps" not in cd.log(), f"{version}: every function is "
                "entered at an instruction the kernel emulates (after endbr64 "
                "in the cf-protection build)", cd.log()[-1500:])
@@ -239,6 +242,9 @@ def refusals(tap, work):
     assert data.count(b"memcached 1.6.18\0") >= 1
     with open(fake, "wb") as f:
         f.write(data.replace(b"memcached 1.6.18\0", b"memcached 1.6.46\0"))
+    # Without its DWARF: with it, a release past the table is checked and
+    # traced (test_symbol_releases.py).
+    subprocess.run(["strip", "-g", fake], check=True)
     os.chmod(fake, 0o755)
     conf = f'  <Instance "unknown">\n    Binary "{fake}"\n  </Instance>\n'
     conf += ('  <Instance "lat">\n    Binary "/bin/true"\n    Probes "symbols"'
