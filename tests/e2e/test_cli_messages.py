@@ -29,6 +29,7 @@ import tempfile
 import mcproto
 import mctest
 import mctopcmd
+from elffiles import build_id, split_debug
 
 HELP = "mctop: mctop --help lists every flag"
 NOT_MEMCACHED = ("is not memcached (no memcached version string, functions "
@@ -125,16 +126,9 @@ def not_memcached(tap, work):
         [os.path.join(mctest.SRCDIR, "tests", "build-memcached"), "1.6.18",
          "--plain"], check=True, text=True, stdout=subprocess.PIPE
     ).stdout.strip()
-    stripped = os.path.join(work, "memcached")
-    debug = os.path.join(work, "memcached.debug")
-    subprocess.run(["objcopy", "--only-keep-debug", plain, debug], check=True)
-    subprocess.run(["strip", "--strip-all", "-o", stripped, plain],
-                   check=True)
-    subprocess.run(["objcopy", f"--add-gnu-debuglink={debug}", stripped],
-                   check=True)
+    stripped, debug = split_debug(plain, work, "memcached")
     os.unlink(debug)  # linked, by build id and by name, and nowhere
-    bid = subprocess.run(["readelf", "-n", stripped], capture_output=True,
-                         text=True).stdout.split("Build ID: ")[1].split()[0]
+    bid = build_id(stripped)
     env = {k: v for k, v in os.environ.items() if k != "DEBUGINFOD_URLS"}
     p = subprocess.run([mctopcmd.command(), "-b", stripped, "--json", "-n",
                         "1"], capture_output=True, text=True, timeout=30,

@@ -44,6 +44,7 @@ import urllib.request
 import mcproto
 import mctest
 import mctopcmd
+from elffiles import build_id
 from expect import COMMANDS
 from keyname import key_name
 from symload import (SymExpect, binary_workload, has_meta, meta_workload,
@@ -63,12 +64,6 @@ def build(version, flavour):
     script = os.path.join(mctest.SRCDIR, "tests", "build-memcached-release")
     return subprocess.run([script, version, flavour], check=True, text=True,
                           stdout=subprocess.PIPE).stdout.strip()
-
-
-def build_id(path):
-    out = subprocess.run(["readelf", "-n", path], capture_output=True,
-                         text=True, check=True).stdout
-    return re.search(r"Build ID: ([0-9a-f]+)", out).group(1)
 
 
 @contextlib.contextmanager

@@ -35,6 +35,7 @@ import time
 import mcproto
 import mctest
 import mctopcmd
+from elffiles import build_id, split_debug
 
 HOST = "mctop-test"
 
@@ -43,25 +44,6 @@ def plain_binary(version="1.6.18"):
     script = os.path.join(mctest.SRCDIR, "tests", "build-memcached")
     return subprocess.run([script, version, "--plain"], check=True, text=True,
                           stdout=subprocess.PIPE).stdout.strip()
-
-
-def build_id(path):
-    out = subprocess.run(["readelf", "-n", path], capture_output=True,
-                         text=True, check=True).stdout
-    return re.search(r"Build ID: ([0-9a-f]+)", out).group(1)
-
-
-def split_debug(binary, work):
-    """(stripped copy with a .gnu_debuglink to memcached.debug, its debug
-    file), both in work."""
-    stripped = os.path.join(work, "memcached.stripped")
-    debug = os.path.join(work, "memcached.debug")
-    subprocess.run(["objcopy", "--only-keep-debug", binary, debug], check=True)
-    subprocess.run(["strip", "--strip-all", "-o", stripped, binary],
-                   check=True)
-    subprocess.run(["objcopy", f"--add-gnu-debuglink={debug}", stripped],
-                   check=True)
-    return stripped, debug
 
 
 def libraries(binary):

@@ -40,6 +40,7 @@ import mctest
 import mctopcmd
 from clientload import (libmemcached_workload, meta_dialect, new_meta_extra,
                         old_meta_workload, pymemcache_workload)
+from elffiles import build_id
 from keyname import key_name
 from symload import SymExpect, binary_workload, meta_workload, text_workload
 
@@ -149,9 +150,7 @@ def debug_dir(binary, work):
     """A DebugDirectory holding the stripped build's debug file
     (debug/memcached.debug beside it) by build id, as -dbgsym packages
     install it: .build-id/xx/rest.debug."""
-    notes = subprocess.run(["readelf", "-n", binary], check=True, text=True,
-                           stdout=subprocess.PIPE).stdout
-    bid = re.search(r"Build ID: ([0-9a-f]+)", notes).group(1)
+    bid = build_id(binary)
     where = os.path.join(work, ".build-id", bid[:2])
     os.makedirs(where)
     shutil.copy(os.path.join(os.path.dirname(binary), "debug",

@@ -30,6 +30,7 @@ import tempfile
 
 import mcproto
 import mctest
+from elffiles import build_id
 from expect import COMMANDS, FIELDS
 from keyname import key_name
 from symload import SymExpect, binary_workload, meta_workload, text_workload
@@ -98,12 +99,6 @@ def strip_with_debug(binary, work, how):
         os.makedirs(os.path.dirname(dest))
         shutil.move(debug, dest)
     return stripped, debug_dir
-
-
-def build_id(path):
-    out = subprocess.run(["readelf", "-n", path], capture_output=True,
-                         text=True, check=True).stdout
-    return re.search(r"Build ID: ([0-9a-f]+)", out).group(1)
 
 
 def run_version(tap, version, work):
