@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (MIT OR GPL-2.0)
 /*
  * The benchmark's floors: a program that does nothing, named like mctop's
- * and with mctop's "sites" map, so libmctop/probes.c attaches it to exactly
+ * and with mctop's "sites" map, so attach/probes.c attaches it to exactly
  * the sites mctop attaches to, on the same kind of link.  The difference
  * between this and mctop is what mctop's own work costs.
  *
@@ -29,7 +29,7 @@
 
 #include "key_hash.h"
 #include "mctop.h"
-/* Written by libmctop/sites.c. */
+/* Written by attach/sites.c. */
 #include "sites.bpf.h"
 
 const volatile bool targ_copy_key = false;

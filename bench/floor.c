@@ -1,6 +1,6 @@
 /*
  * bench/floor: attaches the empty programs of floor.bpf.c to a memcached
- * process through mctop's own attach table (libmctop/probes.c), the way
+ * process through mctop's own attach table (attach/probes.c), the way
  * mctop's default configuration would, and holds them until SIGTERM.
  *
  *   floor PID [lookups]     lookups: also assoc__find (mctop's "Lookups true")
@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
     skel->rodata->targ_copy_key = key || count || hash != 0;
     skel->rodata->targ_count_key = count;
     skel->rodata->targ_hash = hash;
-    /* Any secret costs the same; mctop draws its own (libmctop/engine.c). */
+    /* Any secret costs the same; mctop draws its own (attach/engine.c). */
     skel->rodata->hash_seed[0] = 0x0706050403020100ULL;
     skel->rodata->hash_seed[1] = 0x0f0e0d0c0b0a0908ULL;
     if (count) { /* the table mctop's bench configuration has */

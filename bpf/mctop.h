@@ -244,7 +244,7 @@ enum mctop_event {
 	MCTOP_EV_LOOKUP = MCTOP_CMD_COUNT, /* a hash-table lookup of a key */
 	MCTOP_EV_CMD_START,		   /* a command starts (latency) */
 	MCTOP_EV_CMD_END,		   /* a batch of replies is ready */
-	/* Symbol mode: memcached's own functions (libmctop/symbol_sites.c) */
+	/* Symbol mode: memcached's own functions (logic/symbol_sites.c) */
 	MCTOP_EV_FN_GET,       /* do_item_get entry: key, keylen, do_update */
 	MCTOP_EV_FN_GET_RET,   /* do_item_get return: the item or NULL */
 	MCTOP_EV_FN_TOUCH,     /* do_item_touch or item_touch entry */
@@ -291,7 +291,7 @@ struct mctop_site {
 	__u32 event; /* enum mctop_event */
 	/* Symbol mode: the item's it_flags are the 16 bits at 38 shifted
 	 * right by this: 0, or 8 for 1.5.0-1.5.14, whose 8-bit it_flags at 39
-	 * follow a uint8_t nsuffix (libmctop/symbol_sites.c). */
+	 * follow a uint8_t nsuffix (logic/symbol_sites.c). */
 	__u8 item_flags_shift;
 	__u8 pad[3];
 	struct mctop_arg_spec arg[MCTOP_SITE_ARGS];

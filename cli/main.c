@@ -1,7 +1,7 @@
 /*
  * mctop: a live top of one host's hot memcached keys, in a terminal.
  *
- * The same engine as the collectd plugin (libmctop/engine.h), on the same BPF
+ * The same engine as the collectd plugin (attach/engine.h), on the same BPF
  * program: this file only reads the flags, ticks the engine every interval
  * and shows each report, full screen (screen.c) or as JSON lines (json.c).
  * Exit status: 0 when done, 1 when tracing could not start (one line on

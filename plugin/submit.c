@@ -11,7 +11,6 @@
 
 #include "key_fields.h"
 #include "keyname.h"
-#include "probes.h"
 
 int mctop_register_types(void) {
   data_source_t ds[MCTOP_KEY_FIELDS_NUM];
@@ -93,7 +92,7 @@ void mctop_submit_probes(const char *instance, const unsigned *attached,
   for (size_t i = 0; i < MCTOP_PROBE_COUNT; i++) {
     char name[DATA_MAX_NAME_LEN];
     value_t v = {.gauge = (gauge_t)attached[i]};
-    ssnprintf(name, sizeof(name), "probe-%s", mctop_probe_name(i));
+    ssnprintf(name, sizeof(name), "probe-%s", mctop_engine_probe_name(i));
     submit(instance, "gauge", name, &v, 1);
   }
 }

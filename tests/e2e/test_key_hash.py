@@ -38,7 +38,7 @@ from keyname import key_name
 
 HOST = "mctop-test"
 INST = "hash"
-MAX_KEYS = 1024  # a table of 1024 slots (libmctop/drain.c rounds up)
+MAX_KEYS = 1024  # a table of 1024 slots (attach/drain.c rounds up)
 
 # tests/find-old-collision.c, seed 12 (the first seed whose pair has no
 # character a name or JSON escapes): 487,379,363 first words in seconds.  Under

@@ -27,7 +27,7 @@ build had inlined it: deletes are not counted at all, one warning says so.
 Every key's deletes must be the session's, and their sum memcached's own
 delete_hits.  1.5.0 covers deletes through item_unlink, 1.5.22 LTO and
 1.6.45 plain the two builds of do_item_unlink's entry (endbr64 or not)
-where the probe goes to the unlinking body (libmctop/fn_entry.c).
+where the probe goes to the unlinking body (logic/fn_entry.c).
 """
 import collections
 import os
@@ -69,7 +69,7 @@ def has_meta(version):
 
 def wrapper_probed(version):
     """From 1.5.14 deletes call do_item_unlink and item_unlink serves only
-    what is no delete (libmctop/symbol_sites.c)."""
+    what is no delete (logic/symbol_sites.c)."""
     return release(version) >= (1, 5, 14)
 
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: mctop_dwarf_facts() (libmctop/dwarf_facts.c), which
+ * libFuzzer target: mctop_dwarf_facts() (attach/dwarf_facts.c), which
  * reads the DWARF of the memcached binary or debug file a target hands
  * mctop, and mctop_symbols_judge() (symbol_check.c), which judges it.
  *

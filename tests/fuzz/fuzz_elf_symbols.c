@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: mctop_find_functions() (libmctop/elf_symbols.c), which
+ * libFuzzer target: mctop_find_functions() (attach/elf_symbols.c), which
  * reads the symbol tables, build id and .gnu_debuglink of the memcached
  * binary a config names, and of the debug files those lead to.
  *

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: mctop_json_string() (cli/text.c), which writes a key's
- * name into the --json lines, after mctop_key_name() (libmctop/keyname.c)
+ * name into the --json lines, after mctop_key_name() (logic/keyname.c)
  * made the name from raw key bytes.
  *
  * The input is split in two keys at a point its first byte chooses.  For

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: mctop_key_name() (libmctop/keyname.c), which turns the raw
+ * libFuzzer target: mctop_key_name() (logic/keyname.c), which turns the raw
  * key bytes memcached hands the BPF program into a collectd type_instance.
  *
  * Every input is named twice: as given, and tiled to a length above

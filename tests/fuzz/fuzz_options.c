@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: mctop_config_instance() (libmctop/options.c), which
+ * libFuzzer target: mctop_config_instance() (logic/options.c), which
  * validates an <Instance> block of collectd's config.
  *
  * The input is read as a recipe for an mctop_opt_t tree: the name value,

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: mctop_read_pidfile() (libmctop/procs.c), which reads the
+ * libFuzzer target: mctop_read_pidfile() (attach/procs.c), which reads the
  * PID that memcached (or whoever owns the file) wrote into the PIDFile of
  * the config.
  *

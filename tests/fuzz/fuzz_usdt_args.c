@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: mctop_usdt_parse_args() (libmctop/usdt_args.c), which
+ * libFuzzer target: mctop_usdt_parse_args() (logic/usdt_args.c), which
  * reads the argument format of every USDT note of a traced binary: bytes
  * from a file mctop did not write.  Any broken invariant calls abort().
  */

@@ -1,8 +1,8 @@
 /*
- * libFuzzer target: mctop_usdt_list() (libmctop/usdt_notes.c), which reads the
+ * libFuzzer target: mctop_usdt_list() (attach/usdt_notes.c), which reads the
  * SystemTap SDT notes of the memcached binary a config names.
  *
- * mctop_usdt_list() parses a file's copy in memory (libmctop/file_image.h):
+ * mctop_usdt_list() parses a file's copy in memory (attach/file_image.h):
  * each input is copied to a buffer of exactly its size, so that
  * AddressSanitizer sees any read past the end.  Any broken invariant calls
  * abort(); LeakSanitizer checks that mctop_usdt_free() frees every name.
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                            sizeof(err));
   free(copy);
   if (rc != 0) {
-    /* Callers (libmctop/target.c) free nothing on failure, so nothing may be
+    /* Callers (attach/target.c) free nothing on failure, so nothing may be
      * left to free: LeakSanitizer would report it. */
     if (err[0] == '\0' || memchr(err, '\0', sizeof(err)) == NULL)
       fail("failed without a NUL-terminated message");

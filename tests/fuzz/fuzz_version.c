@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: mctop_find_version() (libmctop/version.c), which scans a
+ * libFuzzer target: mctop_find_version() (logic/version.c), which scans a
  * memcached binary's bytes for "memcached N.N.N\0".
  *
  * Input: the first byte chooses out_size (1..40), the rest is the data.

@@ -1,7 +1,7 @@
 /*
  * The fuzzers' own idea of safe text, for fuzz_json and fuzz_screen:
  * a UTF-8 decoder and the code points that must never be printed as they
- * are, written out here rather than taken from libmctop/utf8.c, so that
+ * are, written out here rather than taken from logic/utf8.c, so that
  * they check that one.
  */
 #ifndef MCTOP_FUZZ_UTF8_ORACLE_H

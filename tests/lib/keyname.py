@@ -1,5 +1,5 @@
 """A second, independent implementation of mctop's key naming rule, used as
-the test oracle for the names that arrive in the writers (libmctop/keyname.c
+the test oracle for the names that arrive in the writers (logic/keyname.c
 is the one that runs; README.md states the rule): percent-encoding of
 everything but printable ASCII other than . / % ~ and well-formed UTF-8 (C1
 controls, bidi controls, U+2028, U+2029 and U+FEFF byte by byte too), cut

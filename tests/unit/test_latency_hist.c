@@ -1,6 +1,6 @@
 /*
  * Unit tests: the latency bucket layout (bpf/mctop.h) and percentiles from
- * histograms with known contents (libmctop/latency_hist.c).
+ * histograms with known contents (logic/latency_hist.c).
  */
 #include <math.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests: a restart loop told from a restart (libmctop/restarts.c). */
+/* Unit tests: a restart loop told from a restart (logic/restarts.c). */
 #include "restarts.h"
 #include "tap.h"
 

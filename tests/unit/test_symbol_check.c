@@ -1,6 +1,6 @@
 /*
  * Unit tests: symbol mode's checks against DWARF and symbols
- * (libmctop/symbol_check.c, dwarf_facts.c, elf_symbols.c), on real compiler
+ * (attach/symbol_check.c, dwarf_facts.c, elf_symbols.c), on real compiler
  * output: tests/unit/symcheck_fixture.c built with `gcc -g -O2` in each of
  * its variants, then read and judged as target.c does.
  *

@@ -59,6 +59,10 @@ int mctop_engine_tick(mctop_engine_t *e, mctop_report_t *r);
 
 const mctop_instance_config_t *mctop_engine_config(const mctop_engine_t *e);
 
+/* The name of the probe counted in mctop_report_t.probes[i]: a USDT probe
+ * ("command__get") or a function ("do_item_get"). */
+const char *mctop_engine_probe_name(size_t i);
+
 /* The memcached versions of the targets attached, ", "-joined. */
 void mctop_engine_versions(const mctop_engine_t *e, char *buf, size_t size);
 

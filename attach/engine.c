@@ -296,6 +296,8 @@ int mctop_engine_tick(mctop_engine_t *e, mctop_report_t *r) {
   return drain(e, r);
 }
 
+const char *mctop_engine_probe_name(size_t i) { return mctop_probe_name(i); }
+
 void mctop_engine_versions(const mctop_engine_t *e, char *buf, size_t size) {
   size_t n = 0;
   if (size > 0)
