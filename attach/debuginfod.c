@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifdef HAVE_LIBDEBUGINFOD
 #include <elfutils/debuginfod.h>
 #endif
 
+#include "backoff.h"
 #include "errors.h"
 #include "escape.h"
 #include "log.h"
@@ -53,12 +53,6 @@ typedef struct {
 static failure_t failures[FAILURES_MAX];
 static pthread_mutex_t failures_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void hex(const unsigned char *id, size_t len, char *out, size_t size) {
   out[0] = '\0';
   for (size_t i = 0; i < len && 2 * i + 2 < size; i++)
@@ -76,7 +70,7 @@ static failure_t *find_failure(const unsigned char *id, size_t len) {
 /* True, with err saying when it failed and why, if it failed lately. */
 static bool failed_lately(const unsigned char *id, size_t len, char *err,
                           size_t errlen) {
-  double now = now_seconds();
+  double now = mctop_now();
   pthread_mutex_lock(&failures_lock);
   failure_t *f = find_failure(id, len);
   bool lately = f != NULL && now < f->until;
@@ -91,7 +85,7 @@ static bool failed_lately(const unsigned char *id, size_t len, char *err,
  * one that expires first. */
 static void remember_failure(const unsigned char *id, size_t len,
                              const char *why) {
-  double now = now_seconds();
+  double now = mctop_now();
   pthread_mutex_lock(&failures_lock);
   failure_t *f = find_failure(id, len);
   for (size_t i = 0; f == NULL && i < FAILURES_MAX; i++)
@@ -118,7 +112,7 @@ typedef struct {
  * each chunk: non-zero ends the transfer. */
 static int progress(debuginfod_client *c, long done, long total) {
   bound_t *b = debuginfod_get_user_data(c);
-  b->late = b->late || now_seconds() > b->deadline;
+  b->late = b->late || mctop_now() > b->deadline;
   b->big = b->big || done > b->max_bytes || total > b->max_bytes;
   return b->late || b->big;
 }
@@ -155,8 +149,7 @@ static int ask(const unsigned char *id, size_t id_len, double timeout,
     snprintf(err, errlen, "libdebuginfod could not start a client");
     return -1;
   }
-  bound_t b = {now_seconds() + timeout, (long)MCTOP_FILE_IMAGE_MAX, false,
-               false};
+  bound_t b = {mctop_now() + timeout, (long)MCTOP_FILE_IMAGE_MAX, false, false};
   debuginfod_set_user_data(c, &b);
   debuginfod_set_progressfn(c, progress);
   int fd = debuginfod_find_debuginfo(c, id, (int)id_len, path);

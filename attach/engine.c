@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "backoff.h"
 #include "drain.h"
 #include "errors.h"
 #include "log.h"
@@ -30,9 +31,6 @@
 #include "tracking.h"
 #include "uprobe_links.h"
 #include "version.h"
-
-#define RETRY_FIRST 10.0 /* seconds */
-#define RETRY_MAX 300.0
 
 struct mctop_engine {
   mctop_instance_config_t cfg;
@@ -45,17 +43,16 @@ struct mctop_engine {
   mctop_series_t series;
   enum mctop_sort sort;        /* what ranks keys (SortBy, or lookups) */
   uint64_t new_series_refused; /* picks MaxNewSeries turned away, ever */
-  double next_setup, retry_delay;
-  mctop_latency_t latency; /* last interval's histograms (Latency) */
+  mctop_backoff_t load_retry;  /* loading again after a failure */
+  mctop_latency_t latency;     /* last interval's histograms (Latency) */
   struct mctop_totals prev_totals;
   uint64_t prev_other[MCTOP_KEY_FIELDS_NUM];
   mctop_pick_t *picks; /* TopKeys of them */
 };
 
+/* drain()'s timings, on backoff.h's clock. */
 static double now_seconds(clockid_t clock) {
-  struct timespec t;
-  clock_gettime(clock, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+  return mctop_clock_seconds(clock);
 }
 
 mctop_engine_t *mctop_engine_new(mctop_instance_config_t *cfg) {
@@ -77,7 +74,6 @@ mctop_engine_t *mctop_engine_new(mctop_instance_config_t *cfg) {
     mctop_engine_free(e);
     return NULL;
   }
-  e->retry_delay = RETRY_FIRST;
   return e;
 }
 
@@ -165,24 +161,24 @@ static int load(mctop_engine_t *e) {
   return 0;
 }
 
-/* Loads the BPF object if due; returns 0 once it is loaded. */
+/* Loads the BPF object if due; returns 0 once it is loaded.  A failed
+ * load is tried again after MCTOP_RETRY_FIRST, doubling to
+ * MCTOP_RETRY_MAX. */
 static int ensure_loaded(mctop_engine_t *e) {
   if (e->skel != NULL)
     return 0;
-  double now = now_seconds(CLOCK_MONOTONIC);
-  if (now < e->next_setup)
+  double now = mctop_now();
+  if (!mctop_backoff_due(&e->load_retry, now))
     return -1;
   if (load(e) == 0) {
-    e->retry_delay = RETRY_FIRST;
+    mctop_backoff_reset(&e->load_retry);
     return 0;
   }
   teardown(e);
+  double wait = mctop_backoff_failed(&e->load_retry, now, MCTOP_RETRY_FIRST,
+                                     MCTOP_RETRY_MAX);
   MCTOP_WARNING("instance \"%s\": not tracing; retrying in %.0f s", e->cfg.name,
-                e->retry_delay);
-  e->next_setup = now + e->retry_delay;
-  e->retry_delay *= 2;
-  if (e->retry_delay > RETRY_MAX)
-    e->retry_delay = RETRY_MAX;
+                wait);
   return -1;
 }
 

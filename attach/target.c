@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "debuginfod.h"
 #include "errors.h"
 #include "escape.h"
@@ -148,11 +148,9 @@ static void read_dwarf(const mctop_target_t *t, const mctop_image_t *debug,
 
 /* The seconds a debuginfod fetch may take now (debuginfod.h). */
 static double fetch_seconds(const mctop_inspect_opts_t *o) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
   if (o->debuginfod_until <= 0)
     return MCTOP_DEBUGINFOD_TIMEOUT_DEFAULT;
-  return o->debuginfod_until - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+  return o->debuginfod_until - mctop_now();
 }
 
 /* Deletes are counted at do_item_unlink, and where item_unlink serves

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "errors.h"
 #include "latency.h"
 #include "log.h"
@@ -24,12 +24,6 @@ static const char *const source_names[] = {
     [MCTOP_SRC_MATCH] = "ProcessMatch",
     [MCTOP_SRC_BINARY] = "Binary",
 };
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int mctop_tracking_init(mctop_tracking_t *t, const mctop_instance_config_t *c) {
   memset(t, 0, sizeof(*t));
@@ -91,19 +85,13 @@ typedef struct {
   double fetch_until;
 } update_t;
 
-/* A target that could not be traced is looked at again after 10 s,
- * doubling to 5 min, like an instance whose BPF program failed to load:
- * debug symbols may be installed, a binary rebuilt. */
-#define RETRY_FIRST 10.0
-#define RETRY_MAX 300.0
-
+/* A target that could not be traced is looked at again with the back-off
+ * of an instance whose BPF program failed to load (backoff.h). */
 static void back_off(update_t *u, mctop_attached_t *a) {
-  a->retry_delay = a->retry_delay > 0 ? 2 * a->retry_delay : RETRY_FIRST;
-  if (a->retry_delay > RETRY_MAX)
-    a->retry_delay = RETRY_MAX;
-  a->retry_at = u->now + a->retry_delay;
+  double wait = mctop_backoff_failed(&a->retry, u->now, MCTOP_RETRY_FIRST,
+                                     MCTOP_RETRY_MAX);
   MCTOP_INFO("instance \"%s\": looking at %s again in %.0f s", u->c->name,
-             a->binary, a->retry_delay);
+             a->binary, wait);
 }
 
 /* Which file a target's path names (for one that can never be traced:
@@ -221,17 +209,18 @@ static bool inspect_and_attach(update_t *u, mctop_attached_t *a) {
 
 /* An untraceable target, due for another look. */
 static void retry(update_t *u, mctop_attached_t *a) {
-  if (a->usable || u->now < a->retry_at)
+  if (a->usable || !mctop_backoff_due(&a->retry, u->now))
     return;
   if (a->info.never && same_file(a)) {
-    a->retry_at = u->now + RETRY_MAX;
+    mctop_backoff_defer(&a->retry, u->now, MCTOP_RETRY_MAX);
     return;
   }
   mctop_target_free(&a->info);
   memset(&a->info, 0, sizeof(a->info));
   memset(&a->links, 0, sizeof(a->links));
+  /* Gone or waiting: again next interval. */
   if (!inspect_and_attach(u, a))
-    a->retry_at = u->now; /* gone or waiting: again next interval */
+    mctop_backoff_defer(&a->retry, u->now, 0);
   else if (a->usable)
     MCTOP_INFO("instance \"%s\": tracing %s now", u->c->name, a->binary);
 }
@@ -440,7 +429,7 @@ static void check_loop_end(update_t *u, double now) {
 void mctop_tracking_update(mctop_tracking_t *t,
                            const mctop_instance_config_t *c,
                            mctop_attacher_t *a) {
-  double now = now_seconds();
+  double now = mctop_now();
   update_t u = {t, c, a, now, 0, now + c->debuginfod_timeout};
   for (size_t i = 0; i < t->num; i++)
     t->items[i].seen = false;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backoff.h"
 #include "options.h"
 #include "probes.h"
 #include "reaper.h"
@@ -49,8 +50,8 @@ typedef struct {
   mctop_target_t info;
   mctop_file_ident_t ident; /* binary's file at the last inspection */
   bool usable; /* inspected and attached; false: looked at again later */
-  double retry_at, retry_delay; /* when unusable (monotonic seconds) */
-  bool lookups_for_calls;       /* ranks "calls" by lookups (no text probes) */
+  mctop_backoff_t retry;  /* when unusable: when it is looked at again */
+  bool lookups_for_calls; /* ranks "calls" by lookups (no text probes) */
   mctop_links_t links;
   bool seen;
 } mctop_attached_t;
