@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf_segments.h"
 #include "escape.h"
 #include "file_image.h"
 #include "root_open.h"
@@ -131,22 +132,22 @@ static size_t find_in(Elf *elf, const char *const *names, size_t n,
                   : scan_symbols(elf, SHT_DYNSYM, names, n, vaddr, clone);
 }
 
-/* vaddr -> file offset through the binary's executable PT_LOAD segments
- * (only those that lie inside the file: a broken header names no offset). */
-static uint64_t to_offset(Elf *bin, uint64_t file_size, uint64_t vaddr) {
-  size_t num;
-  if (elf_getphdrnum(bin, &num) != 0)
-    return 0;
-  for (size_t i = 0; i < num; i++) {
-    GElf_Phdr ph;
-    if (gelf_getphdr(bin, (int)i, &ph) == NULL || ph.p_type != PT_LOAD ||
-        !(ph.p_flags & PF_X) || ph.p_offset > file_size ||
-        ph.p_filesz > file_size - ph.p_offset || vaddr < ph.p_vaddr ||
-        vaddr - ph.p_vaddr >= ph.p_filesz)
-      continue;
-    return vaddr - ph.p_vaddr + ph.p_offset;
+/* Each function's file offset, through the binary's executable segments
+ * (elf_segments.h); 0 where none holds it (a symbol from a debug file of
+ * another layout, a broken header). */
+static void to_offsets(Elf *bin, uint64_t file_size, const uint64_t *vaddr,
+                       size_t n, mctop_symbol_t *out) {
+  mctop_segments_t seg;
+  bool have = mctop_segments_read(bin, file_size, &seg) == 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t off = 0;
+    if (!have || vaddr[i] == 0 ||
+        mctop_segments_offset(&seg, vaddr[i], true, &off) != 0)
+      off = 0;
+    out[i].offset = off;
+    out[i].vaddr = off ? vaddr[i] : 0;
   }
-  return 0;
+  mctop_segments_free(&seg);
 }
 
 /* Whether a debug file's image is the binary's (build id id[0..id_len),
@@ -372,11 +373,9 @@ int mctop_find_functions(const mctop_symbol_query_t *q,
                s.fetched);
     goto out;
   }
-  for (size_t i = 0; i < n; i++) {
-    out[i].offset = vaddr[i] ? to_offset(bin, q->bin_size, vaddr[i]) : 0;
-    out[i].vaddr = out[i].offset ? vaddr[i] : 0;
+  to_offsets(bin, q->bin_size, vaddr, n, out);
+  for (size_t i = 0; i < n; i++)
     out[i].clone = clone[i];
-  }
   status = 0;
 out:
   elf_end(bin);

@@ -13,6 +13,7 @@
  */
 #include "usdt_notes.h"
 
+#include "elf_segments.h"
 #include "escape.h"
 
 #include <gelf.h>
@@ -53,27 +54,9 @@ static int add_name(mctop_usdt_list_t *l, const char *name, const char *args) {
 
 /* What turns note addresses into file offsets. */
 typedef struct {
-  GElf_Phdr *load; /* PT_LOAD program headers */
-  size_t load_num;
-  uint64_t base;      /* address of .stapsdt.base, 0 if none */
-  uint64_t file_size; /* a segment past it is a broken header: not used */
+  mctop_segments_t segments; /* the loaded segments inside the file */
+  uint64_t base;             /* address of .stapsdt.base, 0 if none */
 } layout_t;
-
-/* The file offset of addr in a loaded segment (executable if exec). */
-static int file_offset(const layout_t *lay, uint64_t addr, bool exec,
-                       uint64_t *off) {
-  for (size_t i = 0; i < lay->load_num; i++) {
-    const GElf_Phdr *ph = &lay->load[i];
-    /* File-backed bytes only: a uprobe and a semaphore live in the file. */
-    if ((exec && !(ph->p_flags & PF_X)) || ph->p_offset > lay->file_size ||
-        ph->p_filesz > lay->file_size - ph->p_offset || addr < ph->p_vaddr ||
-        addr - ph->p_vaddr >= ph->p_filesz)
-      continue;
-    *off = addr - ph->p_vaddr + ph->p_offset;
-    return 0;
-  }
-  return -1;
-}
 
 static uint64_t note_word(const char *p, size_t words) {
   if (words == 4) {
@@ -93,8 +76,9 @@ static void add_site(mctop_usdt_list_t *l, const layout_t *lay, int name,
   uint64_t sema = note_word(desc + 2 * words, words), off, sema_off = 0;
   if (lay->base != 0 && base != 0)
     pc += lay->base - base;
-  if (file_offset(lay, pc, true, &off) != 0 ||
-      (sema != 0 && file_offset(lay, sema, false, &sema_off) != 0))
+  if (mctop_segments_offset(&lay->segments, pc, true, &off) != 0 ||
+      (sema != 0 &&
+       mctop_segments_offset(&lay->segments, sema, false, &sema_off) != 0))
     return;
   if (l->site_num >= MCTOP_USDT_MAX_SITES) {
     l->sites_over++;
@@ -147,19 +131,11 @@ static void scan_notes(Elf *elf, Elf_Data *data, const char *provider,
 }
 
 /* The loaded segments and the .stapsdt.base address. */
-static int read_layout(Elf *elf, size_t shstrndx, layout_t *lay) {
-  size_t n;
+static int read_layout(Elf *elf, size_t shstrndx, uint64_t file_size,
+                       layout_t *lay) {
   memset(lay, 0, sizeof(*lay));
-  if (elf_getphdrnum(elf, &n) != 0)
+  if (mctop_segments_read(elf, file_size, &lay->segments) != 0)
     return -1;
-  lay->load = calloc(n + 1, sizeof(*lay->load));
-  if (lay->load == NULL)
-    return -1;
-  for (size_t i = 0; i < n; i++) {
-    GElf_Phdr ph;
-    if (gelf_getphdr(elf, (int)i, &ph) != NULL && ph.p_type == PT_LOAD)
-      lay->load[lay->load_num++] = ph;
-  }
   for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
     GElf_Shdr sh;
     const char *name;
@@ -176,9 +152,8 @@ static int scan_elf(Elf *elf, uint64_t file_size, const char *provider,
   size_t shstrndx;
   layout_t lay;
   if (elf_getshdrstrndx(elf, &shstrndx) != 0 ||
-      read_layout(elf, shstrndx, &lay) != 0)
+      read_layout(elf, shstrndx, file_size, &lay) != 0)
     return -1;
-  lay.file_size = file_size;
   for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn)) != NULL;) {
     GElf_Shdr sh;
     if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE)
@@ -190,7 +165,7 @@ static int scan_elf(Elf *elf, uint64_t file_size, const char *provider,
     if (data != NULL)
       scan_notes(elf, data, provider, &lay, l);
   }
-  free(lay.load);
+  mctop_segments_free(&lay.segments);
   return 0;
 }
 
