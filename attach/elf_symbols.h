@@ -4,8 +4,9 @@
  * build, the official container image), or from its separate debug file
  * (memcached-dbgsym, memcached-debuginfo): found by build id under each
  * debug directory, then by .gnu_debuglink.  A symbol's address is turned
- * into a file offset through the *binary's* program headers: in a debug
- * file .text is NOBITS and its section offsets are not the binary's.
+ * into a file offset through the *binary's* program headers
+ * (elf_segments.h): in a debug file .text is NOBITS and its section
+ * offsets are not the binary's.
  * Last, for a stripped binary (no .symtab) whose debug file is nowhere
  * local: fetched by build id from debuginfod (debuginfod.h).
  */

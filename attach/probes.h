@@ -1,8 +1,11 @@
 /*
  * mctop: the attach layer.  One table maps each memcached USDT probe
- * to the event it reports and the places of its arguments; attaching a
- * target turns every call site of the probes it has into an attach site
- * (sites.h) and puts them all on one link (uprobe_links.h).
+ * (and, in symbol mode, each of memcached's functions) to the event it
+ * reports and the places of its arguments; attaching a target turns every
+ * call site of the probes it has into an attach site (sites.h) and puts
+ * mctop's own uprobes there: one uprobe_multi link for the entries and one
+ * for the functions' returns, or a perf link per site where the kernel has
+ * no uprobe_multi (uprobe_links.h).
  */
 #ifndef MCTOP_PROBES_H
 #define MCTOP_PROBES_H

@@ -1,7 +1,7 @@
 /*
- * mctop: following traced processes.  Called from the read callback
- * once per interval, so a restarted memcached is traced again within one
- * interval of showing up.
+ * mctop: following traced processes.  Called from the engine's tick once
+ * per interval (collectd's read callback, or the command's loop), so a
+ * restarted memcached is traced again within one interval of showing up.
  */
 #include "tracking.h"
 

@@ -1,7 +1,8 @@
 /*
- * mctop: which USDT probes an ELF file carries.  Read before
- * attaching, so the log can say "this memcached was built without
- * --enable-dtrace" instead of a bare ENOENT per probe.
+ * mctop: which USDT probes an ELF file carries, and every call site of
+ * them with its file offset and argument format: mctop attaches its own
+ * uprobes at these sites (probes.c), and the log can say "this memcached
+ * was built without --enable-dtrace" before anything is attached.
  */
 #ifndef MCTOP_USDT_NOTES_H
 #define MCTOP_USDT_NOTES_H

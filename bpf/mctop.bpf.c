@@ -35,7 +35,8 @@
 #define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
 
 /* Option Latency, set before load: when false the verifier drops the
- * latency code from the command programs, which then cost what they did. */
+ * latency code from the program as dead, so a command site costs what it
+ * would without it. */
 const volatile bool targ_latency = false;
 
 /* Set when the names ring was found full, cleared by user space once it
@@ -771,7 +772,7 @@ static __always_inline void on_fn_unlink(struct pt_regs *ctx,
 		    &slot);
 }
 
-/* The symbol-mode events, out of line from the USDT ones. */
+/* The symbol-mode events, kept apart from the USDT ones. */
 static __always_inline int on_function(struct pt_regs *ctx,
 				       const struct mctop_site *site, __u32 ev)
 {
@@ -806,9 +807,9 @@ static __always_inline int on_function(struct pt_regs *ctx,
 
 /*
  * Every site of every traced process runs this.  The section name only
- * tells libbpf the program type: plugin/uprobe_links.c sets the expected
- * attach type (a uprobe_multi link where the kernel has them) before load
- * and attaches it itself.
+ * tells libbpf the program type: attach/engine.c sets the expected attach
+ * type (a uprobe_multi link where the kernel has them) before load, and
+ * attach/uprobe_links.c attaches it itself, never libbpf's auto-attach.
  */
 SEC("uprobe")
 int mctop_site_hit(struct pt_regs *ctx)

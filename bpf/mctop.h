@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Structures shared between the BPF program (mctop.bpf.c) and the collectd
- * plugin (plugin/).  Both sides include this one header, so a layout change
+ * Structures shared between the BPF program (mctop.bpf.c) and user space
+ * (attach/ writes the sites and drains the maps, logic/ reads the
+ * figures).  Both sides include this one header, so a layout change
  * cannot drift between them; sizes are pinned with static asserts.
  *
  * Only fixed-width __u* types: the BPF side has no libc.
@@ -15,9 +16,9 @@
 #define MCTOP_KEY_MAX 250
 
 /*
- * The commands memcached 1.6 fires a USDT probe for, one counter each.  The
- * order is the order of the per-command arrays below and of the dispatch
- * table in plugin/submit.c.
+ * The commands memcached 1.6 fires a USDT probe for, one counter each: the
+ * index of the per-command arrays below, and of each command's name in
+ * logic/key_fields.c (mctop_cmd_name), which every front end reports by.
  */
 enum mctop_cmd {
 	MCTOP_CMD_GET,
@@ -233,10 +234,14 @@ struct mctop_inflight {
  * Attach sites.  Every probe hit runs one program, which learns from the
  * hit's BPF cookie which site it is: an index into the map "sites", where
  * user space wrote, before attaching, what the site reports (the event) and
- * where each of its arguments lives.  One program and one link per traced
- * process, whatever the number of probes: a link detaches in one kernel
- * grace period, where a link per uprobe took ~110 ms each (README,
- * "Following memcached in production").
+ * where each of its arguments lives.  mctop resolves the sites itself (the
+ * probes' notes, or memcached's functions in symbol mode) and puts its own
+ * uprobes there (attach/probes.c): where the kernel has uprobe_multi links
+ * (Linux 6.6+), one link per traced process whatever the number of probes
+ * (two in symbol mode: entries and returns), which detaches in one kernel
+ * grace period, where a perf-event link per uprobe (what older kernels
+ * still get, attach/uprobe_links.h) took ~110 ms each (README, "Following
+ * memcached in production").
  */
 enum mctop_event {
 	/* MCTOP_EV_CMD + enum mctop_cmd: a command probe of that command */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The map "sites" (mctop.h, "Attach sites") and how a site's arguments are
- * read, in one place for every BPF object that plugin/probes.c attaches:
+ * read, in one place for every BPF object that attach/probes.c attaches:
  * mctop's own and the benchmark's floors.  User space writes a site before
- * it attaches the site, indexed by the site's cookie (plugin/sites.c).
+ * it attaches the site, indexed by the site's cookie (attach/sites.c).
  * Needs bpf_helpers.h and linux/ptrace.h first.
  */
 #ifndef MCTOP_SITES_BPF_H

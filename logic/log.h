@@ -1,10 +1,11 @@
 /*
  * mctop: logging through a sink the front end sets.
  *
- * The core (loading, attaching, draining, naming) logs through these macros
- * and knows nothing of where the lines go: the collectd plugin hands them
- * to collectd's log with the "mctop plugin: " prefix operators grep for,
- * a command prints them on stderr.  Levels are syslog's, as collectd's are.
+ * The core (logic/ and attach/: loading, attaching, draining, naming)
+ * logs through these macros and knows nothing of where the lines go: the
+ * collectd plugin hands them to collectd's log with the "mctop plugin: "
+ * prefix operators grep for, the command prints them on stderr.  Levels
+ * are syslog's, as collectd's are.
  */
 #ifndef MCTOP_LOG_H
 #define MCTOP_LOG_H

@@ -1,8 +1,11 @@
 /*
- * mctop: the <Plugin mctop> block, parsed and validated.
+ * mctop: one instance's options, parsed and validated: an <Instance> block
+ * of the plugin's config or the command's flags, both handed over as an
+ * mctop_opt_t tree (option.h) and both read through the one table
+ * mctop_options[].
  *
- * Pure logic (no BPF, no collectd daemon calls beyond plugin_log), so the
- * unit tests exercise it with mctop_opt_t literals.
+ * Pure logic (no BPF, no collectd: a rejection goes to log.h's sink), so
+ * the unit tests exercise it with mctop_opt_t literals.
  */
 #ifndef MCTOP_OPTIONS_H
 #define MCTOP_OPTIONS_H
