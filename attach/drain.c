@@ -47,6 +47,9 @@ static void *map_table(int fd, size_t len) {
  * but a C string reader that overreads (regexec's sanitizer interceptor,
  * for one, though REG_STARTEND bounds the match) stops in the record. */
 
+/* The queue's capacity kept between intervals (a few thousand names). */
+#define QUEUE_KEEP (256u << 10)
+
 int mctop_drain_put_name(mctop_drain_t *d, uint32_t slot, const uint8_t *key,
                          size_t len) {
   if (slot >= d->nslots || len > MCTOP_KEY_MAX)
@@ -298,6 +301,13 @@ bool mctop_drain_next(mctop_drain_t *d, mctop_slot_rec_t *rec) {
     }
     if (d->scan == 0) {
       d->live = d->result.tracked;
+      /* A burst of new keys grew the queue: give it back rather than hold
+       * a names ring's worth every interval after. */
+      if (d->queue_cap > QUEUE_KEEP) {
+        free(d->queue);
+        d->queue = NULL;
+        d->queue_cap = 0;
+      }
       return false;
     }
     size_t i = --d->scan;
