@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "latency_options.h"
 #include "log.h"
 #include "regex_guard.h"
 

@@ -11,9 +11,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "key_fields.h"
 #include "keyrules.h"
-#include "mctop.h"
+#include "latency_hist.h"
 #include "option.h"
+#include "pid_max.h"
+#include "symbol_sites.h"
 
 #define MCTOP_NAME_MAX 64
 #define MCTOP_TOPKEYS_DEFAULT 20
@@ -23,22 +26,12 @@
 #define MCTOP_MAXKEYS_DEFAULT 65536
 #define MCTOP_MAXKEYS_MIN 16
 #define MCTOP_MAXKEYS_MAX 4194304
-#define MCTOP_PERCENTILES_MAX 16
-/* Linux's PID_MAX_LIMIT on 64-bit. */
-#define MCTOP_PID_MAX 4194304
 
 /* Whether to count key lookups (assoc__find), an extra probe per command. */
 enum mctop_lookups {
   MCTOP_LOOKUPS_AUTO, /* only where text commands fire no command probe */
   MCTOP_LOOKUPS_ON,
   MCTOP_LOOKUPS_OFF,
-};
-
-/* Where the counts come from (option Probes). */
-enum mctop_probes {
-  MCTOP_PROBES_AUTO,    /* USDT where the binary has them, else symbols */
-  MCTOP_PROBES_USDT,    /* memcached's USDT probes (--enable-dtrace) */
-  MCTOP_PROBES_SYMBOLS, /* memcached's own functions, by symbol */
 };
 
 /* Debug directories searched by default (option DebugDirectory). */
@@ -109,13 +102,5 @@ void mctop_config_free(mctop_instance_config_t *cfg);
 const char *mctop_sort_by_name(enum mctop_sort s);
 
 const char *mctop_probes_name(enum mctop_probes p);
-
-/* Latency and LatencyPercentiles (latency_options.c): 1 if o is neither,
- * else 0 or -1 as for any option. */
-int mctop_latency_option(const mctop_opt_t *o, mctop_instance_config_t *cfg);
-
-/* The latency defaults, and the checks that span options. */
-void mctop_latency_defaults(mctop_instance_config_t *cfg);
-int mctop_latency_validate(const mctop_instance_config_t *cfg);
 
 #endif /* MCTOP_OPTIONS_H */
