@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "option.h"
+#include "opt_tree.h"
 
 #define MCTOP_CLI_MAX_OPTS 256
 /* The command's one instance, as the core's messages name it. */

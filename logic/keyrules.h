@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "keyname.h"
-#include "option.h"
+#include "opt_tree.h"
 
 #define MCTOP_KEYRULES_MAX 64
 #define MCTOP_SALT_MIN 16

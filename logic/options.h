@@ -14,7 +14,7 @@
 #include "key_fields.h"
 #include "keyrules.h"
 #include "latency_hist.h"
-#include "option.h"
+#include "opt_tree.h"
 #include "pid_max.h"
 #include "symbol_sites.h"
 
