@@ -88,38 +88,30 @@ const char *mctop_probe_name(size_t i) {
              : mctop_fn_name((enum mctop_fn)(i - MCTOP_USDT_PROBES));
 }
 
+/* One uprobe to put on a target: where, and what the program reads there. */
+typedef struct {
+  struct mctop_site spec; /* the event and its arguments' places */
+  uint64_t offset;        /* file offset of the probed instruction */
+  uint64_t ref_ctr;       /* the USDT semaphore's file offset, or 0 */
+  bool ret;               /* a return probe */
+} planned_site_t;
+
 /* The sites being put together for one target. */
 typedef struct {
-  struct mctop_site *spec;
-  uint64_t *offsets, *ref_ctr, *cookies;
-  uint32_t *ids;
-  bool *ret; /* a return probe */
+  planned_site_t *site;
   size_t num, cap;
 } plan_t;
 
 static void plan_free(plan_t *p) {
-  free(p->spec);
-  free(p->offsets);
-  free(p->ref_ctr);
-  free(p->cookies);
-  free(p->ids);
-  free(p->ret);
+  free(p->site);
   memset(p, 0, sizeof(*p));
 }
 
 static int plan_alloc(plan_t *p, size_t cap) {
   memset(p, 0, sizeof(*p));
   p->cap = cap;
-  p->spec = calloc(cap + 1, sizeof(*p->spec));
-  p->offsets = calloc(cap + 1, sizeof(*p->offsets));
-  p->ref_ctr = calloc(cap + 1, sizeof(*p->ref_ctr));
-  p->cookies = calloc(cap + 1, sizeof(*p->cookies));
-  p->ids = calloc(cap + 1, sizeof(*p->ids));
-  p->ret = calloc(cap + 1, sizeof(*p->ret));
-  if (p->spec && p->offsets && p->ref_ctr && p->cookies && p->ids && p->ret)
-    return 0;
-  plan_free(p);
-  return -ENOMEM;
+  p->site = calloc(cap + 1, sizeof(*p->site));
+  return p->site != NULL ? 0 : -ENOMEM;
 }
 
 /* The site of table row row at call site s, or -1 with err set. */
@@ -156,7 +148,7 @@ static int plan_row(plan_t *p, size_t row, const mctop_target_t *t,
       continue;
     char err[256];
     if (p->num >= p->cap ||
-        site_spec(row, s, &p->spec[p->num], err, sizeof(err)) != 0) {
+        site_spec(row, s, &p->site[p->num].spec, err, sizeof(err)) != 0) {
       if (p->num >= p->cap)
         snprintf(err, sizeof(err), "too many call sites");
       MCTOP_ERROR("instance \"%s\": " PROVIDER ":%s in %s, call site at file "
@@ -167,8 +159,9 @@ static int plan_row(plan_t *p, size_t row, const mctop_target_t *t,
       p->num = first;
       return -1;
     }
-    p->offsets[p->num] = s->offset;
-    p->ref_ctr[p->num] = s->sema_offset;
+    p->site[p->num].offset = s->offset;
+    p->site[p->num].ref_ctr = s->sema_offset;
+    p->site[p->num].ret = false;
     p->num++;
   }
   return p->num > first ? 0 : -1;
@@ -199,16 +192,17 @@ static void plan_functions(plan_t *p, const char *instance,
       const mctop_fn_row_t *row = &mctop_fn_rows[r];
       if (row->fn != (enum mctop_fn)f || p->num >= p->cap)
         continue;
-      if (mctop_fn_site(row, t->release, &p->spec[p->num]) != 0) {
+      planned_site_t *ps = &p->site[p->num];
+      if (mctop_fn_site(row, t->release, &ps->spec) != 0) {
         MCTOP_ERROR("instance \"%s\": %s in %s: symbol mode reads x86-64 "
                     "registers only; not attached",
                     instance, site, t->shown);
         p->num = first;
         break;
       }
-      p->offsets[p->num] = off;
-      p->ref_ctr[p->num] = 0;
-      p->ret[p->num] = row->ret;
+      ps->offset = off;
+      ps->ref_ctr = 0;
+      ps->ret = row->ret;
       p->num++;
     }
     if (p->num == first)
@@ -257,42 +251,70 @@ static bool process_gone(const mctop_target_t *t) {
   return access(t->path, F_OK) != 0;
 }
 
-/* Moves the return probes to the end; returns how many sites precede. */
-static size_t split_returns(plan_t *p) {
-  size_t entries = 0;
+/* The plan as sites.h and uprobe_links.h take it: one array per field,
+ * the entry sites first and the return probes after them (each kind goes
+ * on a link of its own). */
+typedef struct {
+  struct mctop_site *specs;
+  uint64_t *offsets, *ref_ctr, *cookies;
+  uint32_t *ids; /* the site ids, which are the uprobes' cookies */
+  size_t num, entries;
+} site_arrays_t;
+
+static void site_arrays_free(site_arrays_t *l) {
+  free(l->specs);
+  free(l->offsets);
+  free(l->ref_ctr);
+  free(l->cookies);
+  free(l->ids);
+  memset(l, 0, sizeof(*l));
+}
+
+/* Appends the planned sites that are (or are not) return probes. */
+static void lay_out(const plan_t *p, bool ret, site_arrays_t *l) {
   for (size_t i = 0; i < p->num; i++) {
-    if (p->ret[i])
+    const planned_site_t *ps = &p->site[i];
+    if (ps->ret != ret)
       continue;
-#define SWAP(a, T)                                                             \
-  do {                                                                         \
-    T tmp__ = p->a[i];                                                         \
-    p->a[i] = p->a[entries];                                                   \
-    p->a[entries] = tmp__;                                                     \
-  } while (0)
-    SWAP(spec, struct mctop_site);
-    SWAP(offsets, uint64_t);
-    SWAP(ref_ctr, uint64_t);
-    SWAP(ret, bool);
-#undef SWAP
-    entries++;
+    l->specs[l->num] = ps->spec;
+    l->offsets[l->num] = ps->offset;
+    l->ref_ctr[l->num] = ps->ref_ctr;
+    l->num++;
   }
-  return entries;
+}
+
+static int site_arrays_of(const plan_t *p, site_arrays_t *l) {
+  memset(l, 0, sizeof(*l));
+  l->specs = calloc(p->num + 1, sizeof(*l->specs));
+  l->offsets = calloc(p->num + 1, sizeof(*l->offsets));
+  l->ref_ctr = calloc(p->num + 1, sizeof(*l->ref_ctr));
+  l->cookies = calloc(p->num + 1, sizeof(*l->cookies));
+  l->ids = calloc(p->num + 1, sizeof(*l->ids));
+  if (!l->specs || !l->offsets || !l->ref_ctr || !l->cookies || !l->ids) {
+    site_arrays_free(l);
+    return -ENOMEM;
+  }
+  lay_out(p, false, l);
+  l->entries = l->num;
+  lay_out(p, true, l);
+  return 0;
 }
 
 /* The entry sites on one link and the return probes on another.  Returns
  * first: a return whose entry was not seen is ignored by the program, but
  * an entry whose return never comes would leave its call pending. */
 static int attach_links(const mctop_attacher_t *a, const mctop_target_t *t,
-                        plan_t *p, size_t entries, mctop_links_t *links) {
+                        const site_arrays_t *l, mctop_links_t *links) {
   int err = 0;
-  if (p->num > entries)
+  size_t entries = l->entries;
+  if (l->num > entries)
     err = mctop_uprobe_attach(a->prog, a->multi, true, t->attach_path, t->pid,
-                              p->offsets + entries, p->ref_ctr + entries,
-                              p->cookies + entries, p->num - entries,
+                              l->offsets + entries, l->ref_ctr + entries,
+                              l->cookies + entries, l->num - entries,
                               &links->ret_link);
   if (err == 0 && entries > 0) {
     err = mctop_uprobe_attach(a->prog, a->multi, false, t->attach_path, t->pid,
-                              p->offsets, p->ref_ctr, p->cookies, entries,
+                              l->offsets, l->ref_ctr, l->cookies, entries,
                               &links->link);
     if (err != 0)
       mctop_uprobe_detach(&links->ret_link);
@@ -300,33 +322,45 @@ static int attach_links(const mctop_attacher_t *a, const mctop_target_t *t,
   return err;
 }
 
-/* Takes site ids and attaches the planned sites. */
-static int attach_plan(const mctop_attacher_t *a, const char *instance,
-                       const mctop_target_t *t, plan_t *p,
-                       mctop_links_t *links) {
-  size_t entries = split_returns(p);
-  int err = mctop_sites_take(a->sites, p->spec, p->num, p->ids);
+/* Takes site ids and attaches the sites l lays out; on success the ids are
+ * the link's. */
+static int attach_sites(const mctop_attacher_t *a, const char *instance,
+                        const mctop_target_t *t, site_arrays_t *l,
+                        mctop_links_t *links) {
+  int err = mctop_sites_take(a->sites, l->specs, l->num, l->ids);
   if (err != 0)
     return err;
-  for (size_t i = 0; i < p->num; i++)
-    p->cookies[i] = p->ids[i];
-  err = attach_links(a, t, p, entries, links);
+  for (size_t i = 0; i < l->num; i++)
+    l->cookies[i] = l->ids[i];
+  err = attach_links(a, t, l, links);
   if (err != 0) {
-    mctop_sites_give_back(a->sites, p->ids, p->num);
+    mctop_sites_give_back(a->sites, l->ids, l->num);
     if (process_gone(t))
       return -ESRCH;
     char why[128];
     MCTOP_ERROR("instance \"%s\": attaching %zu uprobes to %s (pid %d) "
                 "failed: %s",
-                instance, p->num, t->shown, (int)t->pid,
+                instance, l->num, t->shown, (int)t->pid,
                 mctop_strerror(-err, why, sizeof(why)));
     return err;
   }
   links->owner = a->sites;
-  links->site_ids = p->ids;
-  links->sites_num = p->num;
-  p->ids = NULL; /* now the link's */
+  links->site_ids = l->ids;
+  links->sites_num = l->num;
+  l->ids = NULL; /* now the link's */
   return 0;
+}
+
+/* Attaches the planned sites. */
+static int attach_plan(const mctop_attacher_t *a, const char *instance,
+                       const mctop_target_t *t, const plan_t *p,
+                       mctop_links_t *links) {
+  site_arrays_t l;
+  int err = site_arrays_of(p, &l);
+  if (err == 0)
+    err = attach_sites(a, instance, t, &l, links);
+  site_arrays_free(&l);
+  return err;
 }
 
 int mctop_attach_target(const mctop_attacher_t *a, const char *instance,
