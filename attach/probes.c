@@ -17,7 +17,7 @@
 #define PROVIDER "memcached"
 
 /* No such argument (enum mctop_site_arg slots a probe does not fill). */
-#define NA (-1)
+#define NO_ARG (-1)
 
 /*
  * Probe name in memcached_dtrace.d -> the event it reports, the number of
@@ -34,7 +34,7 @@ static const struct {
   bool latency; /* attached only with option Latency */
 } probe_table[MCTOP_USDT_PROBES] = {
 #define CMD(name, cmd)                                                         \
-  { name, MCTOP_EV_CMD + cmd, 5, {0, 1, 2, 3, NA}, false, false }
+  { name, MCTOP_EV_CMD + cmd, 5, {0, 1, 2, 3, NO_ARG}, false, false }
     /* (connid, key, keylen, size, casid) */
     CMD("command__get", MCTOP_CMD_GET),
     CMD("command__set", MCTOP_CMD_SET),
@@ -49,35 +49,40 @@ static const struct {
     {"command__incr",
      MCTOP_EV_CMD + MCTOP_CMD_INCR,
      4,
-     {0, 1, 2, NA, NA},
+     {0, 1, 2, NO_ARG, NO_ARG},
      false,
      false},
     {"command__decr",
      MCTOP_EV_CMD + MCTOP_CMD_DECR,
      4,
-     {0, 1, 2, NA, NA},
+     {0, 1, 2, NO_ARG, NO_ARG},
      false,
      false},
     /* (connid, key, keylen) */
     {"command__delete",
      MCTOP_EV_CMD + MCTOP_CMD_DELETE,
      3,
-     {0, 1, 2, NA, NA},
+     {0, 1, 2, NO_ARG, NO_ARG},
      false,
      false},
     /* (key, keylen, depth) */
-    {"assoc__find", MCTOP_EV_LOOKUP, 3, {NA, 0, 1, NA, NA}, true, false},
+    {"assoc__find",
+     MCTOP_EV_LOOKUP,
+     3,
+     {NO_ARG, 0, 1, NO_ARG, NO_ARG},
+     true,
+     false},
     /* (connid, request, size) and (connid, response, size) */
     {"process__command__start",
      MCTOP_EV_CMD_START,
      3,
-     {0, NA, NA, NA, NA},
+     {0, NO_ARG, NO_ARG, NO_ARG, NO_ARG},
      false,
      true},
     {"process__command__end",
      MCTOP_EV_CMD_END,
      3,
-     {0, NA, NA, NA, NA},
+     {0, NO_ARG, NO_ARG, NO_ARG, NO_ARG},
      false,
      true},
 };
@@ -126,7 +131,7 @@ static int site_spec(size_t row, const mctop_usdt_site_t *s,
   out->event = probe_table[row].event;
   for (size_t slot = 0; slot < MCTOP_SITE_ARGS; slot++) {
     int from = probe_table[row].from[slot];
-    if (from == NA)
+    if (from == NO_ARG)
       continue; /* kind MCTOP_ARG_NONE */
     if (from >= n) {
       snprintf(err, errlen, "argument %d is missing from \"%s\"", from + 1,
