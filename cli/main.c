@@ -41,7 +41,7 @@ static void on_resize(int sig) {
  * kept for the exit line; after, errors and warnings go to stderr with
  * --json, to the status line full screen; -v prints everything. */
 typedef struct {
-  bool verbose, started, json;
+  bool verbose, started;
   int first_level;
   char first[1024]; /* the first error (else warning) before the start */
   mctop_screen_t *screen;
@@ -133,7 +133,7 @@ int main(int argc, char **argv) {
     free(f);
     return rc == 1 ? 0 : 2;
   }
-  log_state_t log = {.verbose = f->verbose, .json = f->json};
+  log_state_t log = {.verbose = f->verbose};
   mctop_log_set_sink(log_line, &log);
   libbpf_quiet();
 
