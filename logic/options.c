@@ -57,10 +57,6 @@ const char *mctop_sort_by_name(enum mctop_sort s) {
   return word_name(WORDS(sort_words), (int)s);
 }
 
-const char *mctop_probes_name(enum mctop_probes p) {
-  return word_name(WORDS(probes_words), (int)p);
-}
-
 static int want_one(const mctop_opt_t *ci, enum mctop_opt_type type,
                     const char *inst) {
   static const char *const type_names[] = {"a string", "a number", "a boolean"};

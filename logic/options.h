@@ -101,6 +101,4 @@ void mctop_config_free(mctop_instance_config_t *cfg);
 
 const char *mctop_sort_by_name(enum mctop_sort s);
 
-const char *mctop_probes_name(enum mctop_probes p);
-
 #endif /* MCTOP_OPTIONS_H */
