@@ -266,42 +266,44 @@ typedef struct {
   size_t num, entries;
 } site_arrays_t;
 
-static void site_arrays_free(site_arrays_t *l) {
-  free(l->specs);
-  free(l->offsets);
-  free(l->ref_ctr);
-  free(l->cookies);
-  free(l->ids);
-  memset(l, 0, sizeof(*l));
+static void site_arrays_free(site_arrays_t *arrays) {
+  free(arrays->specs);
+  free(arrays->offsets);
+  free(arrays->ref_ctr);
+  free(arrays->cookies);
+  free(arrays->ids);
+  memset(arrays, 0, sizeof(*arrays));
 }
 
 /* Appends the planned sites that are (or are not) return probes. */
-static void lay_out(const plan_t *p, bool ret, site_arrays_t *l) {
+static void lay_out(const plan_t *p, bool ret, site_arrays_t *arrays) {
   for (size_t i = 0; i < p->num; i++) {
     const planned_site_t *ps = &p->site[i];
     if (ps->ret != ret)
       continue;
-    l->specs[l->num] = ps->spec;
-    l->offsets[l->num] = ps->offset;
-    l->ref_ctr[l->num] = ps->ref_ctr;
-    l->num++;
+    arrays->specs[arrays->num] = ps->spec;
+    arrays->offsets[arrays->num] = ps->offset;
+    arrays->ref_ctr[arrays->num] = ps->ref_ctr;
+    arrays->num++;
   }
 }
 
-static int site_arrays_of(const plan_t *p, site_arrays_t *l) {
-  memset(l, 0, sizeof(*l));
-  l->specs = calloc(p->num + 1, sizeof(*l->specs));
-  l->offsets = calloc(p->num + 1, sizeof(*l->offsets));
-  l->ref_ctr = calloc(p->num + 1, sizeof(*l->ref_ctr));
-  l->cookies = calloc(p->num + 1, sizeof(*l->cookies));
-  l->ids = calloc(p->num + 1, sizeof(*l->ids));
-  if (!l->specs || !l->offsets || !l->ref_ctr || !l->cookies || !l->ids) {
-    site_arrays_free(l);
+/* The arrays of p's sites, entries first. */
+static int site_arrays_of(const plan_t *p, site_arrays_t *arrays) {
+  memset(arrays, 0, sizeof(*arrays));
+  arrays->specs = calloc(p->num + 1, sizeof(*arrays->specs));
+  arrays->offsets = calloc(p->num + 1, sizeof(*arrays->offsets));
+  arrays->ref_ctr = calloc(p->num + 1, sizeof(*arrays->ref_ctr));
+  arrays->cookies = calloc(p->num + 1, sizeof(*arrays->cookies));
+  arrays->ids = calloc(p->num + 1, sizeof(*arrays->ids));
+  if (!arrays->specs || !arrays->offsets || !arrays->ref_ctr ||
+      !arrays->cookies || !arrays->ids) {
+    site_arrays_free(arrays);
     return -ENOMEM;
   }
-  lay_out(p, false, l);
-  l->entries = l->num;
-  lay_out(p, true, l);
+  lay_out(p, false, arrays);
+  arrays->entries = arrays->num;
+  lay_out(p, true, arrays);
   return 0;
 }
 
@@ -309,50 +311,50 @@ static int site_arrays_of(const plan_t *p, site_arrays_t *l) {
  * first: a return whose entry was not seen is ignored by the program, but
  * an entry whose return never comes would leave its call pending. */
 static int attach_links(const mctop_attacher_t *a, const mctop_target_t *t,
-                        const site_arrays_t *l, mctop_links_t *links) {
+                        const site_arrays_t *arrays, mctop_links_t *links) {
   int err = 0;
-  size_t entries = l->entries;
-  if (l->num > entries)
-    err = mctop_uprobe_attach(a->prog, a->multi, true, t->attach_path, t->pid,
-                              l->offsets + entries, l->ref_ctr + entries,
-                              l->cookies + entries, l->num - entries,
-                              &links->ret_link);
+  size_t entries = arrays->entries;
+  if (arrays->num > entries)
+    err = mctop_uprobe_attach(
+        a->prog, a->multi, true, t->attach_path, t->pid,
+        arrays->offsets + entries, arrays->ref_ctr + entries,
+        arrays->cookies + entries, arrays->num - entries, &links->ret_link);
   if (err == 0 && entries > 0) {
     err = mctop_uprobe_attach(a->prog, a->multi, false, t->attach_path, t->pid,
-                              l->offsets, l->ref_ctr, l->cookies, entries,
-                              &links->link);
+                              arrays->offsets, arrays->ref_ctr, arrays->cookies,
+                              entries, &links->link);
     if (err != 0)
       mctop_uprobe_detach(&links->ret_link);
   }
   return err;
 }
 
-/* Takes site ids and attaches the sites l lays out; on success the ids are
+/* Takes site ids and attaches the sites arrays holds; on success the ids are
  * the link's. */
 static int attach_sites(const mctop_attacher_t *a, const char *instance,
-                        const mctop_target_t *t, site_arrays_t *l,
+                        const mctop_target_t *t, site_arrays_t *arrays,
                         mctop_links_t *links) {
-  int err = mctop_sites_take(a->sites, l->specs, l->num, l->ids);
+  int err = mctop_sites_take(a->sites, arrays->specs, arrays->num, arrays->ids);
   if (err != 0)
     return err;
-  for (size_t i = 0; i < l->num; i++)
-    l->cookies[i] = l->ids[i];
-  err = attach_links(a, t, l, links);
+  for (size_t i = 0; i < arrays->num; i++)
+    arrays->cookies[i] = arrays->ids[i];
+  err = attach_links(a, t, arrays, links);
   if (err != 0) {
-    mctop_sites_give_back(a->sites, l->ids, l->num);
+    mctop_sites_give_back(a->sites, arrays->ids, arrays->num);
     if (process_gone(t))
       return -ESRCH;
     char why[128];
     MCTOP_ERROR("instance \"%s\": attaching %zu uprobes to %s (pid %d) "
                 "failed: %s",
-                instance, l->num, t->shown, (int)t->pid,
+                instance, arrays->num, t->shown, (int)t->pid,
                 mctop_strerror(-err, why, sizeof(why)));
     return err;
   }
   links->owner = a->sites;
-  links->site_ids = l->ids;
-  links->sites_num = l->num;
-  l->ids = NULL; /* now the link's */
+  links->site_ids = arrays->ids;
+  links->sites_num = arrays->num;
+  arrays->ids = NULL; /* now the link's */
   return 0;
 }
 
@@ -360,11 +362,11 @@ static int attach_sites(const mctop_attacher_t *a, const char *instance,
 static int attach_plan(const mctop_attacher_t *a, const char *instance,
                        const mctop_target_t *t, const plan_t *p,
                        mctop_links_t *links) {
-  site_arrays_t l;
-  int err = site_arrays_of(p, &l);
+  site_arrays_t arrays;
+  int err = site_arrays_of(p, &arrays);
   if (err == 0)
-    err = attach_sites(a, instance, t, &l, links);
-  site_arrays_free(&l);
+    err = attach_sites(a, instance, t, &arrays, links);
+  site_arrays_free(&arrays);
   return err;
 }
 
