@@ -43,12 +43,18 @@ static void *map_table(int fd, size_t len) {
  * hand it up (the interval is above the drain), and a record in the ring is
  * gone once the callback returns. */
 #define QUEUE_HEAD 5 /* slot (u32), then len (u8), then the key's bytes */
+/* and a NUL after them: the bytes are the key (NUL is a valid byte in it),
+ * but a C string reader that overreads (regexec's sanitizer interceptor,
+ * for one, though REG_STARTEND bounds the match) stops in the record. */
+
+/* The queue's capacity kept between intervals (a few thousand names). */
+#define QUEUE_KEEP (256u << 10)
 
 int mctop_drain_put_name(mctop_drain_t *d, uint32_t slot, const uint8_t *key,
                          size_t len) {
   if (slot >= d->nslots || len > MCTOP_KEY_MAX)
     return -EINVAL;
-  size_t need = d->queue_len + QUEUE_HEAD + len;
+  size_t need = d->queue_len + QUEUE_HEAD + len + 1;
   if (need > d->queue_cap) {
     size_t cap = d->queue_cap ? d->queue_cap : 4096;
     while (cap < need)
@@ -63,6 +69,7 @@ int mctop_drain_put_name(mctop_drain_t *d, uint32_t slot, const uint8_t *key,
   memcpy(r, &slot, sizeof(slot));
   r[4] = (uint8_t)len;
   memcpy(r + QUEUE_HEAD, key, len);
+  r[QUEUE_HEAD + len] = '\0';
   d->queue_len = need;
   d->delivered[slot] = 1;
   return 0;
@@ -247,7 +254,7 @@ static bool next_name(mctop_drain_t *d, mctop_slot_rec_t *rec) {
   memcpy(&rec->slot, r, sizeof(rec->slot));
   rec->len = r[4];
   rec->name = r + QUEUE_HEAD;
-  d->queue_head += QUEUE_HEAD + rec->len;
+  d->queue_head += QUEUE_HEAD + rec->len + 1;
   return true;
 }
 
@@ -294,6 +301,13 @@ bool mctop_drain_next(mctop_drain_t *d, mctop_slot_rec_t *rec) {
     }
     if (d->scan == 0) {
       d->live = d->result.tracked;
+      /* A burst of new keys grew the queue: give it back rather than hold
+       * a names ring's worth every interval after. */
+      if (d->queue_cap > QUEUE_KEEP) {
+        free(d->queue);
+        d->queue = NULL;
+        d->queue_cap = 0;
+      }
       return false;
     }
     size_t i = --d->scan;
