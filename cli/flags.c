@@ -15,34 +15,57 @@ static char instance_name[] = MCTOP_CLI_INSTANCE;
 static mctop_opt_value_t instance_value = {.value = {.string = instance_name},
                                            .type = MCTOP_OPT_STRING};
 
-void mctop_cli_usage(FILE *out) {
-  fprintf(
-      out,
-      "usage: mctop [-p PID]... [-b BINARY] [--pidfile FILE] [--match REGEX]\n"
-      "       [-i SECONDS] [-n COUNT] [-k TOPKEYS] [-s WHAT]\n"
-      "       [--probes auto|usdt|symbols] [--latency] [--lookups "
-      "true|false|auto]\n"
-      "       [--key-pattern REGEX=NAME]... [--key-prefix C]... "
-      "[--privacy raw|hash --salt SALT]\n"
-      "       [--json] [-v]\n\n"
-      "A live top of memcached's hot keys, from eBPF (needs root, or "
-      "CAP_BPF and CAP_PERFMON).\n"
-      "  -i, --interval SECONDS   refresh every SECONDS (default 1)\n"
-      "  -n, --count COUNT        show COUNT intervals, then exit\n"
-      "      --json               one JSON object per interval on "
-      "stdout, no screen\n"
-      "  -v, --verbose            every log line on stderr\n"
+/* The flag's argument as the usage shows it, or "" for a switch. */
+static const char *arg_of(const mctop_option_def_t *d, char *buf, size_t size) {
+  mctop_option_arg(d, buf, size);
+  return buf;
+}
 
-      "  -h, --help               this text\n"
-      "The tracing options, each the collectd plugin's option in "
-      "parentheses (README, Configuration):\n");
+/* The option whose flag is --flag; every flag the usage names is one. */
+static const mctop_option_def_t *option_of_flag(const char *flag) {
+  for (size_t i = 0; i < mctop_options_num; i++)
+    if (strcmp(mctop_options[i].flag, flag) == 0)
+      return &mctop_options[i];
+  return NULL;
+}
+
+static void usage_synopsis(FILE *out) {
+  char probes[64], lookups[64], privacy[64];
+  fprintf(out,
+          "usage: mctop [-p PID]... [-b BINARY] [--pidfile FILE] [--match "
+          "REGEX]\n"
+          "       [-i SECONDS] [-n COUNT] [-k TOPKEYS] [-s WHAT]\n"
+          "       [--probes %s] [--latency] [--lookups %s]\n"
+          "       [--key-pattern REGEX=NAME]... [--key-prefix C]... "
+          "[--privacy %s --salt SALT]\n"
+          "       [--json] [-v]\n\n",
+          arg_of(option_of_flag("probes"), probes, sizeof(probes)),
+          arg_of(option_of_flag("lookups"), lookups, sizeof(lookups)),
+          arg_of(option_of_flag("privacy"), privacy, sizeof(privacy)));
+}
+
+void mctop_cli_usage(FILE *out) {
+  usage_synopsis(out);
+  fprintf(out, "A live top of memcached's hot keys, from eBPF (needs root, or "
+               "CAP_BPF and CAP_PERFMON).\n"
+               "  -i, --interval SECONDS   refresh every SECONDS (default 1)\n"
+               "  -n, --count COUNT        show COUNT intervals, then exit\n"
+               "      --json               one JSON object per interval on "
+               "stdout, no screen\n"
+               "  -v, --verbose            every log line on stderr\n"
+
+               "  -h, --help               this text\n"
+               "The tracing options, each the collectd plugin's option in "
+               "parentheses (README, Configuration):\n");
   for (size_t i = 0; i < mctop_options_num; i++) {
     const mctop_option_def_t *d = &mctop_options[i];
-    char left[64];
+    char left[128], arg[64], help[160];
+    mctop_option_arg(d, arg, sizeof(arg));
     snprintf(left, sizeof(left), "%c%c%s --%s%s%s", d->short_flag ? '-' : ' ',
              d->short_flag ? d->short_flag : ' ', d->short_flag ? "," : " ",
-             d->flag, d->arg ? " " : "", d->arg ? d->arg : "");
-    fprintf(out, "  %-32s %s (%s)\n", left, d->help, d->name);
+             d->flag, arg[0] ? " " : "", arg);
+    mctop_option_help(d, help, sizeof(help));
+    fprintf(out, "  %-32s %s (%s)\n", left, help, d->name);
   }
   fprintf(out,
           "  %-32s the screen in key order, the keys ranked by calls "
@@ -99,7 +122,7 @@ static int add_option(mctop_cli_flags_t *f, const mctop_option_def_t *d,
     return -1;
   mctop_opt_t *o = &f->children[f->block.children_num++];
   *o = (mctop_opt_t){.key = d->name};
-  if (arg == NULL) { /* a switch: true */
+  if (d->split == MCTOP_FLAG_SWITCH) { /* a switch: true */
     mctop_opt_value_t *v = new_value(f);
     if (v == NULL)
       return -1;
@@ -111,11 +134,11 @@ static int add_option(mctop_cli_flags_t *f, const mctop_option_def_t *d,
   }
   /* Values are taken in order from one array: this option's are the next
    * ones. */
-  const char *eq = strchr(d->arg, '=') ? strrchr(arg, '=') : NULL;
-  if (eq != NULL) /* REGEX=NAME: two strings, cut at the last '=' */
+  const char *eq = strrchr(arg, '=');
+  if (d->split == MCTOP_FLAG_PAIR && eq != NULL) /* cut at the last '=' */
     return add_value(f, o, MCTOP_OPT_STRING, arg, (size_t)(eq - arg), false) ||
            add_value(f, o, MCTOP_OPT_STRING, eq + 1, strlen(eq + 1), false);
-  if (strchr(d->arg, ',') != NULL) { /* a list */
+  if (d->split == MCTOP_FLAG_LIST) {
     for (const char *p = arg;; p++) {
       const char *c = strchr(p, ',');
       size_t len = c ? (size_t)(c - p) : strlen(p);
@@ -127,7 +150,7 @@ static int add_option(mctop_cli_flags_t *f, const mctop_option_def_t *d,
     }
   }
   return add_value(f, o, d->type, arg, strlen(arg),
-                   strstr(d->arg, "true") != NULL);
+                   d->split == MCTOP_FLAG_BOOLEAN_OR_WORD);
 }
 
 static const mctop_option_def_t *find_flag(const char *name, char short_flag) {
@@ -326,7 +349,7 @@ int mctop_cli_parse(mctop_cli_flags_t *f, int argc, char **argv) {
     if (d == NULL)
       return unknown(a, name != NULL ? name : (char[]){s, '\0'});
     const char *arg = NULL;
-    if (d->arg != NULL) {
+    if (d->split != MCTOP_FLAG_SWITCH) {
       arg = inline_arg ? inline_arg : next;
       if (arg == NULL)
         return bad("%s needs an argument", a);
