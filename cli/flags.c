@@ -176,6 +176,8 @@ static int stray(const char *given) {
   return bad("unexpected argument \"%s\": every value follows its flag", given);
 }
 
+#define LETTERS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
 /* The option named by msg's word at [w, w + len), or NULL. */
 static const mctop_option_def_t *option_named(const char *w, size_t len) {
   for (size_t i = 0; i < mctop_options_num; i++)
@@ -185,14 +187,34 @@ static const mctop_option_def_t *option_named(const char *w, size_t len) {
   return NULL;
 }
 
+size_t mctop_cli_as_flags(const char *text, char *buf, size_t size) {
+  size_t n = 0;
+  if (size > 0)
+    buf[0] = '\0';
+  for (const char *p = text; *p != '\0';) {
+    size_t len = strspn(p, LETTERS);
+    const mctop_option_def_t *d = len ? option_named(p, len) : NULL;
+    char word[72];
+    if (d == NULL) /* a word that is no option, or a character between */
+      snprintf(word, sizeof(word), "%.*s", (int)(len ? len : 1), p);
+    else if (d->short_flag != 0)
+      snprintf(word, sizeof(word), "-%c", d->short_flag);
+    else
+      snprintf(word, sizeof(word), "--%s", d->flag);
+    int w = snprintf(buf + n, n < size ? size - n : 0, "%s", word);
+    n += w > 0 ? (size_t)w : 0;
+    p += len ? len : 1;
+  }
+  return n;
+}
+
 void mctop_cli_see_help(const char *msg) {
   char flags[512] = "";
   size_t n = 0;
   const mctop_option_def_t *said[8];
   size_t said_num = 0;
   for (const char *p = msg ? msg : ""; *p != '\0' && said_num < 8;) {
-    size_t len =
-        strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    size_t len = strspn(p, LETTERS);
     const mctop_option_def_t *d = len ? option_named(p, len) : NULL;
     p += len ? len : 1;
     for (size_t i = 0; d != NULL && i < said_num; i++)

@@ -451,10 +451,25 @@ static void word_list_styles(void) {
   CHECK_STR("?", mctop_sort_by_name((enum mctop_sort)99), "no such word: ?");
 }
 
+/* The target options' list, which the command shows as flags: every name
+ * in it is an option (cli/flags.c: mctop_cli_as_flags). */
+static void target_options(void) {
+  char list[] = MCTOP_TARGET_OPTIONS;
+  size_t names = 0;
+  for (char *w = strtok(list, ", "); w != NULL; w = strtok(NULL, ", ")) {
+    if (strcmp(w, "or") == 0)
+      continue;
+    names++;
+    CHECK(mctop_option_find(w) != NULL, "target option %s is an option", w);
+  }
+  CHECK_U64(4, names, "four target options: %s", MCTOP_TARGET_OPTIONS);
+}
+
 int main(void) {
   readme_table();
   word_lists();
   word_list_styles();
+  target_options();
   probes();
   debuginfod_timeout();
   latency();
