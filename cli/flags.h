@@ -43,6 +43,11 @@ void mctop_cli_usage(FILE *out);
  * collectd.conf's words: "SortBy is -s or --sort; "). */
 void mctop_cli_see_help(const char *msg);
 
+/* text with each option it names as its flag ("PID, PIDFile or Binary" is
+ * "-p, --pidfile or -b"), into buf; returns the length it needs (as
+ * snprintf). */
+size_t mctop_cli_as_flags(const char *text, char *buf, size_t size);
+
 void mctop_cli_flags_free(mctop_cli_flags_t *f);
 
 #endif /* MCTOP_CLI_FLAGS_H */

@@ -57,8 +57,10 @@ static const char *own_words(const char *msg, char *buf, size_t size) {
   const char *opts = strstr(msg, MCTOP_TARGET_OPTIONS);
   if (opts == NULL)
     return msg;
-  snprintf(buf, size, "%.*s-p, --pidfile, -b or --match%s", (int)(opts - msg),
-           msg, opts + strlen(MCTOP_TARGET_OPTIONS));
+  char flags[128];
+  mctop_cli_as_flags(MCTOP_TARGET_OPTIONS, flags, sizeof(flags));
+  snprintf(buf, size, "%.*s%s%s", (int)(opts - msg), msg, flags,
+           opts + strlen(MCTOP_TARGET_OPTIONS));
   return buf;
 }
 
