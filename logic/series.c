@@ -93,8 +93,7 @@ int32_t mctop_series_join(mctop_series_t *s, const char *name) {
     s->coll = c;
     s->coll_cap = cap;
   }
-  bool created;
-  idx = mctop_idtab_put(&s->coll_by_name, id, 1, &created);
+  idx = mctop_idtab_put(&s->coll_by_name, id, 1);
   if (idx == NULL)
     return -1;
   *idx = (int32_t)i;
@@ -250,8 +249,7 @@ void mctop_series_values(const mctop_series_t *s, const mctop_candidate_t *c,
 
 void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c) {
   if (!c->linger) {
-    bool created;
-    known_t *kn = mctop_idtab_put(&s->known, c->id, s->interval_no, &created);
+    known_t *kn = mctop_idtab_put(&s->known, c->id, s->interval_no);
     if (kn != NULL) {
       kn->last = s->interval_no;
       if (c->series < 0 && !c->key->known) {
@@ -301,8 +299,7 @@ void mctop_series_end(mctop_series_t *s, const struct mctop_totals *totals,
     other[f] = s->other_acc[f];
   }
   if (s->interval_no > MCTOP_KNOWN_GENERATIONS)
-    mctop_idtab_sweep(&s->known, s->interval_no - MCTOP_KNOWN_GENERATIONS, NULL,
-                      NULL);
+    mctop_idtab_sweep(&s->known, s->interval_no - MCTOP_KNOWN_GENERATIONS);
 }
 
 size_t mctop_series_bytes(const mctop_series_t *s) {
