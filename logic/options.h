@@ -1,7 +1,7 @@
 /*
  * mctop: one instance's options, parsed and validated: an <Instance> block
  * of the plugin's config or the command's flags, both handed over as an
- * mctop_opt_t tree (option.h) and both read through the one table
+ * mctop_opt_t tree (opt_tree.h) and both read through the one table
  * mctop_options[].
  *
  * Pure logic (no BPF, no collectd: a rejection goes to log.h's sink), so
