@@ -39,12 +39,48 @@ static void *map_table(int fd, size_t len) {
   return p == MAP_FAILED ? NULL : p;
 }
 
+/* A name record, queued until it is yielded: the ring's callback cannot
+ * hand it up (the interval is above the drain), and a record in the ring is
+ * gone once the callback returns. */
+#define QUEUE_HEAD 5 /* slot (u32), then len (u8), then the key's bytes */
+/* and a NUL after them: the bytes are the key (NUL is a valid byte in it),
+ * but a C string reader that overreads (regexec's sanitizer interceptor,
+ * for one, though REG_STARTEND bounds the match) stops in the record. */
+
+/* The queue's capacity kept between intervals (a few thousand names). */
+#define QUEUE_KEEP (256u << 10)
+
+int mctop_drain_put_name(mctop_drain_t *d, uint32_t slot, const uint8_t *key,
+                         size_t len) {
+  if (slot >= d->nslots || len > MCTOP_KEY_MAX)
+    return -EINVAL;
+  size_t need = d->queue_len + QUEUE_HEAD + len + 1;
+  if (need > d->queue_cap) {
+    size_t cap = d->queue_cap ? d->queue_cap : 4096;
+    while (cap < need)
+      cap *= 2;
+    uint8_t *q = realloc(d->queue, cap);
+    if (q == NULL)
+      return -ENOMEM; /* the key stays unnamed and asks again */
+    d->queue = q;
+    d->queue_cap = cap;
+  }
+  uint8_t *r = d->queue + d->queue_len;
+  memcpy(r, &slot, sizeof(slot));
+  r[4] = (uint8_t)len;
+  memcpy(r + QUEUE_HEAD, key, len);
+  r[QUEUE_HEAD + len] = '\0';
+  d->queue_len = need;
+  d->delivered[slot] = 1;
+  return 0;
+}
+
 /*
  * A name record from the ring.  Its slot's line is not read here (a cache
  * miss per new key, the drain's largest cost in an interval of many new
  * keys): a record can be older than its slot's eviction only if it was
- * sent the moment the slot died, and a dead slot's name is dropped when
- * the scan recycles it, in this very drain.
+ * sent the moment the slot died, and the interval drops a dead slot's name
+ * when the scan recycles it (MCTOP_REC_GONE), in this very drain.
  */
 static int take_name(void *ctx, void *data, size_t size) {
   mctop_drain_t *d = ctx;
@@ -52,7 +88,7 @@ static int take_name(void *ctx, void *data, size_t size) {
   if (size < MCTOP_NAME_REC_HEAD || r->slot >= d->nslots ||
       r->len > MCTOP_KEY_MAX || MCTOP_NAME_REC_HEAD + (size_t)r->len > size)
     return 0;
-  mctop_series_name_key(d->series, &d->keys[r->slot], r->data, r->len);
+  mctop_drain_put_name(d, r->slot, r->data, r->len);
   return 0;
 }
 
@@ -61,12 +97,8 @@ int mctop_drain_use(mctop_drain_t *d, struct mctop_slot *slots,
   d->slots = slots;
   d->lat = lat;
   d->nslots = nslots;
-  d->keys = malloc(nslots * sizeof(*d->keys));
-  if (d->keys == NULL)
-    return -ENOMEM;
-  for (size_t i = 0; i < nslots; i++)
-    d->keys[i] = (mctop_key_slot_t){.series = MCTOP_SERIES_UNNAMED};
-  return 0;
+  d->delivered = calloc(nslots, 1);
+  return d->delivered == NULL ? -ENOMEM : 0;
 }
 
 int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
@@ -89,22 +121,15 @@ int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
     err = d->names == NULL ? -errno : 0;
   }
   if (err != 0) {
-    mctop_drain_close(d, NULL);
+    mctop_drain_close(d);
     return err;
   }
   return 0;
 }
 
-void mctop_drain_close(mctop_drain_t *d, mctop_series_t *series) {
-  if (d->keys != NULL)
-    for (size_t i = 0; i < d->nslots; i++)
-      if (d->keys[i].name != NULL) {
-        if (series != NULL)
-          mctop_series_forget_key(series, &d->keys[i]);
-        else
-          free(d->keys[i].name);
-      }
-  free(d->keys);
+void mctop_drain_close(mctop_drain_t *d) {
+  free(d->delivered);
+  free(d->queue);
   ring_buffer__free(d->names);
   if (d->slots_len != 0)
     munmap(d->slots, d->slots_len);
@@ -174,15 +199,14 @@ static bool take_slot(mctop_drain_t *d, size_t i, mctop_key_interval_t *iv,
 /* A DEAD slot, an interval after it was retired: no program is inside it
  * any more, so its leftovers (events that raced the retirement, already in
  * the totals and so in "other") are cleared and the slot offered again. */
-static void recycle(mctop_drain_t *d, size_t i, mctop_series_t *series) {
+static void recycle(mctop_drain_t *d, size_t i) {
   struct mctop_slot *sl = &d->slots[i];
-  if (d->keys[i].name != NULL) /* a record sent as it died */
-    mctop_series_forget_key(series, &d->keys[i]);
   memset(sl->bytes, 0, sizeof(sl->bytes));
   memset(sl->count, 0, sizeof(sl->count));
   sl->objsize = sl->named = sl->last_active = 0;
   if (d->lat != NULL)
     d->lat[i] = (struct mctop_slot_lat){0};
+  d->delivered[i] = 0;
   __atomic_store_n(&sl->fp, MCTOP_FP_REUSABLE, __ATOMIC_RELEASE);
 }
 
@@ -197,77 +221,124 @@ static void shorten(mctop_drain_t *d, size_t i) {
                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
-/* Names every key whose record is in the ring. */
-static void read_names(mctop_drain_t *d, mctop_series_t *series) {
-  if (d->names == NULL)
-    return;
-  d->series = series;
-  ring_buffer__consume(d->names);
-  d->series = NULL;
+/* Queues every name record in the ring. */
+static void read_names(mctop_drain_t *d) {
+  if (d->names != NULL)
+    ring_buffer__consume(d->names);
 }
 
-void mctop_drain_keys(mctop_drain_t *d, const struct mctop_totals *totals,
-                      mctop_series_t *series, mctop_drain_result_t *res) {
-  memset(res, 0, sizeof(*res));
-  d->stamp++;
-  bool evict = d->live * 100 >= d->nslots * MCTOP_EVICT_FILL_PERCENT ||
-               totals->key_slot_misses > d->slot_misses;
+void mctop_drain_begin(mctop_drain_t *d, const struct mctop_totals *totals) {
+  memset(&d->result, 0, sizeof(d->result));
+  d->interval_no++;
+  d->evict = d->live * 100 >= d->nslots * MCTOP_EVICT_FILL_PERCENT ||
+             totals->key_slot_misses > d->slot_misses;
   d->slot_misses = totals->key_slot_misses;
-
-  read_names(d, series);
+  read_names(d);
   /* The ring has room again: keys not named yet may send their names. */
   if (d->names_full != NULL)
     __atomic_store_n(d->names_full, 0, __ATOMIC_RELEASE);
-
   /* Backwards, so a run of REUSABLE slots before a FREE one shortens in
    * one pass. */
-  for (size_t i = d->nslots; i-- > 0;) {
-    struct mctop_slot *sl = &d->slots[i];
-    __u64 fp = __atomic_load_n(&sl->fp, __ATOMIC_ACQUIRE);
+  d->scan = d->nslots;
+  d->held = false;
+}
+
+/* The next queued name, if any. */
+static bool next_name(mctop_drain_t *d, mctop_slot_rec_t *rec) {
+  if (d->queue_head == d->queue_len) {
+    d->queue_head = d->queue_len = 0;
+    return false;
+  }
+  const uint8_t *r = d->queue + d->queue_head;
+  *rec = (mctop_slot_rec_t){.kind = MCTOP_REC_NAME};
+  memcpy(&rec->slot, r, sizeof(rec->slot));
+  rec->len = r[4];
+  rec->name = r + QUEUE_HEAD;
+  d->queue_head += QUEUE_HEAD + rec->len + 1;
+  return true;
+}
+
+/* Slot i, live: its interval, or its eviction. */
+static void drain_live(mctop_drain_t *d, size_t i, __u64 fp,
+                       mctop_slot_rec_t *rec) {
+  struct mctop_slot *sl = &d->slots[i];
+  /* A key claimed since the ring was read: its record is in the ring (a
+   * program sends it before it marks the slot), so read it now and charge
+   * the key's events to it rather than to "other". */
+  bool name_sent = __atomic_load_n(&sl->named, __ATOMIC_ACQUIRE) != 0;
+  if (!d->delivered[i] && name_sent)
+    read_names(d);
+  *rec = (mctop_slot_rec_t){.kind = MCTOP_REC_KEY,
+                            .slot = (uint32_t)i,
+                            .id = fp,
+                            .name_sent = name_sent};
+  rec->active = take_slot(d, i, &rec->iv, &rec->lat_count, &rec->lat_ns);
+  if (rec->active) {
+    sl->last_active = d->interval_no;
+    d->result.active++;
+  } else if (d->evict &&
+             sl->last_active + MCTOP_IDLE_GENERATIONS <= d->interval_no) {
+    __u64 expect = fp;
+    if (__atomic_compare_exchange_n(&sl->fp, &expect, MCTOP_FP_DEAD, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+      d->delivered[i] = 0;
+      d->result.evicted++;
+      *rec = (mctop_slot_rec_t){.kind = MCTOP_REC_GONE, .slot = (uint32_t)i};
+      return;
+    }
+  }
+  d->result.tracked++;
+}
+
+bool mctop_drain_next(mctop_drain_t *d, mctop_slot_rec_t *rec) {
+  for (;;) {
+    if (next_name(d, rec))
+      return true;
+    if (d->held) {
+      *rec = d->held_key;
+      d->held = false;
+      return true;
+    }
+    if (d->scan == 0) {
+      d->live = d->result.tracked;
+      /* A burst of new keys grew the queue: give it back rather than hold
+       * a names ring's worth every interval after. */
+      if (d->queue_cap > QUEUE_KEEP) {
+        free(d->queue);
+        d->queue = NULL;
+        d->queue_cap = 0;
+      }
+      return false;
+    }
+    size_t i = --d->scan;
+    __u64 fp = __atomic_load_n(&d->slots[i].fp, __ATOMIC_ACQUIRE);
     if (fp == MCTOP_FP_FREE)
       continue;
     if (fp == MCTOP_FP_DEAD) {
-      recycle(d, i, series);
-      continue;
+      recycle(d, i);
+      *rec = (mctop_slot_rec_t){.kind = MCTOP_REC_GONE, .slot = (uint32_t)i};
+      return true;
     }
     if (fp == MCTOP_FP_REUSABLE) {
       shorten(d, i);
       continue;
     }
-    mctop_key_slot_t *k = &d->keys[i];
-    /* A key claimed since the ring was read: its record is in the ring
-     * (a program sends it before it marks the slot), so read it now and
-     * charge the key's events to it rather than to "other". */
-    if (k->name == NULL && __atomic_load_n(&sl->named, __ATOMIC_ACQUIRE))
-      read_names(d, series);
-    mctop_key_interval_t iv;
-    uint64_t lat_count, lat_ns;
-    if (take_slot(d, i, &iv, &lat_count, &lat_ns)) {
-      sl->last_active = d->stamp;
-      res->active++;
-      /* Still unnamed though its record went: the record was dropped, or
-       * waits behind one another CPU has not committed yet.  Its events
-       * go to "other"; ask the next event for the name again (a duplicate
-       * is ignored). */
-      if (k->name == NULL && sl->named)
-        sl->named = 0;
-      mctop_series_take_key(series, k, fp, &iv, lat_count, lat_ns);
-    } else if (evict && sl->last_active + MCTOP_IDLE_GENERATIONS <= d->stamp) {
-      __u64 expect = fp;
-      if (__atomic_compare_exchange_n(&sl->fp, &expect, MCTOP_FP_DEAD, false,
-                                      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-        mctop_series_forget_key(series, k);
-        res->evicted++;
-        continue;
-      }
-    } else if (k->known) {
-      mctop_series_take_key(series, k, fp, &iv, 0, 0); /* may linger */
-    }
-    res->tracked++;
+    drain_live(d, i, fp, rec);
+    if (d->queue_head == d->queue_len)
+      return true;
+    /* Names read mid-scan go first: the key's own among them. */
+    d->held_key = *rec;
+    d->held = true;
   }
-  d->live = res->tracked;
+}
+
+void mctop_drain_ask_name(mctop_drain_t *d, uint32_t slot) {
+  if (slot >= d->nslots)
+    return;
+  d->slots[slot].named = 0;
+  d->delivered[slot] = 0;
 }
 
 size_t mctop_drain_bytes(const mctop_drain_t *d) {
-  return d->nslots * sizeof(*d->keys);
+  return d->nslots * sizeof(*d->delivered) + d->queue_cap;
 }

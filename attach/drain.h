@@ -3,9 +3,11 @@
  *
  * The table (map "slots", see mctop.h) is mmapped and read as memory: no
  * system call per key.  Each live key's counts are taken (swapped for 0),
- * so the series module gets exactly what the key did since the last
- * interval; new keys' names arrive once each through the ring buffer
- * "names".  Eviction is decided here, and done in three steps no program
+ * so the interval gets exactly what the key did since the last one; new
+ * keys' names arrive once each through the ring buffer "names".  The drain
+ * only yields slot records (mctop_drain_next) and decides eviction; what a
+ * key is called and whether it is shown is the interval's (interval.h).
+ * Eviction is decided here, and done in three steps no program
  * can see half of: a live key idle for MCTOP_IDLE_GENERATIONS becomes DEAD,
  * the next interval (when no program can still be inside it) it is zeroed
  * and made REUSABLE, and a REUSABLE slot followed by a FREE one becomes
@@ -18,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "key_fields.h"
 #include "mctop.h"
-#include "series.h"
 
 /* A key idle for this many whole intervals may be evicted when the table
  * is nearly full.  More than collectd's default Timeout (2 intervals), so
@@ -43,19 +45,27 @@ size_t mctop_table_slots(unsigned max_keys);
  * sends it at its first event after the ring was read. */
 uint32_t mctop_names_ring_bytes(size_t nslots);
 
+/* What the drain yields, one slot at a time (mctop_drain_next). */
+typedef enum {
+  MCTOP_REC_NAME, /* a new key's name arrived for slot */
+  MCTOP_REC_KEY,  /* a live key's interval: what it did, taken */
+  MCTOP_REC_GONE, /* slot's key was evicted, or its slot recycled: forget
+                     what user space keeps for it */
+} mctop_rec_kind_t;
+
 typedef struct {
-  struct mctop_slot *slots;   /* the kernel's table, mmapped */
-  struct mctop_slot_lat *lat; /* its latency (Latency), mmapped, or NULL */
-  size_t nslots;
-  size_t slots_len, lat_len; /* bytes mapped (0: not ours) */
-  mctop_key_slot_t *keys;    /* user space's side of each slot */
-  struct ring_buffer *names;
-  mctop_series_t *series;     /* during a drain: where names go */
-  volatile __u32 *names_full; /* the program's flag (mmapped .bss), or NULL */
-  uint32_t stamp;             /* the interval being drained, from 1 */
-  size_t live;                /* live keys after the last drain */
-  uint64_t slot_misses;       /* key_slot_misses at the last drain */
-} mctop_drain_t;
+  mctop_rec_kind_t kind;
+  uint32_t slot;
+  /* MCTOP_REC_NAME: the key's bytes, valid until the next call. */
+  const uint8_t *name;
+  size_t len;
+  /* MCTOP_REC_KEY: */
+  uint64_t id;                /* the key's fingerprint */
+  bool active;                /* it had events in the interval */
+  bool name_sent;             /* the program sent its name record */
+  mctop_key_interval_t iv;    /* what it did (all 0 if not active) */
+  uint64_t lat_count, lat_ns; /* its timed commands */
+} mctop_slot_rec_t;
 
 typedef struct {
   size_t tracked; /* live keys after the drain */
@@ -63,30 +73,61 @@ typedef struct {
   size_t evicted; /* idle keys retired to make room */
 } mctop_drain_result_t;
 
+typedef struct {
+  struct mctop_slot *slots;   /* the kernel's table, mmapped */
+  struct mctop_slot_lat *lat; /* its latency (Latency), mmapped, or NULL */
+  size_t nslots;
+  size_t slots_len, lat_len; /* bytes mapped (0: not ours) */
+  uint8_t *delivered;        /* per slot: its name record was yielded */
+  struct ring_buffer *names;
+  volatile __u32 *names_full; /* the program's flag (mmapped .bss), or NULL */
+  /* Name records read from the ring, not yielded yet: [slot u32][len u8]
+   * [bytes], from queue_head to queue_len. */
+  uint8_t *queue;
+  size_t queue_len, queue_head, queue_cap;
+  uint32_t interval_no; /* the interval being drained, from 1 */
+  size_t scan;          /* slots left to scan, counting down */
+  bool evict;           /* this interval may evict idle keys */
+  bool held;            /* held_key waits behind names read mid-scan */
+  mctop_slot_rec_t held_key;
+  size_t live;                 /* live keys after the last drain */
+  uint64_t slot_misses;        /* key_slot_misses at the last drain */
+  mctop_drain_result_t result; /* the interval's, once drained */
+} mctop_drain_t;
+
 /* Maps the table (nslots slots) and its latency array (NULL-able: lat_fd
  * < 0), and opens the names ring.  0 or -errno. */
 int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
                      int names_fd);
 
 /* The same over a table in memory the caller owns, without a names ring
- * (names then come only through mctop_series_name_key): the unit tests'. */
+ * (names then come only through mctop_drain_put_name): the unit tests'. */
 int mctop_drain_use(mctop_drain_t *d, struct mctop_slot *slots,
                     struct mctop_slot_lat *lat, size_t nslots);
 
-/* Unmaps; every key's name is handed back to series. */
-void mctop_drain_close(mctop_drain_t *d, mctop_series_t *series);
+/* A name record as the ring would bring it: the unit tests' names ring. */
+int mctop_drain_put_name(mctop_drain_t *d, uint32_t slot, const uint8_t *key,
+                         size_t len);
+
+void mctop_drain_close(mctop_drain_t *d);
 
 /* Sums the per-CPU totals. */
 int mctop_read_totals(int map_fd, struct mctop_totals *sum);
 
 /*
- * One interval: takes the new names, then every live key's counts, handing
- * each active key (and each idle one that may be sent once more) to series.
+ * One interval, in three calls: begin, then next until it returns false.
+ * Yields every new name (before the first record of its slot), every live
+ * key (active, or idle and not evicted), and every slot whose key went.
  * totals are the ones just read (before the keys): a rise of their
- * key_slot_misses asks for eviction.
+ * key_slot_misses asks for eviction.  d->result holds the counts after.
  */
-void mctop_drain_keys(mctop_drain_t *d, const struct mctop_totals *totals,
-                      mctop_series_t *series, mctop_drain_result_t *res);
+void mctop_drain_begin(mctop_drain_t *d, const struct mctop_totals *totals);
+bool mctop_drain_next(mctop_drain_t *d, mctop_slot_rec_t *rec);
+
+/* A key yielded with name_sent whose name user space does not hold (the
+ * record was dropped, or could not be kept): its next event sends it
+ * again. */
+void mctop_drain_ask_name(mctop_drain_t *d, uint32_t slot);
 
 /* Bytes of user-space state per slot, for the memory figures. */
 size_t mctop_drain_bytes(const mctop_drain_t *d);

@@ -23,9 +23,9 @@
 
 #include "drain.h"
 #include "errors.h"
+#include "interval.h"
 #include "log.h"
 #include "mctop.skel.h"
-#include "series.h"
 #include "sites.h"
 #include "tracking.h"
 #include "uprobe_links.h"
@@ -42,14 +42,10 @@ struct mctop_engine {
   mctop_attacher_t attacher; /* its program, its sites, the link kind */
   bool announced;            /* "tracing" said */
   mctop_drain_t drain;       /* the key table, once loaded */
-  mctop_series_t series;
-  enum mctop_sort sort;        /* what ranks keys (SortBy, or lookups) */
-  uint64_t new_series_refused; /* picks MaxNewSeries turned away, ever */
+  mctop_interval_t interval; /* what user space keeps of it, once loaded */
+  enum mctop_sort sort;      /* what ranks keys (SortBy, or lookups) */
   double next_setup, retry_delay;
   mctop_latency_t latency; /* last interval's histograms (Latency) */
-  struct mctop_totals prev_totals;
-  uint64_t prev_other[MCTOP_KEY_FIELDS_NUM];
-  mctop_pick_t *picks; /* TopKeys of them */
 };
 
 static double now_seconds(clockid_t clock) {
@@ -70,13 +66,6 @@ mctop_engine_t *mctop_engine_new(mctop_instance_config_t *cfg) {
   }
   e->cfg = *cfg;
   memset(cfg, 0, sizeof(*cfg));
-  e->picks = calloc(e->cfg.top_keys ? e->cfg.top_keys : 1, sizeof(*e->picks));
-  /* After the move: the series module keeps a pointer to the policy. */
-  if (e->picks == NULL ||
-      mctop_series_init(&e->series, &e->cfg.keys, e->cfg.top_keys) != 0) {
-    mctop_engine_free(e);
-    return NULL;
-  }
   e->retry_delay = RETRY_FIRST;
   return e;
 }
@@ -87,7 +76,8 @@ const mctop_instance_config_t *mctop_engine_config(const mctop_engine_t *e) {
 
 static void teardown(mctop_engine_t *e) {
   mctop_tracking_detach(&e->tracking);
-  mctop_drain_close(&e->drain, &e->series);
+  mctop_interval_free(&e->interval);
+  mctop_drain_close(&e->drain);
   mctop_bpf__destroy(e->skel);
   e->skel = NULL;
 }
@@ -126,9 +116,8 @@ static int load(mctop_engine_t *e) {
   if (multi)
     bpf_program__set_expected_attach_type(e->skel->progs.mctop_site_hit,
                                           MCTOP_TRACE_UPROBE_MULTI);
-  /* A new object's histograms and totals start at zero. */
+  /* A new object's histograms start at zero. */
   memset(e->latency.prev, 0, sizeof(e->latency.prev));
-  memset(&e->prev_totals, 0, sizeof(e->prev_totals));
   size_t nslots = mctop_table_slots(e->cfg.max_keys);
   e->skel->rodata->slot_mask = (__u32)(nslots - 1);
   int err = bpf_map__set_max_entries(e->skel->maps.slots, (__u32)nslots);
@@ -149,6 +138,10 @@ static int load(mctop_engine_t *e) {
                            bpf_map__fd(e->skel->maps.names));
   if (err == 0)
     e->drain.names_full = &e->skel->bss->names_full;
+  /* The interval keeps a pointer to the config's key policy. */
+  if (err == 0 && mctop_interval_init(&e->interval, &e->cfg.keys,
+                                      e->cfg.top_keys, nslots) != 0)
+    err = -ENOMEM;
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": loading the BPF program failed: %s. mctop "
                 "needs root, or CAP_BPF and CAP_PERFMON, and a kernel with "
@@ -186,66 +179,19 @@ static int ensure_loaded(mctop_engine_t *e) {
   return -1;
 }
 
-/* The interval's picks, under the names user space keeps. */
-static void report_picks(mctop_engine_t *e, mctop_report_t *r) {
-  mctop_series_t *s = &e->series;
-  size_t n = 0;
-  for (size_t i = 0; i < s->chosen_num && n < e->cfg.top_keys; i++) {
-    const mctop_candidate_t *c = s->chosen[i];
-    mctop_pick_t *p = &e->picks[n++];
-    if (c->series < 0) {
-      mctop_key_own_name(&e->cfg.keys, c->key->name + 1, c->key->name[0],
-                         p->name);
-      memcpy(p->interval, c->delta, sizeof(p->interval));
-    } else {
-      snprintf(p->name, sizeof(p->name), "%s", s->coll[c->series].name);
-      memcpy(p->interval, s->coll[c->series].delta, sizeof(p->interval));
-    }
-    mctop_series_values(s, c, p->values);
-    p->latency = mctop_series_latency(s, c);
-    mctop_series_dispatched(s, c);
-  }
-  r->picks = e->picks;
-  r->picks_num = n;
-}
-
-static void totals_interval(const struct mctop_totals *cur,
-                            const struct mctop_totals *prev,
-                            struct mctop_totals *out) {
-  const __u64 *c = (const __u64 *)cur, *p = (const __u64 *)prev;
-  __u64 *o = (__u64 *)out;
-  for (size_t i = 0; i < sizeof(*cur) / sizeof(__u64); i++)
-    o[i] = c[i] - p[i];
-}
-
+/* The interval: totals, keys, then the engine's own figures. */
 static int drain(mctop_engine_t *e, mctop_report_t *r) {
   double t0 = now_seconds(CLOCK_MONOTONIC);
   double cpu0 = now_seconds(CLOCK_THREAD_CPUTIME_ID);
-  mctop_drain_result_t res;
   char why[128];
-  /* Totals before keys: an event landing between the two reads is then in
-   * a key's figures a moment before it is in the totals, which "other"
-   * carries as a shortfall and settles the next interval; read the other
-   * way round it would be counted in "other" and then again in the key. */
-  int err = mctop_read_totals(bpf_map__fd(e->skel->maps.totals), &r->totals);
+  struct mctop_totals totals; /* before the keys: see interval.h */
+  int err = mctop_read_totals(bpf_map__fd(e->skel->maps.totals), &totals);
   if (err != 0) {
     MCTOP_ERROR("instance \"%s\": reading the totals map failed: %s",
                 e->cfg.name, mctop_strerror(-err, why, sizeof(why)));
     return -1;
   }
-  totals_interval(&r->totals, &e->prev_totals, &r->totals_interval);
-  e->prev_totals = r->totals;
-  mctop_series_begin(&e->series, e->sort);
-  mctop_drain_keys(&e->drain, &r->totals, &e->series, &res);
-  mctop_series_pick(&e->series);
-  report_picks(e, r);
-  mctop_series_end(&e->series, &r->totals, r->other, &r->other_latency);
-  for (size_t f = 0; f < MCTOP_KEY_FIELDS_NUM; f++) {
-    r->other_interval[f] = mctop_key_field_is_level(f)
-                               ? r->other[f]
-                               : r->other[f] - e->prev_other[f];
-    e->prev_other[f] = r->other[f];
-  }
+  mctop_interval_run(&e->interval, &e->drain, &totals, e->sort, r);
   if (e->cfg.latency) {
     err = mctop_latency_read(&e->latency, bpf_map__fd(e->skel->maps.latency),
                              e->cfg.percentiles, e->cfg.percentiles_num,
@@ -256,11 +202,6 @@ static int drain(mctop_engine_t *e, mctop_report_t *r) {
                   e->cfg.name, mctop_strerror(-err, why, sizeof(why)));
   }
   r->targets = mctop_tracking_count(&e->tracking, r->probes);
-  e->new_series_refused += e->series.dropped_new;
-  r->new_series_refused = e->new_series_refused;
-  r->tracked = res.tracked;
-  r->state_bytes =
-      mctop_series_bytes(&e->series) + mctop_drain_bytes(&e->drain);
   r->drain_seconds = now_seconds(CLOCK_MONOTONIC) - t0;
   r->drain_cpu_seconds = now_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
   return 0;
@@ -322,9 +263,7 @@ void mctop_engine_free(mctop_engine_t *e) {
   mctop_tracking_free(&e->tracking);
   teardown(e);
   mctop_sites_destroy(&e->sites);
-  mctop_series_free(&e->series);
   mctop_latency_free(&e->latency);
   mctop_config_free(&e->cfg);
-  free(e->picks);
   free(e);
 }

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "latency_hist.h"
 #include "mctop.h"
-#include "options.h"
 #include "target.h"
 
 typedef struct {

@@ -17,7 +17,7 @@
 #define PROVIDER "memcached"
 
 /* No such argument (enum mctop_site_arg slots a probe does not fill). */
-#define NA (-1)
+#define NO_ARG (-1)
 
 /*
  * Probe name in memcached_dtrace.d -> the event it reports, the number of
@@ -34,7 +34,7 @@ static const struct {
   bool latency; /* attached only with option Latency */
 } probe_table[MCTOP_USDT_PROBES] = {
 #define CMD(name, cmd)                                                         \
-  { name, MCTOP_EV_CMD + cmd, 5, {0, 1, 2, 3, NA}, false, false }
+  { name, MCTOP_EV_CMD + cmd, 5, {0, 1, 2, 3, NO_ARG}, false, false }
     /* (connid, key, keylen, size, casid) */
     CMD("command__get", MCTOP_CMD_GET),
     CMD("command__set", MCTOP_CMD_SET),
@@ -49,35 +49,40 @@ static const struct {
     {"command__incr",
      MCTOP_EV_CMD + MCTOP_CMD_INCR,
      4,
-     {0, 1, 2, NA, NA},
+     {0, 1, 2, NO_ARG, NO_ARG},
      false,
      false},
     {"command__decr",
      MCTOP_EV_CMD + MCTOP_CMD_DECR,
      4,
-     {0, 1, 2, NA, NA},
+     {0, 1, 2, NO_ARG, NO_ARG},
      false,
      false},
     /* (connid, key, keylen) */
     {"command__delete",
      MCTOP_EV_CMD + MCTOP_CMD_DELETE,
      3,
-     {0, 1, 2, NA, NA},
+     {0, 1, 2, NO_ARG, NO_ARG},
      false,
      false},
     /* (key, keylen, depth) */
-    {"assoc__find", MCTOP_EV_LOOKUP, 3, {NA, 0, 1, NA, NA}, true, false},
+    {"assoc__find",
+     MCTOP_EV_LOOKUP,
+     3,
+     {NO_ARG, 0, 1, NO_ARG, NO_ARG},
+     true,
+     false},
     /* (connid, request, size) and (connid, response, size) */
     {"process__command__start",
      MCTOP_EV_CMD_START,
      3,
-     {0, NA, NA, NA, NA},
+     {0, NO_ARG, NO_ARG, NO_ARG, NO_ARG},
      false,
      true},
     {"process__command__end",
      MCTOP_EV_CMD_END,
      3,
-     {0, NA, NA, NA, NA},
+     {0, NO_ARG, NO_ARG, NO_ARG, NO_ARG},
      false,
      true},
 };
@@ -88,38 +93,30 @@ const char *mctop_probe_name(size_t i) {
              : mctop_fn_name((enum mctop_fn)(i - MCTOP_USDT_PROBES));
 }
 
+/* One uprobe to put on a target: where, and what the program reads there. */
+typedef struct {
+  struct mctop_site spec; /* the event and its arguments' places */
+  uint64_t offset;        /* file offset of the probed instruction */
+  uint64_t ref_ctr;       /* the USDT semaphore's file offset, or 0 */
+  bool ret;               /* a return probe */
+} planned_site_t;
+
 /* The sites being put together for one target. */
 typedef struct {
-  struct mctop_site *spec;
-  uint64_t *offsets, *ref_ctr, *cookies;
-  uint32_t *ids;
-  bool *ret; /* a return probe */
+  planned_site_t *site;
   size_t num, cap;
 } plan_t;
 
 static void plan_free(plan_t *p) {
-  free(p->spec);
-  free(p->offsets);
-  free(p->ref_ctr);
-  free(p->cookies);
-  free(p->ids);
-  free(p->ret);
+  free(p->site);
   memset(p, 0, sizeof(*p));
 }
 
 static int plan_alloc(plan_t *p, size_t cap) {
   memset(p, 0, sizeof(*p));
   p->cap = cap;
-  p->spec = calloc(cap + 1, sizeof(*p->spec));
-  p->offsets = calloc(cap + 1, sizeof(*p->offsets));
-  p->ref_ctr = calloc(cap + 1, sizeof(*p->ref_ctr));
-  p->cookies = calloc(cap + 1, sizeof(*p->cookies));
-  p->ids = calloc(cap + 1, sizeof(*p->ids));
-  p->ret = calloc(cap + 1, sizeof(*p->ret));
-  if (p->spec && p->offsets && p->ref_ctr && p->cookies && p->ids && p->ret)
-    return 0;
-  plan_free(p);
-  return -ENOMEM;
+  p->site = calloc(cap + 1, sizeof(*p->site));
+  return p->site != NULL ? 0 : -ENOMEM;
 }
 
 /* The site of table row row at call site s, or -1 with err set. */
@@ -134,7 +131,7 @@ static int site_spec(size_t row, const mctop_usdt_site_t *s,
   out->event = probe_table[row].event;
   for (size_t slot = 0; slot < MCTOP_SITE_ARGS; slot++) {
     int from = probe_table[row].from[slot];
-    if (from == NA)
+    if (from == NO_ARG)
       continue; /* kind MCTOP_ARG_NONE */
     if (from >= n) {
       snprintf(err, errlen, "argument %d is missing from \"%s\"", from + 1,
@@ -156,7 +153,7 @@ static int plan_row(plan_t *p, size_t row, const mctop_target_t *t,
       continue;
     char err[256];
     if (p->num >= p->cap ||
-        site_spec(row, s, &p->spec[p->num], err, sizeof(err)) != 0) {
+        site_spec(row, s, &p->site[p->num].spec, err, sizeof(err)) != 0) {
       if (p->num >= p->cap)
         snprintf(err, sizeof(err), "too many call sites");
       MCTOP_ERROR("instance \"%s\": " PROVIDER ":%s in %s, call site at file "
@@ -167,8 +164,9 @@ static int plan_row(plan_t *p, size_t row, const mctop_target_t *t,
       p->num = first;
       return -1;
     }
-    p->offsets[p->num] = s->offset;
-    p->ref_ctr[p->num] = s->sema_offset;
+    p->site[p->num].offset = s->offset;
+    p->site[p->num].ref_ctr = s->sema_offset;
+    p->site[p->num].ret = false;
     p->num++;
   }
   return p->num > first ? 0 : -1;
@@ -199,16 +197,17 @@ static void plan_functions(plan_t *p, const char *instance,
       const mctop_fn_row_t *row = &mctop_fn_rows[r];
       if (row->fn != (enum mctop_fn)f || p->num >= p->cap)
         continue;
-      if (mctop_fn_site(row, t->release, &p->spec[p->num]) != 0) {
+      planned_site_t *ps = &p->site[p->num];
+      if (mctop_fn_site(row, t->release, &ps->spec) != 0) {
         MCTOP_ERROR("instance \"%s\": %s in %s: symbol mode reads x86-64 "
                     "registers only; not attached",
                     instance, site, t->shown);
         p->num = first;
         break;
       }
-      p->offsets[p->num] = off;
-      p->ref_ctr[p->num] = 0;
-      p->ret[p->num] = row->ret;
+      ps->offset = off;
+      ps->ref_ctr = 0;
+      ps->ret = row->ret;
       p->num++;
     }
     if (p->num == first)
@@ -257,76 +256,118 @@ static bool process_gone(const mctop_target_t *t) {
   return access(t->path, F_OK) != 0;
 }
 
-/* Moves the return probes to the end; returns how many sites precede. */
-static size_t split_returns(plan_t *p) {
-  size_t entries = 0;
+/* The plan as sites.h and uprobe_links.h take it: one array per field,
+ * the entry sites first and the return probes after them (each kind goes
+ * on a link of its own). */
+typedef struct {
+  struct mctop_site *specs;
+  uint64_t *offsets, *ref_ctr, *cookies;
+  uint32_t *ids; /* the site ids, which are the uprobes' cookies */
+  size_t num, entries;
+} site_arrays_t;
+
+static void site_arrays_free(site_arrays_t *arrays) {
+  free(arrays->specs);
+  free(arrays->offsets);
+  free(arrays->ref_ctr);
+  free(arrays->cookies);
+  free(arrays->ids);
+  memset(arrays, 0, sizeof(*arrays));
+}
+
+/* Appends the planned sites that are (or are not) return probes. */
+static void lay_out(const plan_t *p, bool ret, site_arrays_t *arrays) {
   for (size_t i = 0; i < p->num; i++) {
-    if (p->ret[i])
+    const planned_site_t *ps = &p->site[i];
+    if (ps->ret != ret)
       continue;
-#define SWAP(a, T)                                                             \
-  do {                                                                         \
-    T tmp__ = p->a[i];                                                         \
-    p->a[i] = p->a[entries];                                                   \
-    p->a[entries] = tmp__;                                                     \
-  } while (0)
-    SWAP(spec, struct mctop_site);
-    SWAP(offsets, uint64_t);
-    SWAP(ref_ctr, uint64_t);
-    SWAP(ret, bool);
-#undef SWAP
-    entries++;
+    arrays->specs[arrays->num] = ps->spec;
+    arrays->offsets[arrays->num] = ps->offset;
+    arrays->ref_ctr[arrays->num] = ps->ref_ctr;
+    arrays->num++;
   }
-  return entries;
+}
+
+/* The arrays of p's sites, entries first. */
+static int site_arrays_of(const plan_t *p, site_arrays_t *arrays) {
+  memset(arrays, 0, sizeof(*arrays));
+  arrays->specs = calloc(p->num + 1, sizeof(*arrays->specs));
+  arrays->offsets = calloc(p->num + 1, sizeof(*arrays->offsets));
+  arrays->ref_ctr = calloc(p->num + 1, sizeof(*arrays->ref_ctr));
+  arrays->cookies = calloc(p->num + 1, sizeof(*arrays->cookies));
+  arrays->ids = calloc(p->num + 1, sizeof(*arrays->ids));
+  if (!arrays->specs || !arrays->offsets || !arrays->ref_ctr ||
+      !arrays->cookies || !arrays->ids) {
+    site_arrays_free(arrays);
+    return -ENOMEM;
+  }
+  lay_out(p, false, arrays);
+  arrays->entries = arrays->num;
+  lay_out(p, true, arrays);
+  return 0;
 }
 
 /* The entry sites on one link and the return probes on another.  Returns
  * first: a return whose entry was not seen is ignored by the program, but
  * an entry whose return never comes would leave its call pending. */
 static int attach_links(const mctop_attacher_t *a, const mctop_target_t *t,
-                        plan_t *p, size_t entries, mctop_links_t *links) {
+                        const site_arrays_t *arrays, mctop_links_t *links) {
   int err = 0;
-  if (p->num > entries)
-    err = mctop_uprobe_attach(a->prog, a->multi, true, t->attach_path, t->pid,
-                              p->offsets + entries, p->ref_ctr + entries,
-                              p->cookies + entries, p->num - entries,
-                              &links->ret_link);
+  size_t entries = arrays->entries;
+  if (arrays->num > entries)
+    err = mctop_uprobe_attach(
+        a->prog, a->multi, true, t->attach_path, t->pid,
+        arrays->offsets + entries, arrays->ref_ctr + entries,
+        arrays->cookies + entries, arrays->num - entries, &links->ret_link);
   if (err == 0 && entries > 0) {
     err = mctop_uprobe_attach(a->prog, a->multi, false, t->attach_path, t->pid,
-                              p->offsets, p->ref_ctr, p->cookies, entries,
-                              &links->link);
+                              arrays->offsets, arrays->ref_ctr, arrays->cookies,
+                              entries, &links->link);
     if (err != 0)
       mctop_uprobe_detach(&links->ret_link);
   }
   return err;
 }
 
-/* Takes site ids and attaches the planned sites. */
-static int attach_plan(const mctop_attacher_t *a, const char *instance,
-                       const mctop_target_t *t, plan_t *p,
-                       mctop_links_t *links) {
-  size_t entries = split_returns(p);
-  int err = mctop_sites_take(a->sites, p->spec, p->num, p->ids);
+/* Takes site ids and attaches the sites arrays holds; on success the ids are
+ * the link's. */
+static int attach_sites(const mctop_attacher_t *a, const char *instance,
+                        const mctop_target_t *t, site_arrays_t *arrays,
+                        mctop_links_t *links) {
+  int err = mctop_sites_take(a->sites, arrays->specs, arrays->num, arrays->ids);
   if (err != 0)
     return err;
-  for (size_t i = 0; i < p->num; i++)
-    p->cookies[i] = p->ids[i];
-  err = attach_links(a, t, p, entries, links);
+  for (size_t i = 0; i < arrays->num; i++)
+    arrays->cookies[i] = arrays->ids[i];
+  err = attach_links(a, t, arrays, links);
   if (err != 0) {
-    mctop_sites_give_back(a->sites, p->ids, p->num);
+    mctop_sites_give_back(a->sites, arrays->ids, arrays->num);
     if (process_gone(t))
       return -ESRCH;
     char why[128];
     MCTOP_ERROR("instance \"%s\": attaching %zu uprobes to %s (pid %d) "
                 "failed: %s",
-                instance, p->num, t->shown, (int)t->pid,
+                instance, arrays->num, t->shown, (int)t->pid,
                 mctop_strerror(-err, why, sizeof(why)));
     return err;
   }
   links->owner = a->sites;
-  links->site_ids = p->ids;
-  links->sites_num = p->num;
-  p->ids = NULL; /* now the link's */
+  links->site_ids = arrays->ids;
+  links->sites_num = arrays->num;
+  arrays->ids = NULL; /* now the link's */
   return 0;
+}
+
+/* Attaches the planned sites. */
+static int attach_plan(const mctop_attacher_t *a, const char *instance,
+                       const mctop_target_t *t, const plan_t *p,
+                       mctop_links_t *links) {
+  site_arrays_t arrays;
+  int err = site_arrays_of(p, &arrays);
+  if (err == 0)
+    err = attach_sites(a, instance, t, &arrays, links);
+  site_arrays_free(&arrays);
+  return err;
 }
 
 int mctop_attach_target(const mctop_attacher_t *a, const char *instance,

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "options.h"
+#include "pid_max.h"
 #include "root_open.h"
 
 static ssize_t read_small(const char *path, char *buf, size_t size) {

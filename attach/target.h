@@ -13,7 +13,6 @@
 #include "elf_symbols.h"
 #include "escape.h"
 #include "file_image.h"
-#include "options.h"
 #include "symbol_sites.h"
 #include "usdt_notes.h"
 

@@ -80,9 +80,9 @@ void mctop_tracking_free(mctop_tracking_t *t) {
 
 /* The context of one update. */
 typedef struct {
-  mctop_tracking_t *t;
-  const mctop_instance_config_t *c;
-  mctop_attacher_t *a;
+  mctop_tracking_t *tracking;
+  const mctop_instance_config_t *cfg;
+  mctop_attacher_t *attacher; /* the instance's program and sites */
   double now;
   unsigned inspected; /* files parsed in this update */
   /* When debuginfod fetches must end: one DebuginfodTimeout per update,
@@ -102,7 +102,7 @@ static void back_off(update_t *u, mctop_attached_t *a) {
   if (a->retry_delay > RETRY_MAX)
     a->retry_delay = RETRY_MAX;
   a->retry_at = u->now + a->retry_delay;
-  MCTOP_INFO("instance \"%s\": looking at %s again in %.0f s", u->c->name,
+  MCTOP_INFO("instance \"%s\": looking at %s again in %.0f s", u->cfg->name,
              a->binary, a->retry_delay);
 }
 
@@ -131,13 +131,13 @@ static bool inspect_and_attach(update_t *u, mctop_attached_t *a);
 
 /* No site ids free: the attach waits for the reaper, said once. */
 static void wait_for_reaper(update_t *u) {
-  if (!u->t->waiting)
+  if (!u->tracking->waiting)
     MCTOP_WARNING("instance \"%s\": attaching waits for detaching to catch "
                   "up: detaching is behind by %zu probes and all %d attach "
                   "sites are in use",
-                  u->c->name, mctop_reaper_behind(&u->t->reaper),
+                  u->cfg->name, mctop_reaper_behind(&u->tracking->reaper),
                   MCTOP_SITES_MAX);
-  u->t->waiting = true;
+  u->tracking->waiting = true;
 }
 
 /*
@@ -158,30 +158,30 @@ static bool still_inspected(update_t *u, mctop_attached_t *a) {
                   "process ran another binary, or the path was pointed at "
                   "another file): detached; it is inspected again next "
                   "interval",
-                  u->c->name, a->info.shown);
+                  u->cfg->name, a->info.shown);
   return false;
 }
 
 /* Attaches an inspected target; false (and nothing kept) when it is gone
  * or must wait, so that the next interval tries again. */
 static bool attach_item(update_t *u, mctop_attached_t *a) {
-  const mctop_instance_config_t *c = u->c;
+  const mctop_instance_config_t *c = u->cfg;
   /* Where text commands fire no command probe, "calls" ranks by lookups
    * whenever they are counted, whether Lookups is "auto" or true. */
   bool no_text = !a->info.text_command_probes;
   bool lookups = c->lookups == MCTOP_LOOKUPS_ON ||
                  (c->lookups == MCTOP_LOOKUPS_AUTO && no_text);
   a->lookups_for_calls = lookups && no_text;
-  if (c->latency && !u->a->quiet)
+  if (c->latency && !u->attacher->quiet)
     mctop_latency_check_target(c->name, &a->info);
-  if (a->info.symbols && !u->a->quiet)
+  if (a->info.symbols && !u->attacher->quiet)
     MCTOP_NOTICE("instance \"%s\": symbol mode gives no latency, and "
                  "counts gat as a touch and meta gets with "
                  "T/N/R/l/h/u flags as lookups only (README, \"Symbol "
                  "mode\"); a memcached built with --enable-dtrace gives them",
                  c->name);
-  int n = mctop_attach_target(u->a, c->name, &a->info, lookups, c->latency,
-                              &a->links);
+  int n = mctop_attach_target(u->attacher, c->name, &a->info, lookups,
+                              c->latency, &a->links);
   if (n == -ENOSPC)
     wait_for_reaper(u);
   if (n == -E2BIG) { /* said; kept, so that it is not parsed again */
@@ -193,7 +193,7 @@ static bool attach_item(update_t *u, mctop_attached_t *a) {
   if (n > 0 && !still_inspected(u, a))
     return false;
   mctop_target_attached(&a->info);
-  u->t->waiting = false;
+  u->tracking->waiting = false;
   a->usable = n > 0;
   return true;
 }
@@ -202,12 +202,12 @@ static bool inspect_and_attach(update_t *u, mctop_attached_t *a) {
   file_ident(a->binary, &a->ident);
   u->inspected++;
   mctop_inspect_opts_t o = {
-      .probes = u->c->probes,
-      .debug_dirs = (const char *const *)u->c->debug_dirs,
-      .debug_dirs_num = u->c->debug_dirs_num,
+      .probes = u->cfg->probes,
+      .debug_dirs = (const char *const *)u->cfg->debug_dirs,
+      .debug_dirs_num = u->cfg->debug_dirs_num,
       .debuginfod_until = u->fetch_until,
   };
-  int err = mctop_target_inspect(&a->info, u->c->name, a->binary, a->pid, &o);
+  int err = mctop_target_inspect(&a->info, u->cfg->name, a->binary, a->pid, &o);
   if (err == -ESRCH)
     return false; /* exited since it was listed */
   if (err == 0 && !attach_item(u, a)) {
@@ -233,7 +233,7 @@ static void retry(update_t *u, mctop_attached_t *a) {
   if (!inspect_and_attach(u, a))
     a->retry_at = u->now; /* gone or waiting: again next interval */
   else if (a->usable)
-    MCTOP_INFO("instance \"%s\": tracing %s now", u->c->name, a->binary);
+    MCTOP_INFO("instance \"%s\": tracing %s now", u->cfg->name, a->binary);
 }
 
 /*
@@ -244,7 +244,7 @@ static void retry(update_t *u, mctop_attached_t *a) {
  * said once until there is room again.
  */
 static bool room_for(update_t *u, mctop_source_t src, pid_t pid) {
-  mctop_tracking_t *t = u->t;
+  mctop_tracking_t *t = u->tracking;
   size_t traced = 0;
   for (size_t i = 0; i < t->num; i++)
     traced += t->items[i].usable;
@@ -260,7 +260,7 @@ static bool room_for(update_t *u, mctop_source_t src, pid_t pid) {
                   "it traces more as others go. Name memcached by PIDFile or "
                   "a tighter ProcessMatch, or split the processes between "
                   "instances",
-                  u->c->name, source_names[src], (int)pid, traced, t->num,
+                  u->cfg->name, source_names[src], (int)pid, traced, t->num,
                   MCTOP_TRACED_MAX, MCTOP_TARGETS_MAX);
   t->full_said = true;
   return false;
@@ -270,7 +270,7 @@ static bool room_for(update_t *u, mctop_source_t src, pid_t pid) {
  * binary without probes is reported once per retry, not every interval. */
 static void add(update_t *u, mctop_source_t src, pid_t pid, uint64_t start,
                 const char *path) {
-  mctop_tracking_t *t = u->t;
+  mctop_tracking_t *t = u->tracking;
   if (!room_for(u, src, pid))
     return;
   mctop_attached_t a;
@@ -291,9 +291,9 @@ static void add(update_t *u, mctop_source_t src, pid_t pid, uint64_t start,
   t->items[t->num++] = a;
   if (a.usable && pid > 0) {
     t->newest = pid;
-    if (!u->a->quiet)
+    if (!u->attacher->quiet)
       MCTOP_INFO("instance \"%s\": tracing memcached PID %d (from %s)",
-                 u->c->name, (int)pid, source_names[src]);
+                 u->cfg->name, (int)pid, source_names[src]);
   }
 }
 
@@ -302,8 +302,8 @@ static void want_pid(update_t *u, mctop_source_t src, pid_t pid) {
   uint64_t start = mctop_proc_start_time(pid);
   if (start == 0)
     return;
-  for (size_t i = 0; i < u->t->num; i++) {
-    mctop_attached_t *a = &u->t->items[i];
+  for (size_t i = 0; i < u->tracking->num; i++) {
+    mctop_attached_t *a = &u->tracking->items[i];
     /* One process named by two sources is traced once. */
     if (a->pid == pid && a->start_time == start) {
       a->seen = true;
@@ -317,15 +317,15 @@ static void want_pid(update_t *u, mctop_source_t src, pid_t pid) {
 }
 
 static void want_pids(update_t *u) {
-  const mctop_instance_config_t *c = u->c;
+  const mctop_instance_config_t *c = u->cfg;
   for (size_t i = 0; i < c->pids_num; i++) {
     pid_t pid = c->pids[i];
     if (mctop_proc_start_time(pid) == 0) {
-      if (!u->t->pid_logged[i])
+      if (!u->tracking->pid_logged[i])
         MCTOP_ERROR("instance \"%s\": PID %d does not exist (is memcached "
                     "running?)",
                     c->name, (int)pid);
-      u->t->pid_logged[i] = true;
+      u->tracking->pid_logged[i] = true;
       continue;
     }
     want_pid(u, MCTOP_SRC_PID, pid);
@@ -333,13 +333,13 @@ static void want_pids(update_t *u) {
 }
 
 static void want_pidfile(update_t *u) {
-  const mctop_instance_config_t *c = u->c;
+  const mctop_instance_config_t *c = u->cfg;
   if (c->pidfile == NULL)
     return;
   pid_t pid = mctop_read_pidfile(c->pidfile);
   char why[128];
   if (pid == 0 || mctop_proc_start_time(pid) == 0) {
-    if (!u->t->pidfile_logged && !u->a->quiet)
+    if (!u->tracking->pidfile_logged && !u->attacher->quiet)
       MCTOP_WARNING("instance \"%s\": PIDFile %s names no running process "
                     "(%s); waiting for memcached to write it",
                     c->name, c->pidfile,
@@ -348,10 +348,10 @@ static void want_pidfile(update_t *u) {
                         ? "it is not a regular file: a FIFO, device or "
                           "directory is refused, never read"
                         : mctop_strerror(errno, why, sizeof(why)));
-    u->t->pidfile_logged = true;
+    u->tracking->pidfile_logged = true;
     return;
   }
-  u->t->pidfile_logged = false;
+  u->tracking->pidfile_logged = false;
   want_pid(u, MCTOP_SRC_PIDFILE, pid);
 }
 
@@ -360,8 +360,8 @@ static void on_match(pid_t pid, void *arg) {
 }
 
 static bool binary_tracked(update_t *u, const char *path) {
-  for (size_t j = 0; j < u->t->num; j++) {
-    mctop_attached_t *a = &u->t->items[j];
+  for (size_t j = 0; j < u->tracking->num; j++) {
+    mctop_attached_t *a = &u->tracking->items[j];
     if (a->source == MCTOP_SRC_BINARY && strcmp(a->binary, path) == 0) {
       a->seen = true;
       retry(u, a);
@@ -372,42 +372,43 @@ static bool binary_tracked(update_t *u, const char *path) {
 }
 
 static void want_binaries(update_t *u) {
-  const mctop_instance_config_t *c = u->c;
+  const mctop_instance_config_t *c = u->cfg;
   for (size_t i = 0; i < c->binaries_num; i++) {
     if (binary_tracked(u, c->binaries[i]))
       continue;
     /* A missing binary is looked for again every interval, and said once. */
     if (access(c->binaries[i], R_OK) != 0) {
       char why[128];
-      if (!u->t->bin_logged[i])
+      if (!u->tracking->bin_logged[i])
         MCTOP_ERROR("instance \"%s\": Binary %s: %s", c->name, c->binaries[i],
                     mctop_strerror(errno, why, sizeof(why)));
-      u->t->bin_logged[i] = true;
+      u->tracking->bin_logged[i] = true;
       continue;
     }
-    u->t->bin_logged[i] = false;
+    u->tracking->bin_logged[i] = false;
     add(u, MCTOP_SRC_BINARY, -1, 0, c->binaries[i]);
   }
 }
 
 /* One process of a restart loop is gone: counted, and the loop said once. */
 static void note_exit(update_t *u, const mctop_attached_t *a, double now) {
-  if (mctop_restarts_exit(&u->t->restarts, now)) {
+  if (mctop_restarts_exit(&u->tracking->restarts, now)) {
     MCTOP_WARNING("instance \"%s\": memcached (from %s, now PID %d) "
                   "restarted %u times in the last minute; detaching is "
                   "behind by %zu probes. mctop follows every new process and "
                   "says no more of each one until memcached has run for a "
                   "minute",
-                  u->c->name, source_names[a->source], (int)u->t->newest,
-                  mctop_restarts_recent(&u->t->restarts, now),
-                  mctop_reaper_behind(&u->t->reaper));
-    u->a->quiet = true;
+                  u->cfg->name, source_names[a->source],
+                  (int)u->tracking->newest,
+                  mctop_restarts_recent(&u->tracking->restarts, now),
+                  mctop_reaper_behind(&u->tracking->reaper));
+    u->attacher->quiet = true;
   }
 }
 
 /* Drops targets no source names any more, saying why once. */
 static void drop_unseen(update_t *u, double now) {
-  mctop_tracking_t *t = u->t;
+  mctop_tracking_t *t = u->tracking;
   size_t kept = 0;
   for (size_t i = 0; i < t->num; i++) {
     mctop_attached_t *a = &t->items[i];
@@ -417,10 +418,10 @@ static void drop_unseen(update_t *u, double now) {
     }
     if (a->pid > 0)
       note_exit(u, a, now);
-    if (a->usable && !u->a->quiet)
+    if (a->usable && !u->attacher->quiet)
       MCTOP_NOTICE("instance \"%s\": memcached PID %d (from %s) is gone: "
                    "detached; its counts stay in the totals",
-                   u->c->name, (int)a->pid, source_names[a->source]);
+                   u->cfg->name, (int)a->pid, source_names[a->source]);
     mctop_reaper_give(&t->reaper, &a->links);
     mctop_target_free(&a->info);
   }
@@ -430,18 +431,26 @@ static void drop_unseen(update_t *u, double now) {
 /* Ends a restart loop once memcached has run for a whole window. */
 static void check_loop_end(update_t *u, double now) {
   bool ended;
-  u->a->quiet = mctop_restarts_looping(&u->t->restarts, now, &ended);
+  u->attacher->quiet =
+      mctop_restarts_looping(&u->tracking->restarts, now, &ended);
   if (ended)
     MCTOP_NOTICE("instance \"%s\": memcached has not restarted for a minute "
                  "(%u restarts in the loop); tracing PID %d",
-                 u->c->name, u->t->restarts.loop_exits, (int)u->t->newest);
+                 u->cfg->name, u->tracking->restarts.loop_exits,
+                 (int)u->tracking->newest);
 }
 
 void mctop_tracking_update(mctop_tracking_t *t,
                            const mctop_instance_config_t *c,
                            mctop_attacher_t *a) {
   double now = now_seconds();
-  update_t u = {t, c, a, now, 0, now + c->debuginfod_timeout};
+  update_t u = {
+      .tracking = t,
+      .cfg = c,
+      .attacher = a,
+      .now = now,
+      .fetch_until = now + c->debuginfod_timeout,
+  };
   for (size_t i = 0; i < t->num; i++)
     t->items[i].seen = false;
   check_loop_end(&u, now);

@@ -119,22 +119,6 @@ struct mctop_name_rec {
 };
 #define MCTOP_NAME_REC_HEAD 16
 
-/* What the per-interval score counts (plugin option SortBy). */
-enum mctop_sort {
-	MCTOP_SORT_CALLS,
-	MCTOP_SORT_BYTES,
-	MCTOP_SORT_MISSES,
-	MCTOP_SORT_LOOKUPS,
-	MCTOP_SORT_LATENCY, /* nanoseconds charged to the key (Latency) */
-	MCTOP_SORT_GETS,
-	MCTOP_SORT_HITS,
-	MCTOP_SORT_SETS,
-	MCTOP_SORT_TX,	    /* value bytes sent ("out") */
-	MCTOP_SORT_RX,	    /* value bytes received ("in") */
-	MCTOP_SORT_OBJSIZE, /* the value length last seen ("size") */
-	MCTOP_SORT_COUNT,   /* not a mode: how many there are */
-};
-
 struct mctop_totals {
 	__u64 cmds[MCTOP_CMD_COUNT];
 	__u64 misses; /* of the gets; hits are gets - misses (key_fields.c) */

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "option.h"
+#include "opt_tree.h"
 
 #define MCTOP_CLI_MAX_OPTS 256
 /* The command's one instance, as the core's messages name it. */
@@ -42,6 +42,11 @@ void mctop_cli_usage(FILE *out);
  * the flag of each option msg names (the core's messages use
  * collectd.conf's words: "SortBy is -s or --sort; "). */
 void mctop_cli_see_help(const char *msg);
+
+/* text with each option it names as its flag ("PID, PIDFile or Binary" is
+ * "-p, --pidfile or -b"), into buf; returns the length it needs (as
+ * snprintf). */
+size_t mctop_cli_as_flags(const char *text, char *buf, size_t size);
 
 void mctop_cli_flags_free(mctop_cli_flags_t *f);
 

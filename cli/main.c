@@ -41,7 +41,7 @@ static void on_resize(int sig) {
  * kept for the exit line; after, errors and warnings go to stderr with
  * --json, to the status line full screen; -v prints everything. */
 typedef struct {
-  bool verbose, started, json;
+  bool verbose, started;
   int first_level;
   char first[1024]; /* the first error (else warning) before the start */
   mctop_screen_t *screen;
@@ -57,8 +57,10 @@ static const char *own_words(const char *msg, char *buf, size_t size) {
   const char *opts = strstr(msg, MCTOP_TARGET_OPTIONS);
   if (opts == NULL)
     return msg;
-  snprintf(buf, size, "%.*s-p, --pidfile, -b or --match%s", (int)(opts - msg),
-           msg, opts + strlen(MCTOP_TARGET_OPTIONS));
+  char flags[128];
+  mctop_cli_as_flags(MCTOP_TARGET_OPTIONS, flags, sizeof(flags));
+  snprintf(buf, size, "%.*s%s%s", (int)(opts - msg), msg, flags,
+           opts + strlen(MCTOP_TARGET_OPTIONS));
   return buf;
 }
 
@@ -133,7 +135,7 @@ int main(int argc, char **argv) {
     free(f);
     return rc == 1 ? 0 : 2;
   }
-  log_state_t log = {.verbose = f->verbose, .json = f->json};
+  log_state_t log = {.verbose = f->verbose};
   mctop_log_set_sink(log_line, &log);
   libbpf_quiet();
 

@@ -3,6 +3,7 @@
  */
 #include "idtab.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,9 +70,9 @@ void *mctop_idtab_get(const mctop_idtab_t *t, uint64_t id) {
   return found ? (void *)(slot(t, i) + 1) : NULL;
 }
 
-/* Moves every live entry into a fresh array of new_cap slots. */
-static int rehash(mctop_idtab_t *t, size_t new_cap, uint32_t min_stamp,
-                  void (*gone)(void *, void *), void *arg) {
+/* Moves every entry stamped min_stamp or later into a fresh array of
+ * new_cap slots. */
+static int rehash(mctop_idtab_t *t, size_t new_cap, uint32_t min_stamp) {
   unsigned char *fresh = calloc(new_cap, t->slot_size);
   if (fresh == NULL)
     return -1;
@@ -81,13 +82,8 @@ static int rehash(mctop_idtab_t *t, size_t new_cap, uint32_t min_stamp,
   t->len = 0;
   for (size_t i = 0; i < old.cap; i++) {
     slot_head_t *h = slot(&old, i);
-    if (h->stamp == 0)
+    if (h->stamp == 0 || h->stamp < min_stamp)
       continue;
-    if (h->stamp < min_stamp) {
-      if (gone != NULL)
-        gone(h + 1, arg);
-      continue;
-    }
     bool found;
     size_t j = find(t, h->id, &found);
     memcpy(slot(t, j), h, t->slot_size);
@@ -97,11 +93,9 @@ static int rehash(mctop_idtab_t *t, size_t new_cap, uint32_t min_stamp,
   return 0;
 }
 
-void *mctop_idtab_put(mctop_idtab_t *t, uint64_t id, uint32_t stamp,
-                      bool *created) {
-  *created = false;
+void *mctop_idtab_put(mctop_idtab_t *t, uint64_t id, uint32_t stamp) {
   if ((t->len + 1) * 4 > t->cap * 3 &&
-      rehash(t, t->cap ? t->cap + t->cap / 2 : MIN_CAP, 0, NULL, NULL) != 0)
+      rehash(t, t->cap ? t->cap + t->cap / 2 : MIN_CAP, 0) != 0)
     return NULL;
   bool found;
   size_t i = find(t, id, &found);
@@ -110,7 +104,6 @@ void *mctop_idtab_put(mctop_idtab_t *t, uint64_t id, uint32_t stamp,
     memset(h, 0, t->slot_size);
     h->id = id;
     t->len++;
-    *created = true;
   }
   h->stamp = stamp ? stamp : 1;
   return h + 1;
@@ -143,8 +136,7 @@ void mctop_idtab_remove(mctop_idtab_t *t, uint64_t id) {
   t->len--;
 }
 
-void mctop_idtab_sweep(mctop_idtab_t *t, uint32_t min_stamp,
-                       void (*gone)(void *payload, void *arg), void *arg) {
+void mctop_idtab_sweep(mctop_idtab_t *t, uint32_t min_stamp) {
   if (t->cap == 0)
     return;
   size_t live = 0;
@@ -159,13 +151,11 @@ void mctop_idtab_sweep(mctop_idtab_t *t, uint32_t min_stamp,
   size_t cap = t->cap;
   while (cap > MIN_CAP && live * 4 < cap)
     cap -= cap / 3;
-  if (rehash(t, cap, min_stamp, gone, arg) != 0) {
+  if (rehash(t, cap, min_stamp) != 0) {
     /* No memory for a new array: drop entries in place instead. */
     for (size_t i = 0; i < t->cap; i++) {
       slot_head_t *h = slot(t, i);
       if (h->stamp != 0 && h->stamp < min_stamp) {
-        if (gone != NULL)
-          gone(h + 1, arg);
         mctop_idtab_remove(t, h->id);
         i = (size_t)-1; /* shifting may move entries before i: rescan */
       }

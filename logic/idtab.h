@@ -8,7 +8,6 @@
 #ifndef MCTOP_IDTAB_H
 #define MCTOP_IDTAB_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,18 +23,15 @@ void mctop_idtab_free(mctop_idtab_t *t);
 /* The payload for id, or NULL. */
 void *mctop_idtab_get(const mctop_idtab_t *t, uint64_t id);
 
-/* The payload for id, stamped; a new entry's payload is zeroed and *created
- * set.  NULL only if memory runs out. */
-void *mctop_idtab_put(mctop_idtab_t *t, uint64_t id, uint32_t stamp,
-                      bool *created);
+/* The payload for id, stamped; a new entry's payload is zeroed.  NULL only
+ * if memory runs out. */
+void *mctop_idtab_put(mctop_idtab_t *t, uint64_t id, uint32_t stamp);
 
 /* Removes id's entry if present. */
 void mctop_idtab_remove(mctop_idtab_t *t, uint64_t id);
 
-/* Removes every entry stamped before min_stamp, calling gone (if not NULL)
- * on each payload first. */
-void mctop_idtab_sweep(mctop_idtab_t *t, uint32_t min_stamp,
-                       void (*gone)(void *payload, void *arg), void *arg);
+/* Removes every entry stamped before min_stamp. */
+void mctop_idtab_sweep(mctop_idtab_t *t, uint32_t min_stamp);
 
 size_t mctop_idtab_bytes(const mctop_idtab_t *t);
 

@@ -6,28 +6,33 @@
 
 #include <string.h>
 
-#define KC(k, c) ((k)->count[MCTOP_KC_##c])
-
-static uint64_t calls(const mctop_key_interval_t *k) {
-  return KC(k, GETS) + KC(k, STORES) + KC(k, DELETES) + KC(k, TOUCHES) +
-         KC(k, ARITHS);
+static uint64_t gets(const mctop_key_interval_t *k) {
+  return k->count[MCTOP_KC_GETS];
 }
-static uint64_t gets(const mctop_key_interval_t *k) { return KC(k, GETS); }
 /* Every store command: set, add, replace, append, prepend, cas. */
-static uint64_t sets(const mctop_key_interval_t *k) { return KC(k, STORES); }
+static uint64_t sets(const mctop_key_interval_t *k) {
+  return k->count[MCTOP_KC_STORES];
+}
 static uint64_t deletes(const mctop_key_interval_t *k) {
-  return KC(k, DELETES);
+  return k->count[MCTOP_KC_DELETES];
 }
 static uint64_t touches(const mctop_key_interval_t *k) {
-  return KC(k, TOUCHES);
+  return k->count[MCTOP_KC_TOUCHES];
 }
-static uint64_t ariths(const mctop_key_interval_t *k) { return KC(k, ARITHS); }
+static uint64_t ariths(const mctop_key_interval_t *k) {
+  return k->count[MCTOP_KC_ARITHS];
+}
+static uint64_t calls(const mctop_key_interval_t *k) {
+  return gets(k) + sets(k) + deletes(k) + touches(k) + ariths(k);
+}
+static uint64_t misses(const mctop_key_interval_t *k) {
+  return k->count[MCTOP_KC_MISSES];
+}
 /* A get is a hit unless it was a miss: one counter fewer on the hot path.
  * The one place hits are worked out, for keys and totals alike. */
 static uint64_t hits(const mctop_key_interval_t *k) {
-  return KC(k, GETS) - KC(k, MISSES);
+  return gets(k) - misses(k);
 }
-static uint64_t misses(const mctop_key_interval_t *k) { return KC(k, MISSES); }
 static uint64_t rx(const mctop_key_interval_t *k) {
   return k->bytes[MCTOP_KB_RX];
 }
@@ -36,7 +41,7 @@ static uint64_t tx(const mctop_key_interval_t *k) {
 }
 static uint64_t objsize(const mctop_key_interval_t *k) { return k->objsize; }
 static uint64_t lookups(const mctop_key_interval_t *k) {
-  return KC(k, LOOKUPS);
+  return k->count[MCTOP_KC_LOOKUPS];
 }
 
 const mctop_key_field_t mctop_key_fields[MCTOP_KEY_FIELDS_NUM] = {

@@ -46,6 +46,23 @@ enum {
   MCTOP_KEY_FIELD_LATENCY = 12,
 };
 
+/* What ranks a key in an interval (option SortBy).  User space ranks: the
+ * kernel only counts (bpf/mctop.h), so this lives beside the figures. */
+enum mctop_sort {
+  MCTOP_SORT_CALLS,
+  MCTOP_SORT_BYTES,
+  MCTOP_SORT_MISSES,
+  MCTOP_SORT_LOOKUPS,
+  MCTOP_SORT_LATENCY, /* nanoseconds charged to the key (Latency) */
+  MCTOP_SORT_GETS,
+  MCTOP_SORT_HITS,
+  MCTOP_SORT_SETS,
+  MCTOP_SORT_TX,      /* value bytes sent ("out") */
+  MCTOP_SORT_RX,      /* value bytes received ("in") */
+  MCTOP_SORT_OBJSIZE, /* the value length last seen ("size") */
+  MCTOP_SORT_COUNT,   /* not a mode: how many there are */
+};
+
 /* The SortBy figure of a key's interval, by the field functions: the drain
  * ranks every active key before it builds any figure. */
 uint64_t mctop_key_interval_score(enum mctop_sort by,

@@ -91,10 +91,6 @@ static size_t encode(const uint8_t *key, size_t len, const char *extra,
   return o;
 }
 
-int mctop_key_name(const uint8_t *key, size_t len, char *out) {
-  return mctop_key_name_escaped(key, len, NULL, out);
-}
-
 int mctop_key_name_escaped(const uint8_t *key, size_t len, const char *escape,
                            char *out) {
   const size_t room = MCTOP_KEYNAME_SIZE - 1;

@@ -23,13 +23,12 @@
  * ends with "~" and 24 hex digits (96 bits) of the whole key's SHA-256; only
  * such names contain '~', so a cut name never equals a whole one.
  *
+ * Every character of escape (printable ASCII; NULL for none) is written
+ * as %XX too: option KeyEscape, for writers that rewrite more than '.' and
+ * spaces (write_graphite also turns ':' and others into '_').
+ *
  * Returns 1 if the name differs from the key's bytes, 0 if it is the key.
  */
-int mctop_key_name(const uint8_t *key, size_t len, char *out);
-
-/* The same, also writing every character of escape (printable ASCII; NULL
- * for none) as %XX: option KeyEscape, for writers that rewrite more than
- * '.' and spaces (write_graphite also turns ':' and others into '_'). */
 int mctop_key_name_escaped(const uint8_t *key, size_t len, const char *escape,
                            char *out);
 

@@ -112,19 +112,26 @@ static int add_prefix(const mctop_opt_t *o, const char *inst,
   return 1;
 }
 
+static const mctop_word_t privacy_word[] = {
+    {"raw", 0, false, "keys as they are"},
+    {"hash", 1, false, "keys leave the host as a salted hash; needs KeySalt"},
+};
+const mctop_words_t mctop_privacy_words = MCTOP_WORDS(privacy_word);
+
 static int set_privacy(const mctop_opt_t *o, const char *inst,
                        mctop_key_policy_t *p) {
   const char *v = o->values_num == 1 && o->values[0].type == MCTOP_OPT_STRING
                       ? o->values[0].value.string
                       : "";
-  if (strcasecmp(v, "raw") == 0 || strcasecmp(v, "hash") == 0) {
-    p->hash = strcasecmp(v, "hash") == 0;
+  const mctop_word_t *w = mctop_word_find(&mctop_privacy_words, v);
+  if (w != NULL) {
+    p->hash = w->value == 1;
     return 1;
   }
-  MCTOP_ERROR("instance \"%s\": KeyPrivacy takes \"raw\" (keys as they are) "
-              "or \"hash\" (keys leave the host as a salted hash; needs "
-              "KeySalt)",
-              inst);
+  char allowed[160];
+  mctop_words_list(&mctop_privacy_words, MCTOP_WORDS_QUOTED, allowed,
+                   sizeof(allowed));
+  MCTOP_ERROR("instance \"%s\": KeyPrivacy takes %s", inst, allowed);
   return -1;
 }
 

@@ -14,7 +14,8 @@
 #include <stdint.h>
 
 #include "keyname.h"
-#include "option.h"
+#include "opt_tree.h"
+#include "words.h"
 
 #define MCTOP_KEYRULES_MAX 64
 #define MCTOP_SALT_MIN 16
@@ -38,6 +39,9 @@ typedef struct {
   unsigned max_new_series; /* series not dispatched lately that may appear
                               per interval; 0: unset (TopKeys) */
 } mctop_key_policy_t;
+
+/* KeyPrivacy's words: "raw" (0) and "hash" (1). */
+extern const mctop_words_t mctop_privacy_words;
 
 /* Defaults: no rules, raw names, no new-series budget beyond TopKeys. */
 void mctop_key_policy_init(mctop_key_policy_t *p);

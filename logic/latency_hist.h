@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The most percentiles one interval works out (LatencyPercentiles). */
+#define MCTOP_PERCENTILES_MAX 16
+
 /* Bucket i holds latencies in [*lo, *hi) nanoseconds. */
 void mctop_lat_bounds(size_t i, double *lo, double *hi);
 

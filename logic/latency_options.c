@@ -5,7 +5,7 @@
  *                                    MCTOP_LATENCY_DEFAULT, see README)
  *   LatencyPercentiles 50 90 99 100  per command type; 100 is the maximum
  */
-#include "options.h"
+#include "latency_options.h"
 
 #include <math.h>
 #include <string.h>

@@ -15,49 +15,46 @@
 #include <string.h>
 #include <strings.h>
 
+#include "latency_options.h"
 #include "log.h"
 #include "regex_guard.h"
 
-/* A word an option takes, and its value: in the order messages give them. */
-typedef struct {
-  const char *name;
-  int value;
-} word_t;
-
 /* Every column the command's screen sorts by (but the key's name, which
  * ranks nothing), in its order, then the figures it has no column for. */
-static const word_t sort_words[] = {
-    {"calls", MCTOP_SORT_CALLS},     {"gets", MCTOP_SORT_GETS},
-    {"hits", MCTOP_SORT_HITS},       {"misses", MCTOP_SORT_MISSES},
-    {"sets", MCTOP_SORT_SETS},       {"out", MCTOP_SORT_TX},
-    {"in", MCTOP_SORT_RX},           {"size", MCTOP_SORT_OBJSIZE},
-    {"latency", MCTOP_SORT_LATENCY}, {"bytes", MCTOP_SORT_BYTES},
-    {"lookups", MCTOP_SORT_LOOKUPS},
+static const mctop_word_t sort_word[] = {
+    {"calls", MCTOP_SORT_CALLS, false, NULL},
+    {"gets", MCTOP_SORT_GETS, false, NULL},
+    {"hits", MCTOP_SORT_HITS, false, NULL},
+    {"misses", MCTOP_SORT_MISSES, false, NULL},
+    {"sets", MCTOP_SORT_SETS, false, NULL},
+    {"out", MCTOP_SORT_TX, false, NULL},
+    {"in", MCTOP_SORT_RX, false, NULL},
+    {"size", MCTOP_SORT_OBJSIZE, false, NULL},
+    {"latency", MCTOP_SORT_LATENCY, false, NULL},
+    {"bytes", MCTOP_SORT_BYTES, false, NULL},
+    {"lookups", MCTOP_SORT_LOOKUPS, false, NULL},
 };
-_Static_assert(sizeof(sort_words) / sizeof(sort_words[0]) == MCTOP_SORT_COUNT,
+_Static_assert(sizeof(sort_word) / sizeof(sort_word[0]) == MCTOP_SORT_COUNT,
                "every SortBy has its word");
+static const mctop_words_t sort_words = MCTOP_WORDS(sort_word);
 
-static const word_t probes_words[] = {
-    {"auto", MCTOP_PROBES_AUTO},
-    {"usdt", MCTOP_PROBES_USDT},
-    {"symbols", MCTOP_PROBES_SYMBOLS},
+static const mctop_word_t probes_word[] = {
+    {"auto", MCTOP_PROBES_AUTO, false, NULL},
+    {"usdt", MCTOP_PROBES_USDT, false, NULL},
+    {"symbols", MCTOP_PROBES_SYMBOLS, false, NULL},
 };
+static const mctop_words_t probes_words = MCTOP_WORDS(probes_word);
 
-#define WORDS(w) (w), sizeof(w) / sizeof((w)[0])
-
-static const char *word_name(const word_t *w, size_t n, int value) {
-  for (size_t i = 0; i < n; i++)
-    if (w[i].value == value)
-      return w[i].name;
-  return "?";
-}
+/* Lookups true and false are collectd.conf's booleans, "auto" a string. */
+static const mctop_word_t lookups_word[] = {
+    {"true", MCTOP_LOOKUPS_ON, true, NULL},
+    {"false", MCTOP_LOOKUPS_OFF, true, NULL},
+    {"auto", MCTOP_LOOKUPS_AUTO, false, NULL},
+};
+static const mctop_words_t lookups_words = MCTOP_WORDS(lookups_word);
 
 const char *mctop_sort_by_name(enum mctop_sort s) {
-  return word_name(WORDS(sort_words), (int)s);
-}
-
-const char *mctop_probes_name(enum mctop_probes p) {
-  return word_name(WORDS(probes_words), (int)p);
+  return mctop_word_name(&sort_words, (int)s);
 }
 
 static int want_one(const mctop_opt_t *ci, enum mctop_opt_type type,
@@ -105,25 +102,18 @@ static int get_string(const mctop_opt_t *ci, const char *inst, char **out) {
 }
 
 /* One of the words w (any case); the message lists them all. */
-static int get_word(const mctop_opt_t *ci, const char *inst, const word_t *w,
-                    size_t n, int *out) {
+static int get_word(const mctop_opt_t *ci, const char *inst,
+                    const mctop_words_t *w, int *out) {
   if (want_one(ci, MCTOP_OPT_STRING, inst) != 0)
     return -1;
   const char *v = ci->values[0].value.string;
-  for (size_t i = 0; i < n; i++)
-    if (strcasecmp(v, w[i].name) == 0) {
-      *out = w[i].value;
-      return 0;
-    }
+  const mctop_word_t *found = mctop_word_find(w, v);
+  if (found != NULL) {
+    *out = found->value;
+    return 0;
+  }
   char allowed[256];
-  size_t len = 0;
-  allowed[0] = '\0';
-  for (size_t i = 0; i < n && len < sizeof(allowed); i++)
-    len += (size_t)snprintf(allowed + len, sizeof(allowed) - len, "%s\"%s\"",
-                            i == 0       ? ""
-                            : i + 1 == n ? " or "
-                                         : ", ",
-                            w[i].name);
+  mctop_words_list(w, MCTOP_WORDS_QUOTED, allowed, sizeof(allowed));
   MCTOP_ERROR("instance \"%s\": %s \"%s\" is unknown: use %s", inst, ci->key, v,
               allowed);
   return -1;
@@ -200,33 +190,38 @@ static int add_match(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
 
 static int get_sort_by(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   int v;
-  if (get_word(ci, cfg->name, WORDS(sort_words), &v) != 0)
+  if (get_word(ci, cfg->name, &sort_words, &v) != 0)
     return -1;
   cfg->sort_by = (enum mctop_sort)v;
   return 0;
 }
 
-/* Lookups true|false|"auto". */
+/* Lookups true|false|"auto": a boolean word only as a boolean, "auto" only
+ * as a string, as collectd.conf writes them. */
 static int get_lookups(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
-  if (ci->values_num == 1 && ci->values[0].type == MCTOP_OPT_BOOLEAN) {
-    cfg->lookups =
-        ci->values[0].value.boolean ? MCTOP_LOOKUPS_ON : MCTOP_LOOKUPS_OFF;
+  const mctop_opt_value_t *v = ci->values_num == 1 ? &ci->values[0] : NULL;
+  const char *given = v == NULL ? NULL
+                      : v->type == MCTOP_OPT_BOOLEAN
+                          ? (v->value.boolean ? "true" : "false")
+                      : v->type == MCTOP_OPT_STRING ? v->value.string
+                                                    : NULL;
+  const mctop_word_t *w =
+      given != NULL ? mctop_word_find(&lookups_words, given) : NULL;
+  if (w != NULL && w->boolean == (v->type == MCTOP_OPT_BOOLEAN)) {
+    cfg->lookups = (enum mctop_lookups)w->value;
     return 0;
   }
-  if (ci->values_num == 1 && ci->values[0].type == MCTOP_OPT_STRING &&
-      strcasecmp(ci->values[0].value.string, "auto") == 0) {
-    cfg->lookups = MCTOP_LOOKUPS_AUTO;
-    return 0;
-  }
-  MCTOP_ERROR("instance \"%s\": Lookups takes true, false or \"auto\"",
-              cfg->name);
+  char allowed[128];
+  mctop_words_list(&lookups_words, MCTOP_WORDS_QUOTED, allowed,
+                   sizeof(allowed));
+  MCTOP_ERROR("instance \"%s\": Lookups takes %s", cfg->name, allowed);
   return -1;
 }
 
 /* Probes "auto"|"usdt"|"symbols". */
 static int get_probes(const mctop_opt_t *ci, mctop_instance_config_t *cfg) {
   int v;
-  if (get_word(ci, cfg->name, WORDS(probes_words), &v) != 0)
+  if (get_word(ci, cfg->name, &probes_words, &v) != 0)
     return -1;
   cfg->probes = (enum mctop_probes)v;
   return 0;
@@ -306,46 +301,47 @@ static int latency_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {
 
 /* Every option, in the order README's table and "allowed are" give them. */
 const mctop_option_def_t mctop_options[] = {
-    {"PID", MCTOP_OPT_NUMBER, "pid", 'p', "PID", add_pid,
+    {"PID", MCTOP_OPT_NUMBER, "pid", 'p', MCTOP_FLAG_ONE, "PID", NULL, add_pid,
      "trace this memcached process"},
-    {"PIDFile", MCTOP_OPT_STRING, "pidfile", 0, "FILE", get_pidfile,
-     "trace the process this file names (read every interval)"},
-    {"Binary", MCTOP_OPT_STRING, "binary", 'b', "PATH", add_binary,
-     "trace every process running this executable"},
-    {"ProcessMatch", MCTOP_OPT_STRING, "match", 0, "REGEX", add_match,
-     "trace every process whose command line matches"},
-    {"TopKeys", MCTOP_OPT_NUMBER, "top-keys", 'k', "N", get_top_keys,
-     "keys shown per interval, besides ~other"},
-    {"SortBy", MCTOP_OPT_STRING, "sort", 's', "WHAT", get_sort_by,
-     "calls, gets, hits, misses, sets, out, in, size, latency, bytes or "
-     "lookups"},
-    {"MaxKeys", MCTOP_OPT_NUMBER, "max-keys", 0, "N", get_max_keys,
-     "slots of the in-kernel key table"},
-    {"Lookups", MCTOP_OPT_STRING, "lookups", 0, "true|false|auto", get_lookups,
-     "also count key lookups (assoc__find)"},
-    {"Probes", MCTOP_OPT_STRING, "probes", 0, "auto|usdt|symbols", get_probes,
-     "where the counts come from"},
-    {"DebugDirectory", MCTOP_OPT_STRING, "debug-dir", 0, "DIR", add_debug_dir,
-     "where symbol mode looks for debug files"},
-    {"DebuginfodTimeout", MCTOP_OPT_NUMBER, "debuginfod-timeout", 0, "S",
-     get_debuginfod_timeout,
+    {"PIDFile", MCTOP_OPT_STRING, "pidfile", 0, MCTOP_FLAG_ONE, "FILE", NULL,
+     get_pidfile, "trace the process this file names (read every interval)"},
+    {"Binary", MCTOP_OPT_STRING, "binary", 'b', MCTOP_FLAG_ONE, "PATH", NULL,
+     add_binary, "trace every process running this executable"},
+    {"ProcessMatch", MCTOP_OPT_STRING, "match", 0, MCTOP_FLAG_ONE, "REGEX",
+     NULL, add_match, "trace every process whose command line matches"},
+    {"TopKeys", MCTOP_OPT_NUMBER, "top-keys", 'k', MCTOP_FLAG_ONE, "N", NULL,
+     get_top_keys, "keys shown per interval, besides ~other"},
+    {"SortBy", MCTOP_OPT_STRING, "sort", 's', MCTOP_FLAG_ONE, "WHAT",
+     &sort_words, get_sort_by, NULL},
+    {"MaxKeys", MCTOP_OPT_NUMBER, "max-keys", 0, MCTOP_FLAG_ONE, "N", NULL,
+     get_max_keys, "slots of the in-kernel key table"},
+    {"Lookups", MCTOP_OPT_STRING, "lookups", 0, MCTOP_FLAG_BOOLEAN_OR_WORD,
+     NULL, &lookups_words, get_lookups, "also count key lookups (assoc__find)"},
+    {"Probes", MCTOP_OPT_STRING, "probes", 0, MCTOP_FLAG_ONE, NULL,
+     &probes_words, get_probes, "where the counts come from"},
+    {"DebugDirectory", MCTOP_OPT_STRING, "debug-dir", 0, MCTOP_FLAG_ONE, "DIR",
+     NULL, add_debug_dir, "where symbol mode looks for debug files"},
+    {"DebuginfodTimeout", MCTOP_OPT_NUMBER, "debuginfod-timeout", 0,
+     MCTOP_FLAG_ONE, "S", NULL, get_debuginfod_timeout,
      "seconds debuginfod fetches may take per interval"},
-    {"Latency", MCTOP_OPT_BOOLEAN, "latency", 0, NULL, latency_option,
-     "time each command (two more probes a request)"},
-    {"LatencyPercentiles", MCTOP_OPT_NUMBER, "percentiles", 0, "P,...",
-     latency_option, "latency percentiles per command type"},
-    {"KeyPattern", MCTOP_OPT_STRING, "key-pattern", 0, "REGEX=NAME", key_option,
+    {"Latency", MCTOP_OPT_BOOLEAN, "latency", 0, MCTOP_FLAG_SWITCH, NULL, NULL,
+     latency_option, "time each command (two more probes a request)"},
+    {"LatencyPercentiles", MCTOP_OPT_NUMBER, "percentiles", 0, MCTOP_FLAG_LIST,
+     "P,...", NULL, latency_option, "latency percentiles per command type"},
+    {"KeyPattern", MCTOP_OPT_STRING, "key-pattern", 0, MCTOP_FLAG_PAIR,
+     "REGEX=NAME", NULL, key_option,
      "count keys matching REGEX as one series NAME"},
-    {"KeyPrefix", MCTOP_OPT_STRING, "key-prefix", 0, "C", key_option,
-     "count keys under their prefix through C"},
-    {"KeyPrivacy", MCTOP_OPT_STRING, "privacy", 0, "raw|hash", key_option,
+    {"KeyPrefix", MCTOP_OPT_STRING, "key-prefix", 0, MCTOP_FLAG_ONE, "C", NULL,
+     key_option, "count keys under their prefix through C"},
+    {"KeyPrivacy", MCTOP_OPT_STRING, "privacy", 0, MCTOP_FLAG_ONE, NULL,
+     &mctop_privacy_words, key_option,
      "hash: names leave as HMAC-SHA256(salt, key)"},
-    {"KeySalt", MCTOP_OPT_STRING, "salt", 0, "SALT", key_option,
-     "the HMAC key for --privacy hash (>= 16 characters)"},
-    {"KeyEscape", MCTOP_OPT_STRING, "key-escape", 0, "CHARS", key_option,
-     "more characters to write as %XX in names"},
-    {"MaxNewSeries", MCTOP_OPT_NUMBER, "max-new-series", 0, "N", key_option,
-     "new series that may appear per interval"},
+    {"KeySalt", MCTOP_OPT_STRING, "salt", 0, MCTOP_FLAG_ONE, "SALT", NULL,
+     key_option, "the HMAC key for --privacy hash (>= 16 characters)"},
+    {"KeyEscape", MCTOP_OPT_STRING, "key-escape", 0, MCTOP_FLAG_ONE, "CHARS",
+     NULL, key_option, "more characters to write as %XX in names"},
+    {"MaxNewSeries", MCTOP_OPT_NUMBER, "max-new-series", 0, MCTOP_FLAG_ONE, "N",
+     NULL, key_option, "new series that may appear per interval"},
 };
 const size_t mctop_options_num =
     sizeof(mctop_options) / sizeof(mctop_options[0]);
@@ -369,6 +365,18 @@ size_t mctop_options_allowed(char *buf, size_t size) {
       n += (size_t)w;
   }
   return n;
+}
+
+size_t mctop_option_arg(const mctop_option_def_t *d, char *buf, size_t size) {
+  if (d->arg == NULL && d->words != NULL)
+    return mctop_words_list(d->words, MCTOP_WORDS_FLAG, buf, size);
+  return (size_t)snprintf(buf, size, "%s", d->arg ? d->arg : "");
+}
+
+size_t mctop_option_help(const mctop_option_def_t *d, char *buf, size_t size) {
+  if (d->help == NULL && d->words != NULL)
+    return mctop_words_list(d->words, MCTOP_WORDS_PROSE, buf, size);
+  return (size_t)snprintf(buf, size, "%s", d->help ? d->help : "");
 }
 
 static int apply_option(const mctop_opt_t *o, mctop_instance_config_t *cfg) {

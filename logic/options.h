@@ -11,9 +11,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "key_fields.h"
 #include "keyrules.h"
-#include "mctop.h"
-#include "option.h"
+#include "latency_hist.h"
+#include "opt_tree.h"
+#include "pid_max.h"
+#include "symbol_sites.h"
+#include "words.h"
 
 #define MCTOP_NAME_MAX 64
 #define MCTOP_TOPKEYS_DEFAULT 20
@@ -23,22 +27,12 @@
 #define MCTOP_MAXKEYS_DEFAULT 65536
 #define MCTOP_MAXKEYS_MIN 16
 #define MCTOP_MAXKEYS_MAX 4194304
-#define MCTOP_PERCENTILES_MAX 16
-/* Linux's PID_MAX_LIMIT on 64-bit. */
-#define MCTOP_PID_MAX 4194304
 
 /* Whether to count key lookups (assoc__find), an extra probe per command. */
 enum mctop_lookups {
   MCTOP_LOOKUPS_AUTO, /* only where text commands fire no command probe */
   MCTOP_LOOKUPS_ON,
   MCTOP_LOOKUPS_OFF,
-};
-
-/* Where the counts come from (option Probes). */
-enum mctop_probes {
-  MCTOP_PROBES_AUTO,    /* USDT where the binary has them, else symbols */
-  MCTOP_PROBES_USDT,    /* memcached's USDT probes (--enable-dtrace) */
-  MCTOP_PROBES_SYMBOLS, /* memcached's own functions, by symbol */
 };
 
 /* Debug directories searched by default (option DebugDirectory). */
@@ -72,16 +66,30 @@ typedef struct {
   size_t percentiles_num;
 } mctop_instance_config_t;
 
+/* How the command cuts a flag's argument into the option's values, where
+ * collectd.conf hands them over already cut and typed. */
+enum mctop_flag_arg {
+  MCTOP_FLAG_SWITCH,          /* no argument: given, the option is true */
+  MCTOP_FLAG_ONE,             /* one value of the option's type */
+  MCTOP_FLAG_PAIR,            /* REGEX=NAME: two strings, cut at the last '=' */
+  MCTOP_FLAG_LIST,            /* 50,99: a value of the option's type per part */
+  MCTOP_FLAG_BOOLEAN_OR_WORD, /* true or false: a boolean; else a string */
+};
+
 /* One option of the table both front ends read: its name in collectd.conf,
  * the type of its values, its flag on the command line (--flag, and -short
- * if not 0), the flag's argument (NULL: a switch, true when given; "A=B": two
- * strings; "P,...": a list) and a line of help. */
+ * if not 0), how the flag's argument is cut into values, the argument's
+ * name in the usage, the words it takes if it takes words, and a line of
+ * help.  A word option's arg and help may be NULL: they are then its words,
+ * listed when printed (mctop_option_arg, mctop_option_help). */
 typedef struct {
   const char *name;
   enum mctop_opt_type type; /* what its values are (a flag's are parsed) */
   const char *flag;
   char short_flag;
+  enum mctop_flag_arg split;
   const char *arg;
+  const mctop_words_t *words;
   int (*apply)(const mctop_opt_t *o, mctop_instance_config_t *cfg);
   const char *help;
 } mctop_option_def_t;
@@ -106,16 +114,11 @@ int mctop_config_instance(const mctop_opt_t *ci, mctop_instance_config_t *out);
 
 void mctop_config_free(mctop_instance_config_t *cfg);
 
+/* The flag's argument as the usage names it ("" for a switch), and its line
+ * of help, into buf; each returns the length it needs (as snprintf). */
+size_t mctop_option_arg(const mctop_option_def_t *d, char *buf, size_t size);
+size_t mctop_option_help(const mctop_option_def_t *d, char *buf, size_t size);
+
 const char *mctop_sort_by_name(enum mctop_sort s);
-
-const char *mctop_probes_name(enum mctop_probes p);
-
-/* Latency and LatencyPercentiles (latency_options.c): 1 if o is neither,
- * else 0 or -1 as for any option. */
-int mctop_latency_option(const mctop_opt_t *o, mctop_instance_config_t *cfg);
-
-/* The latency defaults, and the checks that span options. */
-void mctop_latency_defaults(mctop_instance_config_t *cfg);
-int mctop_latency_validate(const mctop_instance_config_t *cfg);
 
 #endif /* MCTOP_OPTIONS_H */

@@ -12,15 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-
-#define F MCTOP_KEY_FIELDS_NUM
+enum { FIELDS = MCTOP_KEY_FIELDS_NUM };
 
 /* A series dispatched lately: when, and (a key's) cumulative values. */
 typedef struct {
   uint32_t last;
   uint32_t pad;
-  uint64_t acc[F];
+  uint64_t acc[FIELDS];
 } known_t;
 
 int mctop_series_init(mctop_series_t *s, const mctop_key_policy_t *policy,
@@ -53,7 +51,7 @@ void mctop_series_free(mctop_series_t *s) {
 }
 
 void mctop_series_begin(mctop_series_t *s, enum mctop_sort sort) {
-  s->stamp++; /* from 1: stamps are never 0 */
+  s->interval_no++; /* from 1: 0 is never an interval */
   s->sort = sort;
   s->lat_count_all = s->lat_ns_all = 0;
   s->lat_count_sent = s->lat_ns_sent = 0;
@@ -74,12 +72,13 @@ static uint64_t name_id(const char *name) {
          0x9e3779b97f4a7c15ULL;
 }
 
-/* The collapsed series called name, created if needed; -1 if full. */
-static int32_t collapsed(mctop_series_t *s, const char *name) {
+int32_t mctop_series_join(mctop_series_t *s, const char *name) {
   uint64_t id = name_id(name);
   int32_t *idx = mctop_idtab_get(&s->coll_by_name, id);
-  if (idx != NULL)
+  if (idx != NULL) {
+    s->coll[*idx].members++;
     return *idx;
+  }
   size_t i = 0;
   while (i < s->coll_cap && s->coll[i].used)
     i++;
@@ -94,8 +93,7 @@ static int32_t collapsed(mctop_series_t *s, const char *name) {
     s->coll = c;
     s->coll_cap = cap;
   }
-  bool created;
-  idx = mctop_idtab_put(&s->coll_by_name, id, 1, &created);
+  idx = mctop_idtab_put(&s->coll_by_name, id, 1);
   if (idx == NULL)
     return -1;
   *idx = (int32_t)i;
@@ -103,40 +101,8 @@ static int32_t collapsed(mctop_series_t *s, const char *name) {
   memset(c, 0, sizeof(*c));
   c->used = true;
   snprintf(c->name, sizeof(c->name), "%s", name);
+  c->members = 1;
   return (int32_t)i;
-}
-
-static int32_t classify(mctop_series_t *s, const uint8_t *key, size_t len) {
-  if (s->policy->rules_num == 0)
-    return MCTOP_SERIES_OWN;
-  char name[MCTOP_KEYNAME_SIZE];
-  if (mctop_key_classify(s->policy, key, len, name) < 0)
-    return MCTOP_SERIES_OWN;
-  int32_t idx = collapsed(s, name);
-  if (idx < 0) {
-    if (!s->collapsed_full_said)
-      MCTOP_WARNING("%d collapsed series are tracked: keys of further ones "
-                    "are counted in \"other\"; make the KeyPattern/KeyPrefix "
-                    "rules coarser",
-                    MCTOP_COLLAPSED_MAX);
-    s->collapsed_full_said = true;
-    return MCTOP_SERIES_OVERFLOW;
-  }
-  s->coll[idx].members++;
-  return idx;
-}
-
-void mctop_series_name_key(mctop_series_t *s, mctop_key_slot_t *k,
-                           const uint8_t *key, size_t len) {
-  if (k->name != NULL || len == 0 || len > MCTOP_KEY_MAX)
-    return;
-  k->name = malloc(1 + len);
-  if (k->name == NULL)
-    return; /* stays unnamed: its intervals go to "other" */
-  k->name[0] = (uint8_t)len;
-  memcpy(k->name + 1, key, len);
-  s->names_bytes += 1 + len;
-  k->series = classify(s, key, len);
 }
 
 /* The known entry of series id if it was sent for its activity in the
@@ -144,11 +110,11 @@ void mctop_series_name_key(mctop_series_t *s, mctop_key_slot_t *k,
  * in room TopKeys leaves. */
 static bool sent_last_interval(const mctop_series_t *s, uint64_t id) {
   const known_t *kn = mctop_idtab_get(&s->known, id);
-  return kn != NULL && kn->last + 1 == s->stamp;
+  return kn != NULL && kn->last + 1 == s->interval_no;
 }
 
-static void add_counts(uint64_t acc[F], const uint64_t delta[F]) {
-  for (size_t f = 0; f < F; f++)
+static void add_counts(uint64_t acc[FIELDS], const uint64_t delta[FIELDS]) {
+  for (size_t f = 0; f < FIELDS; f++)
     if (!mctop_key_field_is_level(f))
       acc[f] += delta[f];
 }
@@ -171,7 +137,7 @@ void mctop_series_take_key(mctop_series_t *s, mctop_key_slot_t *k, uint64_t id,
   if (k->series >= 0) {
     mctop_collapsed_t *col = &s->coll[k->series];
     mctop_key_values(iv, c.delta);
-    for (size_t f = 0; f < F; f++) {
+    for (size_t f = 0; f < FIELDS; f++) {
       if (!mctop_key_field_is_level(f)) {
         col->delta[f] += c.delta[f];
         col->acc[f] += c.delta[f];
@@ -183,7 +149,7 @@ void mctop_series_take_key(mctop_series_t *s, mctop_key_slot_t *k, uint64_t id,
     col->lat_count += lat_count;
     col->lat_ns += lat_ns;
     if (score > 0)
-      col->last_active = s->stamp;
+      col->last_active = s->interval_no;
     return;
   }
   /* A key whose rules have not run (its name has not arrived) is never
@@ -202,7 +168,7 @@ void mctop_series_take_key(mctop_series_t *s, mctop_key_slot_t *k, uint64_t id,
     }
   }
   if (score == 0) {
-    if (kn == NULL || kn->last + 1 != s->stamp)
+    if (kn == NULL || kn->last + 1 != s->interval_no)
       return;
     c.linger = true;
   }
@@ -215,7 +181,7 @@ void mctop_series_take_key(mctop_series_t *s, mctop_key_slot_t *k, uint64_t id,
   mctop_topn_offer(&s->topn, &c);
 }
 
-static void leave_collapsed(mctop_series_t *s, int32_t series) {
+void mctop_series_leave(mctop_series_t *s, int32_t series) {
   if (series < 0)
     return;
   mctop_collapsed_t *c = &s->coll[series];
@@ -225,14 +191,6 @@ static void leave_collapsed(mctop_series_t *s, int32_t series) {
     mctop_idtab_remove(&s->coll_by_name, name_id(c->name));
     c->used = false;
   }
-}
-
-void mctop_series_forget_key(mctop_series_t *s, mctop_key_slot_t *k) {
-  leave_collapsed(s, k->series);
-  if (k->name != NULL)
-    s->names_bytes -= 1 + (size_t)k->name[0];
-  free(k->name);
-  *k = (mctop_key_slot_t){.series = MCTOP_SERIES_UNNAMED};
 }
 
 void mctop_series_pick(mctop_series_t *s) {
@@ -270,10 +228,10 @@ void mctop_series_pick(mctop_series_t *s) {
 }
 
 void mctop_series_values(const mctop_series_t *s, const mctop_candidate_t *c,
-                         uint64_t out[F]) {
+                         uint64_t out[FIELDS]) {
   if (c->series >= 0) {
     const mctop_collapsed_t *col = &s->coll[c->series];
-    for (size_t f = 0; f < F; f++)
+    for (size_t f = 0; f < FIELDS; f++)
       out[f] = mctop_key_field_is_level(f) ? col->delta[f] : col->acc[f];
     return;
   }
@@ -281,7 +239,7 @@ void mctop_series_values(const mctop_series_t *s, const mctop_candidate_t *c,
    * taken before it was known (re-admitted to a new slot) adds this
    * interval here, as dispatched() does. */
   const known_t *kn = mctop_idtab_get(&s->known, c->id);
-  for (size_t f = 0; f < F; f++) {
+  for (size_t f = 0; f < FIELDS; f++) {
     if (mctop_key_field_is_level(f) || kn == NULL)
       out[f] = c->delta[f];
     else
@@ -291,10 +249,9 @@ void mctop_series_values(const mctop_series_t *s, const mctop_candidate_t *c,
 
 void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c) {
   if (!c->linger) {
-    bool created;
-    known_t *kn = mctop_idtab_put(&s->known, c->id, s->stamp, &created);
+    known_t *kn = mctop_idtab_put(&s->known, c->id, s->interval_no);
     if (kn != NULL) {
-      kn->last = s->stamp;
+      kn->last = s->interval_no;
       if (c->series < 0 && !c->key->known) {
         add_counts(kn->acc, c->delta);
         c->key->known = 1;
@@ -303,7 +260,7 @@ void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c) {
   }
   s->lat_count_sent += c->lat_count;
   s->lat_ns_sent += c->lat_ns;
-  for (size_t f = 0; f < F; f++)
+  for (size_t f = 0; f < FIELDS; f++)
     if (!mctop_key_field_is_level(f))
       s->dispatched[f] += c->delta[f];
 }
@@ -312,19 +269,22 @@ static double mean_seconds(uint64_t count, uint64_t ns) {
   return count ? (double)ns / (double)count / 1e9 : NAN;
 }
 
-double mctop_series_latency(const mctop_series_t *s,
-                            const mctop_candidate_t *c) {
-  (void)s;
+double mctop_series_latency(const mctop_candidate_t *c) {
   return mean_seconds(c->lat_count, c->lat_ns);
 }
 
+const char *mctop_series_collapsed_name(const mctop_series_t *s,
+                                        int32_t series) {
+  return s->coll[series].name;
+}
+
 void mctop_series_end(mctop_series_t *s, const struct mctop_totals *totals,
-                      uint64_t other[F], double *latency) {
+                      uint64_t other[FIELDS], double *latency) {
   *latency = mean_seconds(s->lat_count_all - s->lat_count_sent,
                           s->lat_ns_all - s->lat_ns_sent);
-  uint64_t tot[F];
+  uint64_t tot[FIELDS];
   mctop_totals_values(totals, tot);
-  for (size_t f = 0; f < F; f++) {
+  for (size_t f = 0; f < FIELDS; f++) {
     if (mctop_key_field_is_level(f)) {
       other[f] = 0;
       continue;
@@ -338,13 +298,11 @@ void mctop_series_end(mctop_series_t *s, const struct mctop_totals *totals,
     s->prev_totals[f] = tot[f];
     other[f] = s->other_acc[f];
   }
-  if (s->stamp > MCTOP_KNOWN_GENERATIONS)
-    mctop_idtab_sweep(&s->known, s->stamp - MCTOP_KNOWN_GENERATIONS, NULL,
-                      NULL);
+  if (s->interval_no > MCTOP_KNOWN_GENERATIONS)
+    mctop_idtab_sweep(&s->known, s->interval_no - MCTOP_KNOWN_GENERATIONS);
 }
 
 size_t mctop_series_bytes(const mctop_series_t *s) {
   return mctop_idtab_bytes(&s->known) + mctop_idtab_bytes(&s->coll_by_name) +
-         s->coll_cap * sizeof(*s->coll) + s->topn.cap * sizeof(*s->topn.items) +
-         s->names_bytes;
+         s->coll_cap * sizeof(*s->coll) + s->topn.cap * sizeof(*s->topn.items);
 }

@@ -1,9 +1,10 @@
 /*
  * mctop: from tracked keys to the series of one interval.
  *
- * The kernel hands over what each key did in the interval (its slot's
- * counts, taken by drain.c).  This module folds keys that a
- * KeyPattern/KeyPrefix rule collapses into their series, ranks keys and
+ * The interval (attach/interval.c) hands over what each key did (its
+ * slot's counts, taken by the drain) and which collapsed series a
+ * KeyPattern/KeyPrefix rule put it in.  This module sums collapsed series
+ * over their members, ranks keys and
  * collapsed series together, picks at most TopKeys of them (at most
  * MaxNewSeries of which were not dispatched lately), and accounts
  * everything not picked, plus events no key was charged for, to "other", so
@@ -16,7 +17,7 @@
  * dispatched lately: a key's from its first dispatch, a collapsed series'
  * from its first member.
  *
- * Pure logic: the caller reads the kernel and dispatches; unit-tested.
+ * Pure logic: the interval reads the kernel and names the picks.
  */
 #ifndef MCTOP_SERIES_H
 #define MCTOP_SERIES_H
@@ -44,8 +45,8 @@ enum {
   MCTOP_SERIES_OVERFLOW = -3, /* its collapsed series found no room */
 };
 
-/* What user space keeps per slot of the kernel's key table (drain.c holds
- * the array): 16 bytes. */
+/* What user space keeps per slot of the kernel's key table (the interval,
+ * attach/interval.c, holds the array and names the keys): 16 bytes. */
 typedef struct mctop_key_slot {
   uint8_t *name;  /* the key's length, then its bytes; NULL until named */
   int32_t series; /* MCTOP_SERIES_* or a collapsed series' index */
@@ -71,7 +72,7 @@ typedef struct {
   mctop_collapsed_t *coll;
   size_t coll_cap;
   mctop_topn_t topn;
-  uint32_t stamp; /* this interval, from 1 */
+  uint32_t interval_no; /* this interval, from 1 */
   enum mctop_sort sort;
   uint64_t other_acc[MCTOP_KEY_FIELDS_NUM];
   int64_t other_pending[MCTOP_KEY_FIELDS_NUM];
@@ -82,8 +83,6 @@ typedef struct {
   const mctop_candidate_t **chosen;          /* the interval's picks */
   size_t chosen_num;
   size_t dropped_new; /* picks refused by MaxNewSeries this interval */
-  size_t names_bytes; /* key names held */
-  bool collapsed_full_said;
 } mctop_series_t;
 
 int mctop_series_init(mctop_series_t *s, const mctop_key_policy_t *policy,
@@ -93,10 +92,14 @@ void mctop_series_free(mctop_series_t *s);
 /* Starts an interval, ranking by sort. */
 void mctop_series_begin(mctop_series_t *s, enum mctop_sort sort);
 
-/* A new key's name arrived: keeps it in k and runs the rules on it, once.
- * A key already named keeps its name. */
-void mctop_series_name_key(mctop_series_t *s, mctop_key_slot_t *k,
-                           const uint8_t *key, size_t len);
+/* A key named name by a KeyPattern/KeyPrefix rule joins that collapsed
+ * series (created if new): its index, or -1 when MCTOP_COLLAPSED_MAX are
+ * in use or memory ran out. */
+int32_t mctop_series_join(mctop_series_t *s, const char *name);
+
+/* A member of collapsed series `series` went (evicted): the series is
+ * forgotten with its last member. */
+void mctop_series_leave(mctop_series_t *s, int32_t series);
 
 /* Takes one tracked key's interval: what it did (iv) and its timed
  * commands.  Idle keys need not be taken unless k->known (they may be sent
@@ -105,9 +108,6 @@ void mctop_series_name_key(mctop_series_t *s, mctop_key_slot_t *k,
 void mctop_series_take_key(mctop_series_t *s, mctop_key_slot_t *k, uint64_t id,
                            const mctop_key_interval_t *iv, uint64_t lat_count,
                            uint64_t lat_ns);
-
-/* A key evicted from the kernel's table: its name and membership go. */
-void mctop_series_forget_key(mctop_series_t *s, mctop_key_slot_t *k);
 
 /* Ranks and picks the interval's series: s->chosen[0..chosen_num). */
 void mctop_series_pick(mctop_series_t *s);
@@ -121,8 +121,11 @@ void mctop_series_dispatched(mctop_series_t *s, const mctop_candidate_t *c);
 
 /* The interval's mean latency of a candidate, in seconds; NaN if none of
  * its commands was timed (Latency off, or no command probe). */
-double mctop_series_latency(const mctop_series_t *s,
-                            const mctop_candidate_t *c);
+double mctop_series_latency(const mctop_candidate_t *c);
+
+/* The name of collapsed series `series` (a candidate's c->series >= 0). */
+const char *mctop_series_collapsed_name(const mctop_series_t *s,
+                                        int32_t series);
 
 /*
  * Ends the interval: "other" grows by the totals' growth less what was
@@ -135,7 +138,8 @@ double mctop_series_latency(const mctop_series_t *s,
 void mctop_series_end(mctop_series_t *s, const struct mctop_totals *totals,
                       uint64_t other[MCTOP_KEY_FIELDS_NUM], double *latency);
 
-/* Bytes of user-space state, for the memory figures (names included). */
+/* Bytes of user-space state, for the memory figures (key names are the
+ * interval's). */
 size_t mctop_series_bytes(const mctop_series_t *s);
 
 #endif /* MCTOP_SERIES_H */

@@ -39,7 +39,8 @@ static const char *const fn_callers[MCTOP_FN_COUNT] = {
 
 const char *mctop_fn_caller(enum mctop_fn fn) { return fn_callers[fn]; }
 
-#define NA -1
+/* No register: a slot the function does not pass. */
+#define NO_ARG (-1)
 #define RET MCTOP_FN_RET
 
 /* Slots: connid, key, keylen, size (or return value), flag; then each
@@ -50,14 +51,14 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
     {MCTOP_FN_DO_ITEM_GET,
      false,
      MCTOP_EV_FN_GET,
-     {NA, 0, 1, NA, 4},
+     {NO_ARG, 0, 1, NO_ARG, 4},
      {0, 8, 8, 0, 1},
      {0},
      {NULL, "key", "nkey", NULL, "do_update"}},
     {MCTOP_FN_DO_ITEM_GET,
      true,
      MCTOP_EV_FN_GET_RET,
-     {NA, NA, NA, RET, NA},
+     {NO_ARG, NO_ARG, NO_ARG, RET, NO_ARG},
      {0, 0, 0, 8, 0},
      {0},
      {NULL}},
@@ -66,7 +67,7 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
     {MCTOP_FN_DO_ITEM_TOUCH,
      false,
      MCTOP_EV_FN_TOUCH,
-     {NA, NA, NA, NA, NA},
+     {NO_ARG, NO_ARG, NO_ARG, NO_ARG, NO_ARG},
      {0},
      {0},
      {NULL}},
@@ -74,14 +75,14 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
     {MCTOP_FN_DO_STORE_ITEM,
      false,
      MCTOP_EV_FN_STORE,
-     {NA, 0, NA, NA, 1},
+     {NO_ARG, 0, NO_ARG, NO_ARG, 1},
      {0, 8, 0, 0, 4},
      {0, 0, 0, 0, 1},
      {NULL, "it", NULL, NULL, "comm"}},
     {MCTOP_FN_DO_STORE_ITEM,
      true,
      MCTOP_EV_FN_STORE_RET,
-     {NA, NA, NA, RET, NA},
+     {NO_ARG, NO_ARG, NO_ARG, RET, NO_ARG},
      {0, 0, 0, 4, 0},
      {0, 0, 0, 1, 0},
      {NULL}},
@@ -90,7 +91,7 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
     {MCTOP_FN_DO_ADD_DELTA,
      false,
      MCTOP_EV_FN_DELTA,
-     {NA, 1, 2, NA, 3},
+     {NO_ARG, 1, 2, NO_ARG, 3},
      {0, 8, 8, 0, 1},
      {0},
      {NULL, "key", "nkey", NULL, "incr"}},
@@ -98,7 +99,7 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
     {MCTOP_FN_DO_ITEM_UNLINK,
      false,
      MCTOP_EV_FN_UNLINK,
-     {NA, 0, NA, NA, NA},
+     {NO_ARG, 0, NO_ARG, NO_ARG, NO_ARG},
      {0, 8, 0, 0, 0},
      {0},
      {NULL, "it"}},
@@ -106,7 +107,7 @@ const mctop_fn_row_t mctop_fn_rows[MCTOP_FN_ROWS] = {
     {MCTOP_FN_ITEM_UNLINK,
      false,
      MCTOP_EV_FN_UNLINK_NOT_DELETE,
-     {NA, 0, NA, NA, NA},
+     {NO_ARG, 0, NO_ARG, NO_ARG, NO_ARG},
      {0, 8, 0, 0, 0},
      {0},
      {NULL, "item"}},
@@ -177,7 +178,7 @@ int mctop_fn_site(const mctop_fn_row_t *r, const mctop_release_t *rel,
   out->event = r->event;
   out->item_flags_shift = rel->item_flags_8bit ? 8 : 0;
   for (size_t slot = 0; slot < MCTOP_SITE_ARGS; slot++) {
-    if (r->reg[slot] == NA)
+    if (r->reg[slot] == NO_ARG)
       continue;
     int off = mctop_pt_regs_offset(regs[r->reg[slot]]);
     if (off < 0)

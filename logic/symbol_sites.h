@@ -19,6 +19,14 @@
 
 #include "mctop.h"
 
+/* Where the counts come from (option Probes): memcached's USDT probes, or
+ * the functions below; target.c chooses per binary. */
+enum mctop_probes {
+  MCTOP_PROBES_AUTO,    /* USDT where the binary has them, else symbols */
+  MCTOP_PROBES_USDT,    /* memcached's USDT probes (--enable-dtrace) */
+  MCTOP_PROBES_SYMBOLS, /* memcached's own functions, by symbol */
+};
+
 /* The functions, in the order of mctop_target_t's fns[]. */
 enum mctop_fn {
   MCTOP_FN_DO_ITEM_GET,

@@ -1,7 +1,7 @@
 /*
- * mctop: streaming top-N selection.  The drain offers every tracked
- * key once; only N candidates are ever held, so memory is O(N) whatever the
- * number of keys.
+ * mctop: streaming top-N selection.  The series module offers every
+ * tracked key once; only N candidates are ever held, so memory is O(N) whatever
+ * the number of keys.
  */
 #ifndef MCTOP_TOPN_H
 #define MCTOP_TOPN_H

@@ -5,7 +5,7 @@
 #define MCTOP_CONFIG_COPY_H
 
 #include "liboconfig/oconfig.h"
-#include "option.h"
+#include "opt_tree.h"
 
 /* Copies ci and its children (one level: options have none); the strings
  * stay collectd's, so *out lives no longer than ci.  -1 if out of memory. */

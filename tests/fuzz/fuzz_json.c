@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: mctop_json_string() (cli/text.c), which writes a key's
- * name into the --json lines, after mctop_key_name() (logic/keyname.c)
+ * name into the --json lines, after mctop_key_name_escaped() (logic/keyname.c)
  * made the name from raw key bytes.
  *
  * The input is split in two keys at a point its first byte chooses.  For
@@ -131,7 +131,7 @@ static size_t parse(const char *j, size_t len, uint8_t *out) {
 static char *check_key(const uint8_t *key, size_t len, size_t *jlen,
                        bool *whole) {
   char name[MCTOP_KEYNAME_SIZE];
-  mctop_key_name(key, len, name);
+  mctop_key_name_escaped(key, len, NULL, name);
   *whole = strchr(name, '~') == NULL;
   char *j = json(name, jlen);
   check_text(j, *jlen);

@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: mctop_key_name() (logic/keyname.c), which turns the raw
- * key bytes memcached hands the BPF program into a collectd type_instance.
+ * libFuzzer target: mctop_key_name_escaped() (logic/keyname.c), which turns the
+ * raw key bytes memcached hands the BPF program into a collectd type_instance.
  *
  * Every input is named twice: as given, and tiled to a length above
  * memcached's 250-byte KEY_MAX_LENGTH, so the truncation path runs on every
@@ -145,7 +145,7 @@ static void check_name(const uint8_t *key, size_t len) {
     abort();
   memset(out, 0xA5, MCTOP_KEYNAME_SIZE);
   memset(again, 0x5A, MCTOP_KEYNAME_SIZE);
-  int r = mctop_key_name(key, len, out);
+  int r = mctop_key_name_escaped(key, len, NULL, out);
   if (memchr(out, '\0', MCTOP_KEYNAME_SIZE) == NULL)
     fail("name is not NUL-terminated", len);
   size_t olen = strlen(out);
@@ -180,7 +180,8 @@ static void check_name(const uint8_t *key, size_t len) {
   } else {
     fail("return value is neither 0 nor 1", len);
   }
-  if (mctop_key_name(key, len, again) != r || strcmp(out, again) != 0)
+  if (mctop_key_name_escaped(key, len, NULL, again) != r ||
+      strcmp(out, again) != 0)
     fail("a second call gave another name", len);
   free(out);
   free(again);

@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "options.h"
+#include "pid_max.h"
 #include "procs.h"
 
 /* mctop_read_pidfile() reads at most this many bytes (its buffer less the

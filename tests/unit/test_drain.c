@@ -1,45 +1,40 @@
 /* Unit tests: the key table as drain.c reads it (a table in memory standing
- * in for the mmapped BPF array): counts taken exactly once, and eviction's
- * three steps, dead, reusable, free, each when it is safe. */
+ * in for the mmapped BPF array), each interval one mctop_interval_run:
+ * counts taken exactly once, and eviction's three steps, dead, reusable,
+ * free, each when it is safe. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "drain.h"
+#include "interval.h"
 #include "tap.h"
 
 #define N 16
 static struct mctop_slot table[N];
 static struct mctop_totals totals;
 
-/* A key the kernel placed in slot i, named for the series module. */
-static void place(mctop_drain_t *d, mctop_series_t *s, size_t i, uint64_t fp,
-                  const char *name) {
+static mctop_report_t report;
+
+/* A key the kernel placed in slot i, its name record sent. */
+static void place(mctop_drain_t *d, size_t i, uint64_t fp, const char *name) {
   table[i].fp = fp;
   table[i].named = 1;
-  mctop_series_name_key(s, &d->keys[i], (const uint8_t *)name, strlen(name));
+  mctop_drain_put_name(d, (uint32_t)i, (const uint8_t *)name, strlen(name));
 }
 
-static mctop_drain_result_t drain(mctop_drain_t *d, mctop_series_t *s) {
-  mctop_drain_result_t r;
-  mctop_series_begin(s, MCTOP_SORT_CALLS);
-  mctop_drain_keys(d, &totals, s, &r);
-  mctop_series_pick(s);
-  for (size_t i = 0; i < s->chosen_num; i++)
-    mctop_series_dispatched(s, s->chosen[i]);
-  uint64_t other[MCTOP_KEY_FIELDS_NUM];
-  double lat;
-  mctop_series_end(s, &totals, other, &lat);
-  return r;
+static mctop_drain_result_t drain(mctop_drain_t *d, mctop_interval_t *s) {
+  mctop_interval_run(s, d, &totals, MCTOP_SORT_CALLS, &report);
+  return d->result;
 }
 
-static void counts_taken_once(mctop_drain_t *d, mctop_series_t *s) {
-  place(d, s, 3, 0x11, "a");
+static void counts_taken_once(mctop_drain_t *d, mctop_interval_t *s) {
+  place(d, 3, 0x11, "a");
   table[3].count[MCTOP_KC_GETS] = 5;
   table[3].bytes[MCTOP_KB_TX] = 50;
   totals.cmds[MCTOP_CMD_GET] = 5;
   mctop_drain_result_t r = drain(d, s);
   CHECK(r.tracked == 1 && r.active == 1, "one live key, active");
-  CHECK(s->chosen_num == 1 && s->chosen[0]->delta[MCTOP_KEY_FIELD_CALLS] == 5,
+  CHECK(report.picks_num == 1 &&
+            report.picks[0].interval[MCTOP_KEY_FIELD_CALLS] == 5,
         "its 5 gets are the interval's");
   CHECK(table[3].count[MCTOP_KC_GETS] == 0 && table[3].bytes[MCTOP_KB_TX] == 0,
         "the counts were taken: the slot starts the next interval at 0");
@@ -47,11 +42,11 @@ static void counts_taken_once(mctop_drain_t *d, mctop_series_t *s) {
   table[3].count[MCTOP_KC_GETS] = 2;
   totals.cmds[MCTOP_CMD_GET] = 7;
   drain(d, s);
-  CHECK_U64(2, s->chosen[0]->delta[MCTOP_KEY_FIELD_CALLS],
+  CHECK_U64(2, report.picks[0].interval[MCTOP_KEY_FIELD_CALLS],
             "the next interval sees only its own 2");
 }
 
-static void eviction_steps(mctop_drain_t *d, mctop_series_t *s) {
+static void eviction_steps(mctop_drain_t *d, mctop_interval_t *s) {
   /* "a" was last active in interval 2; evict only when asked: a slot miss
    * (or a 90 % full table). */
   mctop_drain_result_t r = drain(d, s); /* 3 */
@@ -65,11 +60,11 @@ static void eviction_steps(mctop_drain_t *d, mctop_series_t *s) {
   r = drain(d, s); /* 5 */
   CHECK(table[3].fp == MCTOP_FP_DEAD && r.evicted == 1 && r.tracked == 0,
         "idle for 3 intervals and room needed: dead");
-  CHECK(d->keys[3].name == NULL, "its name is freed at once");
+  CHECK(s->keys[3].name == NULL, "its name is freed at once");
   /* A program that was inside the slot when it died adds one more. */
   table[3].count[MCTOP_KC_GETS] = 1;
   table[4].fp = 0x21; /* a live key right after it */
-  place(d, s, 4, 0x21, "b");
+  place(d, 4, 0x21, "b");
   table[4].count[MCTOP_KC_GETS] = 1;
   r = drain(d, s); /* 6 */
   CHECK(table[3].fp == MCTOP_FP_REUSABLE &&
@@ -79,9 +74,8 @@ static void eviction_steps(mctop_drain_t *d, mctop_series_t *s) {
   drain(d, s); /* 7 */
   CHECK(table[3].fp == MCTOP_FP_REUSABLE,
         "reusable before a live slot stays reusable (a probe must pass it)");
-  table[4].fp = MCTOP_FP_REUSABLE;
-  mctop_series_forget_key(s, &d->keys[4]);
-  drain(d, s); /* 8 */
+  table[4].fp = MCTOP_FP_REUSABLE; /* as if "b" had been evicted too */
+  drain(d, s);                     /* 8 */
   CHECK(table[4].fp == MCTOP_FP_FREE && table[3].fp == MCTOP_FP_FREE,
         "a run of reusable slots before a free one becomes free in one pass");
   table[N - 1].fp = MCTOP_FP_REUSABLE;
@@ -92,17 +86,17 @@ static void eviction_steps(mctop_drain_t *d, mctop_series_t *s) {
 int main(void) {
   mctop_key_policy_t p;
   mctop_key_policy_init(&p);
-  mctop_series_t s;
-  mctop_series_init(&s, &p, 4);
+  mctop_interval_t s;
   mctop_drain_t d;
   memset(&d, 0, sizeof(d));
-  if (mctop_drain_use(&d, table, NULL, N) != 0)
+  if (mctop_interval_init(&s, &p, 4, N) != 0 ||
+      mctop_drain_use(&d, table, NULL, N) != 0)
     return 1;
   counts_taken_once(&d, &s);
   eviction_steps(&d, &s);
   CHECK_U64(16, mctop_table_slots(10), "MaxKeys rounds up to a power of two");
   CHECK_U64(65536, mctop_table_slots(65536), "a power of two stays");
-  mctop_drain_close(&d, &s);
-  mctop_series_free(&s);
+  mctop_drain_close(&d);
+  mctop_interval_free(&s);
   return tap_done();
 }

@@ -6,7 +6,7 @@
 
 static const char *name_of(const char *key, size_t len, int *altered) {
   static char out[MCTOP_KEYNAME_SIZE];
-  *altered = mctop_key_name((const uint8_t *)key, len, out);
+  *altered = mctop_key_name_escaped((const uint8_t *)key, len, NULL, out);
   return out;
 }
 
@@ -100,7 +100,8 @@ static void names_stay_distinct(void) {
   const char *keys[] = {"a/b", "a b", "a_b", "a.b", "a%2Eb", "a%b"};
   char names[6][MCTOP_KEYNAME_SIZE];
   for (int i = 0; i < 6; i++)
-    mctop_key_name((const uint8_t *)keys[i], strlen(keys[i]), names[i]);
+    mctop_key_name_escaped((const uint8_t *)keys[i], strlen(keys[i]), NULL,
+                           names[i]);
   for (int i = 0; i < 6; i++)
     for (int j = i + 1; j < 6; j++)
       CHECK(strcmp(names[i], names[j]) != 0, "'%s' and '%s' differ (%s, %s)",
@@ -113,19 +114,19 @@ static void long_keys_are_cut_with_hash(void) {
   memset(k1, 'k', sizeof(k1));
   memcpy(k2, k1, sizeof(k2));
   k2[249] = 'z'; /* differ only after byte 200 */
-  int alt = mctop_key_name(k1, sizeof(k1), n1);
-  mctop_key_name(k2, sizeof(k2), n2);
+  int alt = mctop_key_name_escaped(k1, sizeof(k1), NULL, n1);
+  mctop_key_name_escaped(k2, sizeof(k2), NULL, n2);
   CHECK(alt == 1 && strlen(n1) == 127, "250-byte key fits 127 (%zu)",
         strlen(n1));
   CHECK(has_suffix(n1), "long key gets a hash suffix");
   CHECK(strcmp(n1, n2) != 0, "keys differing at byte 250 stay apart");
   uint8_t k127[127];
   memset(k127, 'q', sizeof(k127));
-  alt = mctop_key_name(k127, sizeof(k127), n1);
+  alt = mctop_key_name_escaped(k127, sizeof(k127), NULL, n1);
   CHECK(alt == 0 && strlen(n1) == 127, "127-byte key kept whole");
   uint8_t k128[128];
   memset(k128, 'q', sizeof(k128));
-  alt = mctop_key_name(k128, sizeof(k128), n1);
+  alt = mctop_key_name_escaped(k128, sizeof(k128), NULL, n1);
   CHECK(alt == 1 && strlen(n1) == 127, "128-byte key cut");
 }
 
@@ -134,7 +135,7 @@ static void escapes_are_not_split(void) {
   uint8_t k[50];
   char n[MCTOP_KEYNAME_SIZE];
   memset(k, '.', sizeof(k));
-  int alt = mctop_key_name(k, sizeof(k), n);
+  int alt = mctop_key_name_escaped(k, sizeof(k), NULL, n);
   size_t body = strlen(n) - 25;
   CHECK(alt == 1 && has_suffix(n), "long escaped key gets a hash");
   CHECK(body % 3 == 0 && body <= 102, "cut between escapes (body %zu)", body);
@@ -148,7 +149,7 @@ static void utf8_is_not_split(void) {
     k[i] = 0xc3;
     k[i + 1] = 0xa9;
   }
-  mctop_key_name(k, sizeof(k), n);
+  mctop_key_name_escaped(k, sizeof(k), NULL, n);
   size_t body = strlen(n) - 25;
   CHECK(body % 2 == 0, "cut between UTF-8 characters (body %zu)", body);
   CHECK(strlen(n) <= 127, "fits");

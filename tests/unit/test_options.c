@@ -96,8 +96,9 @@ static void sort_words(void) {
           "SortBy \"%s\" parses", w[i].word);
     mctop_config_free(&c);
     CHECK_STR(w[i].word, mctop_sort_by_name(w[i].want), "%s's name", w[i].word);
-    CHECK(d != NULL && strstr(d->help, w[i].word) != NULL,
-          "the -s help lists %s", w[i].word);
+    char help[256];
+    mctop_option_help(d, help, sizeof(help));
+    CHECK(strstr(help, w[i].word) != NULL, "the -s help lists %s", w[i].word);
   }
   mctop_opt_value_t bin[] = {STR("/usr/bin/memcached")}, key[] = {STR("key")};
   mctop_opt_t o[] = {{.key = "Binary", .values = bin, .values_num = 1},
@@ -357,8 +358,117 @@ static void readme_table(void) {
         allowed);
 }
 
+/* The field of README's option table row that says what the option
+ * takes ("| `SortBy` | `calls` | `calls`, `gets`, ... | what |"), or "". */
+static void readme_allowed(const char *option, char *out, size_t size) {
+  const char *src = getenv("MCTOP_SRCDIR");
+  char path[4096], line[8192], row[96];
+  snprintf(path, sizeof(path), "%s/README.md", src ? src : ".");
+  snprintf(row, sizeof(row), "| `%s` |", option);
+  out[0] = '\0';
+  FILE *f = fopen(path, "r");
+  if (f == NULL)
+    return;
+  while (fgets(line, sizeof(line), f) != NULL) {
+    if (strncmp(line, row, strlen(row)) != 0)
+      continue;
+    const char *p = line;
+    for (int bar = 0; bar < 2 && p != NULL; bar++)
+      p = strchr(p + 1, '|');
+    const char *end = p ? strchr(p + 1, '|') : NULL;
+    if (end != NULL)
+      snprintf(out, size, "%.*s", (int)(end - p - 1), p + 1);
+    break;
+  }
+  fclose(f);
+}
+
+/* Every word of every option that takes words is in each list made from
+ * its table (the usage's, the help's, the error's) and in README's
+ * option table, which is written by hand: the two cannot drift. */
+static void word_lists(void) {
+  size_t tables = 0;
+  for (size_t i = 0; i < mctop_options_num; i++) {
+    const mctop_option_def_t *d = &mctop_options[i];
+    if (d->words == NULL)
+      continue;
+    tables++;
+    char arg[256], help[256], quoted[512], readme[4096];
+    mctop_option_arg(d, arg, sizeof(arg));
+    mctop_option_help(d, help, sizeof(help));
+    mctop_words_list(d->words, MCTOP_WORDS_QUOTED, quoted, sizeof(quoted));
+    readme_allowed(d->name, readme, sizeof(readme));
+    CHECK(readme[0] != '\0', "README has a row for %s", d->name);
+    for (size_t j = 0; j < d->words->num; j++) {
+      const mctop_word_t *w = &d->words->word[j];
+      char bare[64], in_quotes[64];
+      snprintf(bare, sizeof(bare), "`%s`", w->name);
+      snprintf(in_quotes, sizeof(in_quotes), "`\"%s\"`", w->name);
+      CHECK(strstr(arg, w->name) != NULL || strstr(help, w->name) != NULL,
+            "--%s's usage or help names %s (%s | %s)", d->flag, w->name, arg,
+            help);
+      CHECK(strstr(quoted, w->name) != NULL, "%s's error names %s (%s)",
+            d->name, w->name, quoted);
+      CHECK(strstr(readme, bare) != NULL || strstr(readme, in_quotes) != NULL,
+            "README's %s row names %s (%s)", d->name, w->name, readme);
+      CHECK(mctop_word_find(d->words, w->name) == w, "%s %s is found", d->name,
+            w->name);
+    }
+  }
+  CHECK_U64(4, tables, "SortBy, Lookups, Probes and KeyPrivacy take words");
+}
+
+/* The lists as each reader sees them. */
+static void word_list_styles(void) {
+  char buf[256];
+  mctop_option_arg(mctop_option_find("Probes"), buf, sizeof(buf));
+  CHECK_STR("auto|usdt|symbols", buf, "--probes' argument in the usage");
+  mctop_option_arg(mctop_option_find("Lookups"), buf, sizeof(buf));
+  CHECK_STR("true|false|auto", buf, "--lookups' argument in the usage");
+  mctop_option_arg(mctop_option_find("PID"), buf, sizeof(buf));
+  CHECK_STR("PID", buf, "-p's argument, named");
+  mctop_option_arg(mctop_option_find("Latency"), buf, sizeof(buf));
+  CHECK_STR("", buf, "--latency is a switch");
+  mctop_option_help(mctop_option_find("SortBy"), buf, sizeof(buf));
+  CHECK_STR("calls, gets, hits, misses, sets, out, in, size, latency, bytes "
+            "or lookups",
+            buf, "-s's help: its words in prose");
+  mctop_option_help(mctop_option_find("Probes"), buf, sizeof(buf));
+  CHECK_STR("where the counts come from", buf, "a help line as written");
+  const mctop_option_def_t *privacy = mctop_option_find("KeyPrivacy");
+  size_t need =
+      mctop_words_list(privacy->words, MCTOP_WORDS_QUOTED, buf, sizeof(buf));
+  CHECK_STR("\"raw\" (keys as they are) or \"hash\" (keys leave the host as "
+            "a salted hash; needs KeySalt)",
+            buf, "KeyPrivacy's words with what they mean");
+  char small[8];
+  CHECK_U64(need,
+            mctop_words_list(privacy->words, MCTOP_WORDS_QUOTED, small,
+                             sizeof(small)),
+            "a short buffer: the length needed");
+  CHECK_STR("\"raw\" (", small, "a short buffer: cut, terminated");
+  CHECK_STR("?", mctop_sort_by_name((enum mctop_sort)99), "no such word: ?");
+}
+
+/* The target options' list, which the command shows as flags: every name
+ * in it is an option (cli/flags.c: mctop_cli_as_flags). */
+static void target_options(void) {
+  char list[] = MCTOP_TARGET_OPTIONS;
+  size_t names = 0;
+  for (char *w = strtok(list, ", "); w != NULL; w = strtok(NULL, ", ")) {
+    if (strcmp(w, "or") == 0)
+      continue;
+    names++;
+    CHECK(mctop_option_find(w) != NULL, "target option %s is an option", w);
+  }
+  CHECK_U64(4, names, "four target options: %s", MCTOP_TARGET_OPTIONS);
+}
+
 int main(void) {
   readme_table();
+  word_lists();
+  word_list_styles();
+  target_options();
   probes();
   debuginfod_timeout();
   latency();

@@ -1,13 +1,15 @@
 /*
- * mctop: one option as a front end hands it to the core.
+ * mctop: the options as a front end hands them to the core: a tree of
+ * keys and values, one <Instance> block's options its children (options.h
+ * is what the core makes of them: the table, the parsed config).
  *
  * The shape of collectd's oconfig_item_t (a key, typed values, children),
  * without collectd: the plugin copies its config tree into it, the command
  * builds it from its flags, and options.c parses both the same way, with
  * the same messages.
  */
-#ifndef MCTOP_OPTION_H
-#define MCTOP_OPTION_H
+#ifndef MCTOP_OPT_TREE_H
+#define MCTOP_OPT_TREE_H
 
 #include <stdbool.h>
 
@@ -34,4 +36,4 @@ typedef struct mctop_opt {
   int children_num;
 } mctop_opt_t;
 
-#endif /* MCTOP_OPTION_H */
+#endif /* MCTOP_OPT_TREE_H */
