@@ -194,11 +194,17 @@ def check_overflow(tap, csv, exp):
     def latest(t, ti):
         row = mctest.latest(csv, HOST, "mctop-" + SMALL, t, ti)
         return row and int(row["value"])
-    tracked = latest("gauge", "tracked_keys")
+    # The overflow workload's 200 keys fill the small table (16 slots, all
+    # inside one key's 32-slot probe window), and no key can be evicted
+    # before it has been idle for 3 intervals: the peak is MaxKeys exactly.
+    # The latest may be lower, once idle keys are evicted.
+    tracked = [int(r["value"]) for r in mctest.read_series(
+        csv, HOST, "mctop-" + SMALL, "gauge", "tracked_keys")]
     missed = latest("derive", "key_slot_misses")
-    tap.ok(tracked is not None and tracked <= SMALL_MAXKEYS,
+    tap.ok(tracked and max(tracked) == SMALL_MAXKEYS,
            f"{exp.flavor} small: tracked keys bounded by MaxKeys "
-           f"{SMALL_MAXKEYS} ({tracked})")
+           f"{SMALL_MAXKEYS} (peak {max(tracked, default=None)})",
+           str(tracked))
     tap.ok(missed and missed > 0, f"{exp.flavor} small: events that found "
            f"no key slot are reported ({missed})")
     # Every event either reached a key's counters or was counted as missed.
@@ -233,8 +239,9 @@ def check_errors(tap, cd, flavor):
     tap.ok(bool(notice) == (flavor == "1.6.45"),
            f"{flavor}: the log says whether text commands fire probes")
     tap.ok(cd.running(), f"{flavor}: collectd keeps running")
-    tap.ok(mctest.latest(cd.csv_dir, HOST, "memory", "memory", "used")
-           is not None, f"{flavor}: other plugins keep reporting")
+    row = mctest.latest(cd.csv_dir, HOST, "memory", "memory", "used")
+    tap.ok(row and row["value"] > 0, f"{flavor}: other plugins keep "
+           f"reporting (memory used {row and row['value']})")
 
 
 def bpf_objects():

@@ -395,7 +395,7 @@ def main():
         process_cap(tap, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":

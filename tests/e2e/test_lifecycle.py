@@ -85,9 +85,14 @@ def restarts(tap, work):
         got = (totals(csv, "pf", "set"), totals(csv, "pf", "get"))
         tap.ok(ok, "PIDFile: totals over the restart equal the commands "
                f"sent (want {want}, got {got})")
+        # The series spans the restart: it holds the first memcached's
+        # total and ends at both's, and no row in it went down.
         gets_series = series(csv, "pf", "get")
-        tap.ok(all(a <= b for a, b in zip(gets_series, gets_series[1:])),
-               "PIDFile: the get counter never went down")
+        tap.ok(gets in gets_series and gets_series[-1] == want[1] and
+               all(a <= b for a, b in zip(gets_series, gets_series[1:])),
+               "PIDFile: the get counter never went down "
+               f"({len(gets_series)} rows, {gets} before the restart, "
+               f"{want[1]} at the end)", str(gets_series))
         gone = re.findall(rf'instance "pid": memcached PID {old_pid} '
                           r'\(from PID\) is gone', cd.log())
         time.sleep(2)
@@ -154,9 +159,11 @@ def unprivileged(tap):
             fails = cd.log().count('loading the BPF program failed')
             tap.ok(fails == 1, f"no privileges: retried with back-off, said "
                    f"{fails} time(s) in 5 s")
-            tap.ok(cd.running() and mctest.latest(
-                cd.csv_dir, HOST, "memory", "memory", "used") is not None,
-                "no privileges: collectd and its other plugins keep running")
+            row = mctest.latest(cd.csv_dir, HOST, "memory", "memory", "used")
+            used = row["value"] if row else 0
+            tap.ok(cd.running() and used > 0,
+                   "no privileges: collectd and its other plugins keep "
+                   f"running (memory used {used:.0f} bytes)")
 
 
 def map_bytes_of(pid):
@@ -205,9 +212,13 @@ def flood(tap):
                                       "tracked_keys")
             missed = mctest.latest(cd.csv_dir, HOST, "mctop-flood", "derive",
                                    "key_slot_misses")
-            tap.ok(all(r["value"] <= 1024 for r in rows),
+            # The flood fills the table (an event misses only when its
+            # 32-slot window is full): the peak is near MaxKeys, never above.
+            peak = max((r["value"] for r in rows), default=0)
+            tap.ok(rows and 1024 * 0.75 <= peak <= 1024,
                    f"flood of {next_id} unique keys: tracked keys stay <= "
-                   f"MaxKeys (max {max(r['value'] for r in rows):.0f})")
+                   f"MaxKeys (max {peak:.0f} of {len(rows)} rows)",
+                   str([r["value"] for r in rows]))
             tap.ok(missed and missed["value"] > 0,
                    "flood: what was not kept per key is counted "
                    f"({missed and int(missed['value'])} events)")

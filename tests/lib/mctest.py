@@ -1,7 +1,8 @@
 """End-to-end test harness for mctop (Python 3 standard library only).
 
 Pieces:
-  Tap                 plan-less TAP output (ok/eq/skip/diag/bail/done)
+  Tap                 plan-less TAP output (ok/eq/skip/diag/bail/done);
+                      a run with no test point fails
   require_root(tap)   skip (or, with CI=true, fail) when not root
   free_port()         an unused 127.0.0.1 TCP port
   memcached_binary()  path of a memcached built with USDT probes
@@ -100,7 +101,14 @@ class Tap:
         sys.exit(1)
 
     def done(self):
-        """Print the plan; return the exit status (1 if anything failed)."""
+        """Print the plan; return the exit status (1 if anything failed).
+
+        A script that reaches done() without a single test point checked
+        nothing, and would pass on nothing: that is a failure of its own.
+        (A script that skips on purpose, as require_root does, prints
+        "1..0 # SKIP" itself and never calls done().)"""
+        if self.n == 0:
+            self.ok(False, '%s: no check ran' % os.path.basename(sys.argv[0]))
         self._out('1..%d' % self.n)
         return 1 if self.failed else 0
 

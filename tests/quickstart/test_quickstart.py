@@ -95,8 +95,9 @@ def main():
             env=dict(os.environ, PATH="/usr/local/bin:/usr/bin:/bin"))
         have_sudo = shutil.which("sudo", path="/usr/local/bin:/usr/bin:/bin")
         if have_sudo:
-            tap.ok(True, "# SKIP sudo is installed here: the no-sudo message "
-                   "is not reachable")
+            tap.skip("as a user without sudo, the demo says to run it in a "
+                     "root shell", "sudo is installed here: the no-sudo "
+                     "message is not reachable")
         else:
             tap.ok(nobody.returncode == 1 and
                    "needs root (apt-get, BPF), and sudo is not installed: "

@@ -1,7 +1,7 @@
 /*
  * Minimal TAP for the unit tests, in the manner of collectd's testing.h:
  * each check prints "ok N - what" or "not ok N - what", and the program's
- * exit status says whether all passed.
+ * exit status says whether all passed (a run with no check fails).
  */
 #ifndef MCTOP_TAP_H
 #define MCTOP_TAP_H
@@ -41,9 +41,16 @@ static int tap_failed;
       printf("#   want %" PRIu64 ", got %" PRIu64 "\n", w__, g__);             \
   } while (0)
 
-static inline int tap_done(void) {
+/* Prints the plan; returns the exit status.  A test that ends without a
+ * single check checked nothing and would pass on nothing: it fails, with a
+ * "not ok" naming its source file. */
+static inline int tap_finish(const char *file) {
+  if (tap_count == 0)
+    CHECK(0, "%s: no check ran", file);
   printf("1..%d\n", tap_count);
-  return tap_failed == 0 && tap_count > 0 ? 0 : 1;
+  return tap_failed == 0 ? 0 : 1;
 }
+
+#define tap_done() tap_finish(__FILE__)
 
 #endif /* MCTOP_TAP_H */

@@ -72,7 +72,14 @@ static void named_indexes(void) {
   CHECK_U64(7, mctop_totals_hits(&t), "the totals' hits = gets - misses");
   uint64_t v[MCTOP_KEY_FIELDS_NUM];
   mctop_key_values(&k, v);
-  CHECK_U64(4, v[6], "hits = gets - misses");
+  CHECK_U64(4, v[MCTOP_KEY_FIELD_HITS], "hits = gets - misses");
+  CHECK_U64(7, v[MCTOP_KEY_FIELD_CALLS], "calls = gets + stores");
+  CHECK_U64(5, v[MCTOP_KEY_FIELD_GETS], "gets");
+  CHECK_U64(2, v[MCTOP_KEY_FIELD_SETS], "sets: every store");
+  CHECK_U64(1, v[MCTOP_KEY_FIELD_MISSES], "misses");
+  CHECK_U64(3, v[MCTOP_KEY_FIELD_RX], "rx");
+  CHECK_U64(4, v[MCTOP_KEY_FIELD_TX], "tx");
+  CHECK_U64(100, v[MCTOP_KEY_FIELD_OBJSIZE], "objsize: the level");
 }
 
 int main(void) {

@@ -2,10 +2,9 @@
  * from mctop_opt_t literals, keys classified, names hashed. */
 #include <stdlib.h>
 
+#include "log_sink.h"
 #include "options.h"
 #include "tap.h"
-
-extern char stub_last_log[1024];
 
 #define STR(s)                                                                 \
   { .value = {.string = (char *)(s)}, .type = MCTOP_OPT_STRING }
@@ -26,12 +25,12 @@ static int parse(mctop_opt_t *opts, int n, mctop_instance_config_t *c) {
                       .values_num = 1,
                       .children = children,
                       .children_num = n + 1};
-  stub_last_log[0] = '\0';
+  log_sink_last[0] = '\0';
   return mctop_config_instance(&inst, c);
 }
 
 static int logged(const char *what) {
-  return strstr(stub_last_log, what) != NULL;
+  return strstr(log_sink_last, what) != NULL;
 }
 
 static const char *classify(const mctop_key_policy_t *p, const char *key,

@@ -1,10 +1,9 @@
 /* Unit tests: <Instance> blocks parsed from mctop_opt_t literals. */
 #include <stdlib.h>
 
+#include "log_sink.h"
 #include "options.h"
 #include "tap.h"
-
-extern char stub_last_log[1024];
 
 #define STR(s)                                                                 \
   { .value = {.string = (char *)(s)}, .type = MCTOP_OPT_STRING }
@@ -22,7 +21,7 @@ static int parse(mctop_opt_t *children, int n, mctop_instance_config_t *c) {
                       .values_num = 1,
                       .children = children,
                       .children_num = n};
-  stub_last_log[0] = '\0';
+  log_sink_last[0] = '\0';
   return mctop_config_instance(&inst, c);
 }
 
@@ -106,12 +105,12 @@ static void sort_words(void) {
                      {.key = "SortBy", .values = key, .values_num = 1}};
   mctop_instance_config_t c;
   CHECK(parse(o, 2, &c) != 0 &&
-            strstr(stub_last_log, "SortBy \"key\" is unknown: use \"calls\", "
+            strstr(log_sink_last, "SortBy \"key\" is unknown: use \"calls\", "
                                   "\"gets\", \"hits\", \"misses\", \"sets\", "
                                   "\"out\", \"in\", \"size\", \"latency\", "
                                   "\"bytes\" or \"lookups\"") != NULL,
         "SortBy \"key\" ranks nothing: refused with the list (%s)",
-        stub_last_log);
+        log_sink_last);
 }
 
 /* One bad option: rejected, and the log names the option and the fix. */
@@ -120,7 +119,7 @@ static void rejects(const char *what, mctop_opt_t *o, int n,
   mctop_instance_config_t c;
   int rc = parse(o, n, &c);
   CHECK(rc != 0, "rejects %s", what);
-  CHECK(strstr(stub_last_log, must_mention) != NULL,
+  CHECK(strstr(log_sink_last, must_mention) != NULL,
         "the error for %s mentions \"%s\"", what, must_mention);
 }
 
@@ -159,7 +158,7 @@ static void bad_names(void) {
   mctop_opt_t inst = {.key = "Instance", .values = empty, .values_num = 1};
   mctop_instance_config_t c;
   CHECK(mctop_config_instance(&inst, &c) != 0, "empty Instance name rejected");
-  CHECK(strstr(stub_last_log, "1 to 63 characters") != NULL,
+  CHECK(strstr(log_sink_last, "1 to 63 characters") != NULL,
         "empty name error says what is allowed");
   inst.values = slash;
   CHECK(mctop_config_instance(&inst, &c) != 0, "name with '/' rejected");
