@@ -44,12 +44,9 @@ struct mctop_engine {
   enum mctop_sort sort;      /* what ranks keys (SortBy, or lookups) */
   mctop_backoff_t retry;     /* loading the object again after a failure */
   mctop_latency_t latency;   /* last interval's histograms (Latency) */
+  /* Map reads that fail every interval: said with back-off and a count. */
+  mctop_complaint_t totals_failed, latency_failed;
 };
-
-/* drain()'s timings, on backoff.h's clock. */
-static double now_seconds(clockid_t clock) {
-  return mctop_clock_seconds(clock);
-}
 
 mctop_engine_t *mctop_engine_new(mctop_instance_config_t *cfg) {
   mctop_engine_t *e = calloc(1, sizeof(*e));
@@ -177,16 +174,20 @@ static int ensure_loaded(mctop_engine_t *e) {
 
 /* The interval: totals, keys, then the engine's own figures. */
 static int drain(mctop_engine_t *e, mctop_report_t *r) {
-  double t0 = now_seconds(CLOCK_MONOTONIC);
-  double cpu0 = now_seconds(CLOCK_THREAD_CPUTIME_ID);
+  double t0 = mctop_clock_seconds(CLOCK_MONOTONIC);
+  double cpu0 = mctop_clock_seconds(CLOCK_THREAD_CPUTIME_ID);
   char why[128];
   struct mctop_totals totals; /* before the keys: see interval.h */
   int err = mctop_read_totals(bpf_map__fd(e->skel->maps.totals), &totals);
   if (err != 0) {
-    MCTOP_ERROR("instance \"%s\": reading the totals map failed: %s",
-                e->cfg.name, mctop_strerror(-err, why, sizeof(why)));
+    mctop_complain_at(&e->totals_failed, t0, MCTOP_LOG_ERR,
+                      "instance \"%s\": reading the totals map failed: %s",
+                      e->cfg.name, mctop_strerror(-err, why, sizeof(why)));
     return -1;
   }
+  mctop_release(&e->totals_failed, MCTOP_LOG_NOTICE,
+                "instance \"%s\": reading the totals map works again",
+                e->cfg.name);
   mctop_interval_run(&e->interval, &e->drain, &totals, e->sort, r);
   if (e->cfg.latency) {
     err = mctop_latency_read(&e->latency, bpf_map__fd(e->skel->maps.latency),
@@ -194,12 +195,17 @@ static int drain(mctop_engine_t *e, mctop_report_t *r) {
                              &r->latency);
     r->latency_read = err == 0;
     if (err != 0)
-      MCTOP_ERROR("instance \"%s\": reading the latency map failed: %s",
-                  e->cfg.name, mctop_strerror(-err, why, sizeof(why)));
+      mctop_complain_at(&e->latency_failed, t0, MCTOP_LOG_ERR,
+                        "instance \"%s\": reading the latency map failed: %s",
+                        e->cfg.name, mctop_strerror(-err, why, sizeof(why)));
+    else
+      mctop_release(&e->latency_failed, MCTOP_LOG_NOTICE,
+                    "instance \"%s\": reading the latency map works again",
+                    e->cfg.name);
   }
   r->targets = mctop_tracking_count(&e->tracking, r->probes);
-  r->drain_seconds = now_seconds(CLOCK_MONOTONIC) - t0;
-  r->drain_cpu_seconds = now_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+  r->drain_seconds = mctop_clock_seconds(CLOCK_MONOTONIC) - t0;
+  r->drain_cpu_seconds = mctop_clock_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
   return 0;
 }
 
