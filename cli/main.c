@@ -18,6 +18,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "backoff.h"
 #include "engine.h"
 #include "flags.h"
 #include "json.h"
@@ -90,11 +91,7 @@ static void libbpf_quiet(void) {
   libbpf_set_print(NULL);
 }
 
-static double now(clockid_t c) {
-  struct timespec t;
-  clock_gettime(c, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+static double now(clockid_t c) { return mctop_clock_seconds(c); }
 
 /* Waits until the monotonic time `until`, handling keys full screen;
  * false if asked to quit. */

@@ -192,9 +192,28 @@ static void line(canvas_t *cv, const char *fmt, ...) {
 static const char *const col_names[MCTOP_COL_NUM] = {
     "key",    "calls/s", "gets/s", "hits/s", "misses/s",
     "sets/s", "out B/s", "in B/s", "size",   "latency"};
-/* The key that sorts by each column. */
+/* The key that sorts by each column, and the word the help line gives it
+ * (SortBy's, where it has one). */
 static const char col_keys[MCTOP_COL_NUM] = {'k', 'c', 'g', 'h', 'm',
                                              's', 'o', 'i', 'z', 'l'};
+static const char *const col_words[MCTOP_COL_NUM] = {
+    "key",  "calls", "gets", "hits", "misses",
+    "sets", "out",   "in",   "size", "latency"};
+
+/* The help line's "sort:" part, from the column tables: "k key c calls
+ * ... l latency" (latency only when timed). */
+static void sort_help(bool latency, char *buf, size_t size) {
+  size_t n = 0;
+  buf[0] = '\0';
+  for (int c = 0; c < MCTOP_COL_NUM; c++) {
+    if (c == MCTOP_COL_LATENCY && !latency)
+      continue;
+    int w = snprintf(buf + n, n < size ? size - n : 0, "%s%c %s", n ? " " : "",
+                     col_keys[c], col_words[c]);
+    if (w > 0)
+      n += (size_t)w;
+  }
+}
 
 /* Text from a key or a target, as the screen shows it (see text.h); up to
  * `width` columns, padded if pad. */
@@ -300,12 +319,13 @@ void mctop_screen_draw(mctop_screen_t *s) {
   const char *filter = shown(s, s->filter, 64, false, text, sizeof(text));
   if (s->editing)
     line(&cv, "filter: %s_", filter);
-  else
-    line(&cv,
-         "sort: k key c calls g gets h hits m misses s sets o out i in z "
-         "size%s | p pause / filter%s%s%s r reset q quit",
-         latency ? " l latency" : "", s->filter_len ? " \"" : "",
-         s->filter_len ? filter : "", s->filter_len ? "\" " : "");
+  else {
+    char sorts[160];
+    sort_help(latency, sorts, sizeof(sorts));
+    line(&cv, "sort: %s | p pause / filter%s%s%s r reset q quit", sorts,
+         s->filter_len ? " \"" : "", s->filter_len ? filter : "",
+         s->filter_len ? "\" " : "");
+  }
   /* The last line has no newline to spare: drop it so nothing scrolls. */
   if (cv.len >= 2 && cv.buf[cv.len - 1] == '\n')
     cv.len -= 2;

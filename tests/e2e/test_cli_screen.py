@@ -122,6 +122,11 @@ def main():
                    "hit ratio" in text and "~other" in text,
                    "the header shows the version, requests, hit ratio; "
                    "~other is the last row", text)
+            # Each sort key and its word, from the screen's column table
+            # (no Latency in this run: no l latency).
+            tap.eq(footer(text).split(" | ")[0],
+                   "sort: k key c calls g gets h hits m misses s sets o out "
+                   "i in z size", "the footer names every sort key")
             tmux("send-keys", "-t", SESSION, "s")
             tap.ok(first_row("set:only", 3), "s sorts by sets: the key that "
                    "is only set comes first", pane())
