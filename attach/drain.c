@@ -39,6 +39,13 @@ static void *map_table(int fd, size_t len) {
   return p == MAP_FAILED ? NULL : p;
 }
 
+/* What the drain keeps per slot (d->flags). */
+enum {
+  SLOT_NAME_YIELDED = 1, /* the key's name went up: no need to read the ring
+                            for it mid-scan */
+  SLOT_WATCHED = 2,      /* yield its record next interval even if idle */
+};
+
 /* A name record, queued until it is yielded: the ring's callback cannot
  * hand it up (the interval is above the drain), and a record in the ring is
  * gone once the callback returns. */
@@ -47,31 +54,27 @@ static void *map_table(int fd, size_t len) {
  * but a C string reader that overreads (regexec's sanitizer interceptor,
  * for one, though REG_STARTEND bounds the match) stops in the record. */
 
-/* The queue's capacity kept between intervals (a few thousand names). */
-#define QUEUE_KEEP (256u << 10)
+/* The queue's size: a few thousand names at a time.  The ring is read in
+ * chunks of this (it is stopped once a largest record might not fit), so a
+ * burst of a million new names goes through the same 64 KiB, touched once,
+ * rather than a ring's worth of fresh pages. */
+#define QUEUE_CAP (64u << 10)
+#define QUEUE_REC_MAX (QUEUE_HEAD + MCTOP_KEY_MAX + 1)
 
 int mctop_drain_put_name(mctop_drain_t *d, uint32_t slot, const uint8_t *key,
                          size_t len) {
   if (slot >= d->nslots || len > MCTOP_KEY_MAX)
     return -EINVAL;
   size_t need = d->queue_len + QUEUE_HEAD + len + 1;
-  if (need > d->queue_cap) {
-    size_t cap = d->queue_cap ? d->queue_cap : 4096;
-    while (cap < need)
-      cap *= 2;
-    uint8_t *q = realloc(d->queue, cap);
-    if (q == NULL)
-      return -ENOMEM; /* the key stays unnamed and asks again */
-    d->queue = q;
-    d->queue_cap = cap;
-  }
+  if (need > QUEUE_CAP)
+    return -ENOSPC;
   uint8_t *r = d->queue + d->queue_len;
   memcpy(r, &slot, sizeof(slot));
   r[4] = (uint8_t)len;
   memcpy(r + QUEUE_HEAD, key, len);
   r[QUEUE_HEAD + len] = '\0';
   d->queue_len = need;
-  d->delivered[slot] = 1;
+  d->flags[slot] |= SLOT_NAME_YIELDED;
   return 0;
 }
 
@@ -89,7 +92,10 @@ static int take_name(void *ctx, void *data, size_t size) {
       r->len > MCTOP_KEY_MAX || MCTOP_NAME_REC_HEAD + (size_t)r->len > size)
     return 0;
   mctop_drain_put_name(d, r->slot, r->data, r->len);
-  return 0;
+  if (QUEUE_CAP - d->queue_len >= QUEUE_REC_MAX)
+    return 0;
+  d->ring_more = true; /* the rest once these are yielded */
+  return -ENOSPC;
 }
 
 int mctop_drain_use(mctop_drain_t *d, struct mctop_slot *slots,
@@ -97,8 +103,9 @@ int mctop_drain_use(mctop_drain_t *d, struct mctop_slot *slots,
   d->slots = slots;
   d->lat = lat;
   d->nslots = nslots;
-  d->delivered = calloc(nslots, 1);
-  return d->delivered == NULL ? -ENOMEM : 0;
+  d->flags = calloc(nslots, sizeof(*d->flags));
+  d->queue = malloc(QUEUE_CAP);
+  return d->flags == NULL || d->queue == NULL ? -ENOMEM : 0;
 }
 
 int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
@@ -128,7 +135,7 @@ int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
 }
 
 void mctop_drain_close(mctop_drain_t *d) {
-  free(d->delivered);
+  free(d->flags);
   free(d->queue);
   ring_buffer__free(d->names);
   if (d->slots_len != 0)
@@ -196,6 +203,18 @@ static bool take_slot(mctop_drain_t *d, size_t i, mctop_key_interval_t *iv,
   return any != 0;
 }
 
+/* A live key idle long enough, retired: DEAD, unless a program claimed the
+ * slot for another key a moment ago (then it stays). */
+static bool evict(mctop_drain_t *d, size_t i, __u64 fp) {
+  __u64 expect = fp;
+  if (!__atomic_compare_exchange_n(&d->slots[i].fp, &expect, MCTOP_FP_DEAD,
+                                   false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+    return false;
+  d->flags[i] = 0;
+  d->result.evicted++;
+  return true;
+}
+
 /* A DEAD slot, an interval after it was retired: no program is inside it
  * any more, so its leftovers (events that raced the retirement, already in
  * the totals and so in "other") are cleared and the slot offered again. */
@@ -206,7 +225,7 @@ static void recycle(mctop_drain_t *d, size_t i) {
   sl->objsize = sl->named = sl->last_active = 0;
   if (d->lat != NULL)
     d->lat[i] = (struct mctop_slot_lat){0};
-  d->delivered[i] = 0;
+  d->flags[i] = 0;
   __atomic_store_n(&sl->fp, MCTOP_FP_REUSABLE, __ATOMIC_RELEASE);
 }
 
@@ -221,8 +240,9 @@ static void shorten(mctop_drain_t *d, size_t i) {
                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
 }
 
-/* Queues every name record in the ring. */
+/* Queues the name records in the ring, as many as the queue takes. */
 static void read_names(mctop_drain_t *d) {
+  d->ring_more = false;
   if (d->names != NULL)
     ring_buffer__consume(d->names);
 }
@@ -243,11 +263,17 @@ void mctop_drain_begin(mctop_drain_t *d, const struct mctop_totals *totals) {
   d->held = false;
 }
 
-/* The next queued name, if any. */
+/* The next queued name, if any; the next chunk of the ring once the queue
+ * is spent. */
 static bool next_name(mctop_drain_t *d, mctop_slot_rec_t *rec) {
   if (d->queue_head == d->queue_len) {
-    d->queue_head = d->queue_len = 0;
-    return false;
+    if (d->queue_len == 0 && !d->ring_more)
+      return false;
+    d->queue_head = d->queue_len = d->peek = d->peek_gap = 0;
+    if (d->ring_more)
+      read_names(d);
+    if (d->queue_len == 0)
+      return false;
   }
   const uint8_t *r = d->queue + d->queue_head;
   *rec = (mctop_slot_rec_t){.kind = MCTOP_REC_NAME};
@@ -255,90 +281,118 @@ static bool next_name(mctop_drain_t *d, mctop_slot_rec_t *rec) {
   rec->len = r[4];
   rec->name = r + QUEUE_HEAD;
   d->queue_head += QUEUE_HEAD + rec->len + 1;
+  if (d->peek_gap > 0)
+    d->peek_gap--;
+  else
+    d->peek = d->queue_head;
   return true;
 }
 
-/* Slot i, live: its interval, or its eviction. */
-static void drain_live(mctop_drain_t *d, size_t i, __u64 fp,
+/* Slot i, live: its interval, or its eviction.  False: nothing to yield
+ * (an idle key no one asked to see). */
+static bool drain_live(mctop_drain_t *d, size_t i, __u64 fp,
                        mctop_slot_rec_t *rec) {
   struct mctop_slot *sl = &d->slots[i];
   /* A key claimed since the ring was read: its record is in the ring (a
    * program sends it before it marks the slot), so read it now and charge
    * the key's events to it rather than to "other". */
   bool name_sent = __atomic_load_n(&sl->named, __ATOMIC_ACQUIRE) != 0;
-  if (!d->delivered[i] && name_sent)
+  if (name_sent && !(d->flags[i] & SLOT_NAME_YIELDED))
     read_names(d);
-  *rec = (mctop_slot_rec_t){.kind = MCTOP_REC_KEY,
-                            .slot = (uint32_t)i,
-                            .id = fp,
-                            .name_sent = name_sent};
-  rec->active = take_slot(d, i, &rec->iv, &rec->lat_count, &rec->lat_ns);
-  if (rec->active) {
+  if (take_slot(d, i, &rec->iv, &rec->lat_count, &rec->lat_ns)) {
     sl->last_active = d->interval_no;
     d->result.active++;
+    d->result.tracked++;
+    rec->active = true;
   } else if (d->evict &&
-             sl->last_active + MCTOP_IDLE_GENERATIONS <= d->interval_no) {
-    __u64 expect = fp;
-    if (__atomic_compare_exchange_n(&sl->fp, &expect, MCTOP_FP_DEAD, false,
-                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-      d->delivered[i] = 0;
-      d->result.evicted++;
-      *rec = (mctop_slot_rec_t){.kind = MCTOP_REC_GONE, .slot = (uint32_t)i};
-      return;
-    }
+             sl->last_active + MCTOP_IDLE_GENERATIONS <= d->interval_no &&
+             evict(d, i, fp)) {
+    rec->kind = MCTOP_REC_GONE;
+    rec->slot = (uint32_t)i;
+    return true;
+  } else {
+    d->result.tracked++;
+    if (!(d->flags[i] & SLOT_WATCHED))
+      return false;
+    rec->active = false;
   }
-  d->result.tracked++;
+  d->flags[i] &= (uint8_t)~SLOT_WATCHED; /* one interval's worth */
+  rec->kind = MCTOP_REC_KEY;
+  rec->slot = (uint32_t)i;
+  rec->id = fp;
+  rec->name_sent = name_sent;
+  return true;
 }
 
-bool mctop_drain_next(mctop_drain_t *d, mctop_slot_rec_t *rec) {
-  for (;;) {
-    if (next_name(d, rec))
-      return true;
-    if (d->held) {
-      *rec = d->held_key;
-      d->held = false;
-      return true;
-    }
-    if (d->scan == 0) {
-      d->live = d->result.tracked;
-      /* A burst of new keys grew the queue: give it back rather than hold
-       * a names ring's worth every interval after. */
-      if (d->queue_cap > QUEUE_KEEP) {
-        free(d->queue);
-        d->queue = NULL;
-        d->queue_cap = 0;
-      }
-      return false;
-    }
-    size_t i = --d->scan;
+/* The scan goes on from d->scan down; false once every slot was seen. */
+static bool scan(mctop_drain_t *d, mctop_slot_rec_t *rec) {
+  for (size_t i = d->scan; i-- > 0;) {
     __u64 fp = __atomic_load_n(&d->slots[i].fp, __ATOMIC_ACQUIRE);
     if (fp == MCTOP_FP_FREE)
       continue;
-    if (fp == MCTOP_FP_DEAD) {
-      recycle(d, i);
-      *rec = (mctop_slot_rec_t){.kind = MCTOP_REC_GONE, .slot = (uint32_t)i};
-      return true;
-    }
     if (fp == MCTOP_FP_REUSABLE) {
       shorten(d, i);
       continue;
     }
-    drain_live(d, i, fp, rec);
-    if (d->queue_head == d->queue_len)
-      return true;
-    /* Names read mid-scan go first: the key's own among them. */
-    d->held_key = *rec;
-    d->held = true;
+    if (fp == MCTOP_FP_DEAD) {
+      recycle(d, i);
+      rec->kind = MCTOP_REC_GONE;
+      rec->slot = (uint32_t)i;
+    } else if (!drain_live(d, i, fp, rec)) {
+      continue;
+    }
+    d->scan = i;
+    return true;
   }
+  d->scan = 0;
+  return false;
+}
+
+bool mctop_drain_next(mctop_drain_t *d, mctop_slot_rec_t *rec) {
+  if (next_name(d, rec))
+    return true;
+  if (d->held) {
+    *rec = d->held_key;
+    d->held = false;
+    return true;
+  }
+  if (!scan(d, rec)) {
+    d->live = d->result.tracked;
+    return false;
+  }
+  if (d->queue_head == d->queue_len && !d->ring_more)
+    return true;
+  /* Names read mid-scan go first: the key's own among them. */
+  d->held_key = *rec;
+  d->held = true;
+  return next_name(d, rec);
+}
+
+size_t mctop_drain_next_name_slot(mctop_drain_t *d, size_t ahead) {
+  /* d->peek is peek_gap records past the head: walked on, not again. */
+  while (d->peek_gap < ahead && d->peek < d->queue_len) {
+    d->peek += QUEUE_HEAD + d->queue[d->peek + 4] + 1;
+    d->peek_gap++;
+  }
+  if (d->peek >= d->queue_len)
+    return SIZE_MAX;
+  uint32_t slot;
+  memcpy(&slot, d->queue + d->peek, sizeof(slot));
+  return slot;
+}
+
+void mctop_drain_watch(mctop_drain_t *d, uint32_t slot) {
+  if (slot < d->nslots)
+    d->flags[slot] |= SLOT_WATCHED;
 }
 
 void mctop_drain_ask_name(mctop_drain_t *d, uint32_t slot) {
   if (slot >= d->nslots)
     return;
   d->slots[slot].named = 0;
-  d->delivered[slot] = 0;
+  d->flags[slot] &= (uint8_t)~SLOT_NAME_YIELDED;
 }
 
 size_t mctop_drain_bytes(const mctop_drain_t *d) {
-  return d->nslots * sizeof(*d->delivered) + d->queue_cap;
+  return d->nslots * sizeof(*d->flags) + QUEUE_CAP;
 }

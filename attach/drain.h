@@ -78,17 +78,19 @@ typedef struct {
   struct mctop_slot_lat *lat; /* its latency (Latency), mmapped, or NULL */
   size_t nslots;
   size_t slots_len, lat_len; /* bytes mapped (0: not ours) */
-  uint8_t *delivered;        /* per slot: its name record was yielded */
+  uint8_t *flags;            /* per slot: name yielded, watched (drain.c) */
   struct ring_buffer *names;
   volatile __u32 *names_full; /* the program's flag (mmapped .bss), or NULL */
   /* Name records read from the ring, not yielded yet: [slot u32][len u8]
-   * [bytes], from queue_head to queue_len. */
+   * [bytes][NUL], from queue_head to queue_len (drain.c). */
   uint8_t *queue;
-  size_t queue_len, queue_head, queue_cap;
-  uint32_t interval_no; /* the interval being drained, from 1 */
-  size_t scan;          /* slots left to scan, counting down */
-  bool evict;           /* this interval may evict idle keys */
-  bool held;            /* held_key waits behind names read mid-scan */
+  size_t queue_len, queue_head;
+  bool ring_more;        /* the ring was left with records in it */
+  size_t peek, peek_gap; /* a record peek_gap records past the head */
+  uint32_t interval_no;  /* the interval being drained, from 1 */
+  size_t scan;           /* slots left to scan, counting down */
+  bool evict;            /* this interval may evict idle keys */
+  bool held;             /* held_key waits behind names read mid-scan */
   mctop_slot_rec_t held_key;
   size_t live;                 /* live keys after the last drain */
   uint64_t slot_misses;        /* key_slot_misses at the last drain */
@@ -105,7 +107,8 @@ int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
 int mctop_drain_use(mctop_drain_t *d, struct mctop_slot *slots,
                     struct mctop_slot_lat *lat, size_t nslots);
 
-/* A name record as the ring would bring it: the unit tests' names ring. */
+/* A name record as the ring would bring it: the unit tests' names ring
+ * (-ENOSPC once 64 KiB of names wait). */
 int mctop_drain_put_name(mctop_drain_t *d, uint32_t slot, const uint8_t *key,
                          size_t len);
 
@@ -116,13 +119,24 @@ int mctop_read_totals(int map_fd, struct mctop_totals *sum);
 
 /*
  * One interval, in three calls: begin, then next until it returns false.
- * Yields every new name (before the first record of its slot), every live
- * key (active, or idle and not evicted), and every slot whose key went.
+ * Yields every new name (before the first record of its slot), every
+ * active key and every watched idle one (mctop_drain_watch), and every slot
+ * whose key went.
  * totals are the ones just read (before the keys): a rise of their
  * key_slot_misses asks for eviction.  d->result holds the counts after.
  */
 void mctop_drain_begin(mctop_drain_t *d, const struct mctop_totals *totals);
 bool mctop_drain_next(mctop_drain_t *d, mctop_slot_rec_t *rec);
+
+/* The slot of the name `ahead` records after the next one yielded, or
+ * SIZE_MAX: lets the caller fetch its own record for that slot early (a
+ * burst of new names is a cache miss each, in slot order they are not). */
+size_t mctop_drain_next_name_slot(mctop_drain_t *d, size_t ahead);
+
+/* Yield slot's key next interval even if it is idle (a key sent this
+ * interval is sent once more when it goes idle); an idle key is otherwise
+ * not yielded, only counted as tracked. */
+void mctop_drain_watch(mctop_drain_t *d, uint32_t slot);
 
 /* A key yielded with name_sent whose name user space does not hold (the
  * record was dropped, or could not be kept): its next event sends it

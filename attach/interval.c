@@ -14,6 +14,9 @@
 
 enum { FIELDS = MCTOP_KEY_FIELDS_NUM };
 
+/* How many names ahead a new name's record is fetched. */
+#define NAME_PREFETCH 8
+
 int mctop_interval_init(mctop_interval_t *iv, const mctop_key_policy_t *policy,
                         unsigned top_keys, size_t nslots) {
   memset(iv, 0, sizeof(*iv));
@@ -92,8 +95,8 @@ static void forget_key(mctop_interval_t *iv, mctop_key_slot_t *k) {
 
 /* ---- one interval ---- */
 
-/* One live key's record: its figures to the series module.  An idle key is
- * offered only if dispatched lately (it may be sent once more). */
+/* One live key's record: its figures to the series module.  An idle one
+ * comes only when watched (sent last interval: it may be sent once more). */
 static void take_key(mctop_interval_t *iv, mctop_drain_t *d,
                      const mctop_slot_rec_t *rec) {
   mctop_key_slot_t *k = &iv->keys[rec->slot];
@@ -111,8 +114,11 @@ static void take_key(mctop_interval_t *iv, mctop_drain_t *d,
                         rec->lat_ns);
 }
 
-/* The picks, named, with their figures; each counts as dispatched. */
-static void report_picks(mctop_interval_t *iv, mctop_report_t *r) {
+/* The picks, named, with their figures; each counts as dispatched, and a
+ * key sent for its activity is watched: idle next interval, it is sent once
+ * more. */
+static void report_picks(mctop_interval_t *iv, mctop_drain_t *d,
+                         mctop_report_t *r) {
   mctop_series_t *s = &iv->series;
   size_t n = 0;
   for (size_t i = 0; i < s->chosen_num && n < iv->top_keys; i++) {
@@ -123,6 +129,8 @@ static void report_picks(mctop_interval_t *iv, mctop_report_t *r) {
     mctop_series_values(s, c, p->values);
     p->latency = mctop_series_latency(c);
     mctop_series_dispatched(s, c);
+    if (c->series < 0 && !c->linger)
+      mctop_drain_watch(d, (uint32_t)(c->key - iv->keys));
   }
   r->picks = iv->picks;
   r->picks_num = n;
@@ -152,9 +160,15 @@ void mctop_interval_run(mctop_interval_t *iv, mctop_drain_t *d,
     if (rec.slot >= iv->nslots)
       continue;
     switch (rec.kind) {
-    case MCTOP_REC_NAME:
+    case MCTOP_REC_NAME: {
+      /* A burst of names visits slots at random: fetch a later one's
+       * record while this one is named. */
+      size_t later = mctop_drain_next_name_slot(d, NAME_PREFETCH);
+      if (later < iv->nslots)
+        __builtin_prefetch(&iv->keys[later], 1);
       name_key(iv, &iv->keys[rec.slot], rec.name, rec.len);
       break;
+    }
     case MCTOP_REC_KEY:
       take_key(iv, d, &rec);
       break;
@@ -166,7 +180,7 @@ void mctop_interval_run(mctop_interval_t *iv, mctop_drain_t *d,
 
   /* The picks, then "~other": everything the picks did not account. */
   mctop_series_pick(&iv->series);
-  report_picks(iv, r);
+  report_picks(iv, d, r);
   mctop_series_end(&iv->series, totals, r->other, &r->other_latency);
   for (size_t f = 0; f < FIELDS; f++) {
     r->other_interval[f] = mctop_key_field_is_level(f)
