@@ -7,6 +7,9 @@
  *             [latency]     also process__command__start/end
  *             [key]         also copy each site's key
  *             [count]       also hash it and add 1 to a 16 MiB table's line
+ *             [slots=N]     count: the table has N lines (a power of two;
+ *                           262144 unless given), as mctop's has
+ *                           for the MaxKeys bench/run gives it
  *             [oldhash]     copy the key and hash it with the old, unkeyed
  *                           hash (no table)
  *             [siphash]     ... with mctop's keyed SipHash-1-3
@@ -28,8 +31,9 @@
 #include "uprobe_links.h"
 
 /* "count": as many 64-byte lines as mctop's slots at bench/run's MaxKeys
- * 262144 (16 MiB). */
+ * 262144 (16 MiB), unless "slots=N" sizes it for another MaxKeys. */
 #define FLOOR_TABLE_SLOTS (1u << 18)
+#define FLOOR_TABLE_SLOTS_MAX (1u << 24)
 
 static volatile sig_atomic_t stop;
 
@@ -41,8 +45,8 @@ static void on_signal(int sig) {
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr,
-            "usage: %s PID [lookups] [latency] [key] [count] [oldhash] "
-            "[siphash]\n",
+            "usage: %s PID [lookups] [latency] [key] [count] [slots=N] "
+            "[oldhash] [siphash]\n",
             argv[0]);
     return 2;
   }
@@ -55,12 +59,24 @@ int main(int argc, char **argv) {
     return 1;
   bool lookups = !t.text_command_probes, latency = false, key = false;
   bool count = false;
+  unsigned long slots = FLOOR_TABLE_SLOTS;
   unsigned hash = 0; /* floor.bpf.c's HASH_OLD, HASH_SIP */
   for (int i = 2; i < argc; i++) {
     lookups |= strcmp(argv[i], "lookups") == 0;
     latency |= strcmp(argv[i], "latency") == 0;
     key |= strcmp(argv[i], "key") == 0;
     count |= strcmp(argv[i], "count") == 0;
+    if (strncmp(argv[i], "slots=", 6) == 0) {
+      char *end;
+      slots = strtoul(argv[i] + 6, &end, 10);
+      /* The program masks the hash: only a power of two is one. */
+      if (*end != '\0' || slots == 0 || (slots & (slots - 1)) != 0 ||
+          slots > FLOOR_TABLE_SLOTS_MAX) {
+        fprintf(stderr, "floor: %s: a power of two up to %u\n", argv[i],
+                FLOOR_TABLE_SLOTS_MAX);
+        return 2;
+      }
+    }
     if (strcmp(argv[i], "oldhash") == 0)
       hash = 1;
     else if (strcmp(argv[i], "siphash") == 0)
@@ -75,8 +91,8 @@ int main(int argc, char **argv) {
     skel->rodata->hash_seed[0] = 0x0706050403020100ULL;
     skel->rodata->hash_seed[1] = 0x0f0e0d0c0b0a0908ULL;
     if (count) { /* the table mctop's bench configuration has */
-      skel->rodata->targ_table_mask = FLOOR_TABLE_SLOTS - 1;
-      bpf_map__set_max_entries(skel->maps.table, FLOOR_TABLE_SLOTS);
+      skel->rodata->targ_table_mask = (__u32)(slots - 1);
+      bpf_map__set_max_entries(skel->maps.table, (__u32)slots);
     }
   }
   bool multi = mctop_uprobe_multi_supported();

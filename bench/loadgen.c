@@ -67,6 +67,9 @@ struct options {
   uint64_t first_id; /* --unique: first fresh id */
   double timeout;    /* give up after this long without any reply */
   bool json;
+  double rate;      /* measured phase: requests per second, 0: unpaced */
+  double hot_share; /* fraction of requests for hot_id, 0: none */
+  uint64_t hot_id;
 };
 
 struct slot {
@@ -90,6 +93,7 @@ struct conn {
 
 struct counters {
   uint64_t gets, sets, hits, misses, errors;
+  uint64_t hot_gets; /* gets of --hot-id, whichever way it was picked */
   double seconds;
 };
 
@@ -111,6 +115,8 @@ struct loadgen {
   /* the running phase */
   bool prefilling, stopping;
   uint64_t issued, limit, next_id;
+  double phase_start; /* CLOCK_MONOTONIC, for --rate */
+  double start_epoch; /* the measured phase's start, wall clock */
   unsigned inflight;
   double last_progress;
   struct counters *cnt;
@@ -251,6 +257,9 @@ static struct alias_entry *zipf_build(uint64_t n) {
 static uint64_t pick_id(struct loadgen *lg) {
   if (lg->o.unique)
     return lg->next_id++;
+  /* Drawn only with --hot-share, so every other mode keeps its sequence. */
+  if (lg->o.hot_share > 0 && rng_unit(lg) < lg->o.hot_share)
+    return lg->o.hot_id;
   uint64_t i = rng_below(lg, lg->o.keys);
   if (lg->o.dist == DIST_UNIFORM)
     return i;
@@ -260,8 +269,17 @@ static uint64_t pick_id(struct loadgen *lg) {
 
 /* ---- requests ------------------------------------------------------------ */
 
+/* --rate: the measured phase may have issued one request more than its
+ * share of the time elapsed, so requests go out evenly, not in bursts of
+ * a pipeline's worth. */
+static bool paced_out(const struct loadgen *lg) {
+  if (lg->o.rate <= 0 || lg->prefilling)
+    return false;
+  return (double)lg->issued >= (now() - lg->phase_start) * lg->o.rate + 1.0;
+}
+
 static bool next_request(struct loadgen *lg, struct slot *s) {
-  if (lg->stopping || lg->issued >= lg->limit)
+  if (lg->stopping || lg->issued >= lg->limit || paced_out(lg))
     return false;
   if (lg->prefilling) {
     s->op = OP_SET;
@@ -375,9 +393,10 @@ static void note_error(struct loadgen *lg, const char *line, size_t len) {
 static void complete(struct loadgen *lg, struct conn *c, enum result r) {
   const struct slot *s = &c->ring[c->head];
   struct counters *k = lg->cnt;
-  if (s->op == OP_GET)
+  if (s->op == OP_GET) {
     k->gets++;
-  else
+    k->hot_gets += lg->o.hot_share > 0 && s->id == lg->o.hot_id;
+  } else
     k->sets++;
   k->hits += r == R_HIT;
   k->misses += r == R_MISS;
@@ -518,7 +537,19 @@ static void conn_read(struct loadgen *lg, struct conn *c) {
 
 /* ---- phases -------------------------------------------------------------- */
 
+/* A paced phase waits for its next request's time as well as for
+ * replies; it may be between them with nothing in flight. */
+static bool paced(const struct loadgen *lg) {
+  return lg->o.rate > 0 && !lg->prefilling;
+}
+
+static bool more_to_issue(const struct loadgen *lg) {
+  return paced(lg) && !lg->stopping && lg->issued < lg->limit;
+}
+
 static int wait_ms(const struct loadgen *lg, double t, double deadline) {
+  if (paced(lg) && !lg->stopping)
+    return 1;
   if (lg->stopping || deadline <= 0)
     return 100;
   double left = (deadline - t) * 1000.0;
@@ -537,15 +568,18 @@ static void run_phase(struct loadgen *lg, struct counters *cnt, uint64_t limit,
   lg->limit = limit;
   lg->stopping = interrupted;
   lg->last_progress = start;
+  lg->phase_start = start;
   for (unsigned i = 0; i < lg->o.conns; i++) {
     conn_fill(lg, &lg->conns[i]);
     conn_flush(lg, &lg->conns[i]);
   }
-  while (lg->inflight > 0) {
+  while (lg->inflight > 0 || more_to_issue(lg)) {
     double t = now();
     if ((deadline > 0 && t >= deadline) || interrupted)
       lg->stopping = true;
-    if (t - lg->last_progress > lg->o.timeout)
+    if (lg->inflight == 0) /* paced, waiting to issue: nothing is late */
+      lg->last_progress = t;
+    else if (t - lg->last_progress > lg->o.timeout)
       die("no reply from %s:%s for %.1f s with %u requests in flight",
           lg->o.host, lg->o.port, lg->o.timeout, lg->inflight);
     int n = epoll_wait(lg->epfd, ev, EVENTS_MAX, wait_ms(lg, t, deadline));
@@ -557,6 +591,12 @@ static void run_phase(struct loadgen *lg, struct counters *cnt, uint64_t limit,
         conn_read(lg, c);
       conn_fill(lg, c);
       conn_flush(lg, c);
+    }
+    /* A paced connection may have nothing in flight, so no event to
+     * wake it: offer every one the requests now due. */
+    for (unsigned i = 0; paced(lg) && i < lg->o.conns; i++) {
+      conn_fill(lg, &lg->conns[i]);
+      conn_flush(lg, &lg->conns[i]);
     }
   }
   cnt->seconds = now() - start;
@@ -672,9 +712,18 @@ static void usage(FILE *f) {
       "  --first-id N      first id of --unique (default: --keys)\n"
       "  --timeout S       fail after S seconds without a reply (10)\n"
       "  --json            print a JSON object instead of key=value pairs\n"
+      "  --rate N          measure at N requests a second, evenly (0:\n"
+      "                    as fast as replies come back) (0)\n"
+      "  --hot-share P     each request is for --hot-id with chance P, the\n"
+      "                    rest from --distribution (0: no hot key)\n"
+      "  --hot-id N        the hot key's id (default: --keys, a key outside\n"
+      "                    the set)\n"
       "Prints one line at the end; counters cover the measured phase, with\n"
       "prefill_* separately (memcached's cmd_set = prefill_sets + sets);\n"
-      "next_id is the id after the last --unique one (for --first-id).\n",
+      "next_id is the id after the last --unique one (for --first-id).\n"
+      "With --rate or --hot-share it adds rate, hot_id, hot_share, hot_gets\n"
+      "(the measured gets of --hot-id, exact: every reply is read) and\n"
+      "start_epoch (the measured phase's start, wall clock).\n",
       f);
 }
 
@@ -726,6 +775,9 @@ enum {
   OPT_FIRST_ID,
   OPT_TIMEOUT,
   OPT_JSON,
+  OPT_RATE,
+  OPT_HOT_SHARE,
+  OPT_HOT_ID,
 };
 
 static const struct option long_options[] = {
@@ -747,6 +799,9 @@ static const struct option long_options[] = {
     {"first-id", required_argument, NULL, OPT_FIRST_ID},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"json", no_argument, NULL, OPT_JSON},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"hot-share", required_argument, NULL, OPT_HOT_SHARE},
+    {"hot-id", required_argument, NULL, OPT_HOT_ID},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -790,12 +845,21 @@ static bool parse_number_option(struct options *o, int opt, const char *arg) {
   case OPT_TIMEOUT:
     o->timeout = parse_double("timeout", arg, 0.1, 3600);
     return true;
+  case OPT_RATE:
+    o->rate = parse_double("rate", arg, 0, 1e8);
+    return true;
+  case OPT_HOT_SHARE:
+    o->hot_share = parse_double("hot-share", arg, 0, 1);
+    return true;
+  case OPT_HOT_ID:
+    o->hot_id = parse_u64("hot-id", arg, 0, UINT64_MAX / 2);
+    return true;
   }
   return false;
 }
 
 static void parse_options(struct options *o, int argc, char **argv) {
-  bool duration_set = false, first_id_set = false;
+  bool duration_set = false, first_id_set = false, hot_id_set = false;
   *o = (struct options){.host = "127.0.0.1",
                         .port = "11211",
                         .conns = 8,
@@ -812,6 +876,7 @@ static void parse_options(struct options *o, int argc, char **argv) {
   while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
     duration_set |= opt == OPT_DURATION;
     first_id_set |= opt == OPT_FIRST_ID;
+    hot_id_set |= opt == OPT_HOT_ID;
     if (parse_number_option(o, opt, optarg))
       continue;
     switch (opt) {
@@ -866,6 +931,12 @@ static void parse_options(struct options *o, int argc, char **argv) {
   }
   if (!first_id_set)
     o->first_id = o->keys;
+  if (!hot_id_set)
+    o->hot_id = o->keys;
+  if (o->unique && o->hot_share > 0) {
+    fprintf(stderr, "loadgen: --unique and --hot-share exclude each other\n");
+    exit(2);
+  }
 }
 
 /* ---- report -------------------------------------------------------------- */
@@ -888,7 +959,7 @@ static void report(const struct loadgen *lg) {
                 ",\"conns\":%u,\"pipeline\":%u,\"keys\":%" PRIu64
                 ",\"key_min\":%u,\"key_max\":%u,\"value_size\":%zu"
                 ",\"get_ratio\":%g,\"distribution\":\"%s\""
-                ",\"seed\":%" PRIu64 ",\"next_id\":%" PRIu64 "}\n"
+                ",\"seed\":%" PRIu64 ",\"next_id\":%" PRIu64
               : "requests=%" PRIu64 " gets=%" PRIu64 " sets=%" PRIu64
                 " hits=%" PRIu64 " misses=%" PRIu64 " errors=%" PRIu64
                 " seconds=%.3f ops_per_sec=%.0f prefill_sets=%" PRIu64
@@ -896,12 +967,22 @@ static void report(const struct loadgen *lg) {
                 " bytes_sent=%" PRIu64 " bytes_received=%" PRIu64
                 " conns=%u pipeline=%u keys=%" PRIu64
                 " key_min=%u key_max=%u value_size=%zu get_ratio=%g"
-                " distribution=%s seed=%" PRIu64 " next_id=%" PRIu64 "\n";
+                " distribution=%s seed=%" PRIu64 " next_id=%" PRIu64;
   printf(fmt, requests, m->gets, m->sets, m->hits, m->misses, m->errors,
          m->seconds, ops, p->sets, p->errors, p->seconds, lg->bytes_out,
          lg->bytes_in, o->conns, o->pipeline, o->keys, o->key_min, o->key_max,
          o->value_size, o->get_ratio, dist, o->seed,
          o->unique ? lg->next_id : 0);
+  /* Only the paced and hot modes print more: every other line stays as
+   * it was. */
+  if (o->rate > 0 || o->hot_share > 0)
+    printf(o->json ? ",\"rate\":%g,\"hot_id\":%" PRIu64
+                     ",\"hot_share\":%g,\"hot_gets\":%" PRIu64
+                     ",\"start_epoch\":%.6f"
+                   : " rate=%g hot_id=%" PRIu64
+                     " hot_share=%g hot_gets=%" PRIu64 " start_epoch=%.6f",
+           o->rate, o->hot_id, o->hot_share, m->hot_gets, lg->start_epoch);
+  fputs(o->json ? "}\n" : "\n", stdout);
   if (m->errors + p->errors > 0)
     fprintf(stderr, "loadgen: %" PRIu64 " error replies; the first: %s\n",
             m->errors + p->errors, lg->first_error);
@@ -925,6 +1006,9 @@ int main(int argc, char **argv) {
     lg.prefilling = false;
   }
   lg.next_id = lg.o.first_id;
+  struct timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  lg.start_epoch = (double)wall.tv_sec + (double)wall.tv_nsec * 1e-9;
   run_phase(&lg, &lg.measure, lg.o.requests ? lg.o.requests : UINT64_MAX,
             lg.o.duration);
   report(&lg);
