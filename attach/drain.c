@@ -25,8 +25,8 @@ size_t mctop_table_buckets(size_t nslots) {
   return nslots / MCTOP_BUCKET_SLOTS;
 }
 
-uint32_t mctop_names_ring_bytes(size_t nslots) {
-  size_t want = nslots * 8, n = 256 << 10;
+uint32_t mctop_names_ring_bytes(size_t max_keys) {
+  size_t want = max_keys * 8, n = 256 << 10;
   while (n < want && n < (64u << 20))
     n *= 2;
   return (uint32_t)n;

@@ -46,12 +46,12 @@ size_t mctop_table_slots(unsigned max_keys);
 /* Its buckets. */
 size_t mctop_table_buckets(size_t nslots);
 
-/* The names ring's bytes for a table: 8 bytes a slot (a typical name
+/* The names ring's bytes for MaxKeys: 8 bytes a key (a typical name
  * record takes 40-60), so a table's worth of new keys is named over a few
  * intervals (which bounds the drain of an interval of many new keys), a few
  * thousand an interval at the smallest; a key whose record did not fit
  * sends it at its first event after the ring was read. */
-uint32_t mctop_names_ring_bytes(size_t nslots);
+uint32_t mctop_names_ring_bytes(size_t max_keys);
 
 /* What the drain yields, one slot at a time (mctop_drain_next). */
 typedef enum {

@@ -124,7 +124,7 @@ static int load(mctop_engine_t *e) {
                                    e->cfg.latency ? (__u32)nslots : 1);
   if (err == 0)
     err = bpf_map__set_max_entries(e->skel->maps.names,
-                                   mctop_names_ring_bytes(nslots));
+                                   mctop_names_ring_bytes(e->cfg.max_keys));
   if (err == 0 && !e->cfg.latency) /* no connection is ever tracked */
     err = bpf_map__set_max_entries(e->skel->maps.inflight, 1);
   if (err == 0)

@@ -209,18 +209,6 @@ send_name(struct mctop_slot *s, struct mctop_name_rec *k, __u32 idx, __u64 fp)
 		names_full = 1;
 }
 
-/* What a look through one bucket found besides the key.  Counts only, no
- * positions: a position would be a value the verifier must follow exactly
- * (see opaque_zero); the claim looks for its entry again. */
-struct bucket_look {
-	struct mctop_bucket *line;
-	struct mctop_slot_group *group;
-	__u32 b;
-	__u32 nfree;	 /* FREE entries */
-	__u32 nreserved; /* RESERVED entries */
-	__u32 claiming;	 /* an entry with the key's tag is being claimed */
-};
-
 /*
  * Zero, in .bss: the verifier cannot know a writable global's value, so a
  * count started from it is a range to it, not a number.  Started from a
@@ -231,46 +219,97 @@ struct bucket_look {
  */
 __u32 opaque_zero;
 
-/* The key's slot in bucket b, or NULL; *lk says what else is there. */
+/* A bucket as a look found it.  Counts only, no positions: a position
+ * would be a value the verifier must follow exactly (see opaque_zero); the
+ * claim looks for its entry again. */
+struct bucket_look {
+	struct mctop_bucket *line;
+	struct mctop_slot_group *group;
+	__u32 b;
+	__u32 nfree;	 /* FREE entries (room_in) */
+	__u32 nreserved; /* RESERVED entries (room_in) */
+	__u32 claiming;	 /* an entry with the key's tag is being claimed */
+};
+
+/* Two tags a word: the line is compared 64 bits at a time. */
+#define LANE_ONES  0x0000000100000001ULL
+#define LANE_HIGHS 0x8000000080000000ULL
+
+/* Nonzero if a 32-bit lane of w is 0 (exact for "any"; which lane is
+ * checked apart). */
+static __always_inline __u64 has_zero_lane(__u64 w)
+{
+	return (w - LANE_ONES) & ~w & LANE_HIGHS;
+}
+
+/* The key's slot if entry i of lk's bucket holds it. */
+static __always_inline struct mctop_slot *
+holds(struct bucket_look *lk, int i, __u32 tag, __u64 fp, __u32 *idx_out)
+{
+	__u64 f;
+
+	if (i < 0 || i >= MCTOP_BUCKET_SLOTS ||
+	    READ_ONCE(lk->line->tag[i]) != tag)
+		return NULL;
+	f = READ_ONCE(lk->group->slot[i].fp);
+	if (f == fp) {
+		*idx_out = lk->b * MCTOP_BUCKET_SLOTS + i;
+		return &lk->group->slot[i];
+	}
+	/* 0: another event of this key (or of a key with the same tag) won
+	 * the entry a moment ago. */
+	if (!f)
+		lk->claiming = 1;
+	return NULL;
+}
+
+/* The key's slot in bucket b, or NULL.  Two tags at a time: a word with
+ * the key's tag in a lane is looked at lane by lane. */
 static __always_inline struct mctop_slot *
 look_in(struct bucket_look *lk, __u32 b, __u32 tag, __u64 fp, __u32 *idx_out)
 {
-	struct mctop_bucket *line = bpf_map_lookup_elem(&buckets, &b);
-	struct mctop_slot_group *g = bpf_map_lookup_elem(&slots, &b);
-	__u32 nfree = opaque_zero, nreserved = nfree, claiming = nfree;
+	__u64 want = (__u64)tag * LANE_ONES;
+	struct mctop_slot *s;
+	__u64 *words;
 
-	lk->line = line;
-	lk->group = g;
+	lk->line = bpf_map_lookup_elem(&buckets, &b);
+	lk->group = bpf_map_lookup_elem(&slots, &b);
 	lk->b = b;
 	lk->nfree = 0;
 	lk->nreserved = 0;
-	lk->claiming = 0;
-	if (!line || !g)
+	lk->claiming = opaque_zero;
+	if (!lk->line || !lk->group)
 		return NULL;
+	words = (__u64 *)lk->line->tag;
+	for (int i = 0; i < MCTOP_BUCKET_SLOTS / 2; i++) {
+		if (!has_zero_lane(READ_ONCE(words[i]) ^ want))
+			continue;
+		s = holds(lk, 2 * i, tag, fp, idx_out);
+		if (!s)
+			s = holds(lk, 2 * i + 1, tag, fp, idx_out);
+		if (s)
+			return s;
+	}
+	return NULL;
+}
+
+/* Counts lk's free and reserved entries: the miss path's. */
+static __always_inline void room_in(struct bucket_look *lk)
+{
+	__u32 nfree = opaque_zero, nreserved = nfree;
+
+	if (!lk->line)
+		return;
 	for (int i = 0; i < MCTOP_BUCKET_SLOTS; i++) {
-		__u32 t = READ_ONCE(line->tag[i]);
+		__u32 t = READ_ONCE(lk->line->tag[i]);
 
-		if (t == tag) {
-			__u64 f = READ_ONCE(g->slot[i].fp);
-
-			if (f == fp) {
-				*idx_out = b * MCTOP_BUCKET_SLOTS + i;
-				return &g->slot[i];
-			}
-			/* 0: another event of this key (or of a key with the
-			 * same tag) won the entry a moment ago. */
-			if (!f)
-				claiming = 1;
-		} else if (t == MCTOP_TAG_FREE) {
+		if (t == MCTOP_TAG_FREE)
 			nfree++;
-		} else if (t == MCTOP_TAG_RESERVED) {
+		else if (t == MCTOP_TAG_RESERVED)
 			nreserved++;
-		}
 	}
 	lk->nfree = nfree;
 	lk->nreserved = nreserved;
-	lk->claiming = claiming;
-	return NULL;
 }
 
 /*
@@ -349,6 +388,8 @@ __noinline int mctop_find_slot(__u64 hash)
 		return (int)idx;
 	if (one.claiming || two.claiming)
 		return -1;
+	room_in(&one);
+	room_in(&two);
 	if (one.nfree || two.nfree) {
 		to = one.nfree >= two.nfree ? &one : &two;
 		return claim(to, MCTOP_TAG_FREE, tag, fp, &idx) ? (int)idx : -1;
