@@ -272,7 +272,7 @@ def main():
            "1. the new key is shown by name in interval "
            f"{'never' if first is None else first} (required: "
            f"{FIRST_INTERVAL}, the interval its stream started in, right "
-           "after a read)", f"its gets by name per interval: {per}")
+           "after a read)")
     tap.diag(f"its gets by name per interval from interval 0: {per}")
 
     # 2. most of its gets under its name.
