@@ -6,12 +6,13 @@ from its admission on, and the totals stay exact.
 Real parts only: memcached 1.6.18 with USDT probes, the mctop command with
 --json (the plugin's code: logic/ and attach/), real BPF.
 
-- The table: --max-keys 256, Interval 1 s.  The background: bench/loadgen
-  reads 2,560 stored keys (10x the table) uniformly at 10,000 gets/s, so
-  every key is read about 4 times a second and none is ever idle for an
-  interval, let alone three; the table is full of keys that all stay in use.
+- The table: --max-keys 512, Interval 1 s.  The background: bench/loadgen
+  reads 5,120 stored keys (10x the table) uniformly at 16,000 gets/s, so
+  every key is read about 3 times a second and none is idle for three
+  intervals (a chance of e^-9.4 per key): the table is full of keys that
+  all stay in use.
 - Then, right after an interval's read, a new key (stored before mctop
-  started, never read before) takes 1,000 gets/s, about 9 % of the gets,
+  started, never read before) takes 1,500 gets/s, about 8.6 % of the gets,
   for 5 intervals, evenly paced (this script's own client, which counts
   every get and set it sends and reads every reply).  Once the key shows
   by name, one request in ten of its stream is a set instead of a get.
@@ -22,7 +23,7 @@ Checked:
  1. the key is shown by name in the first interval: interval 0, the one its
     stream started in, right after the read before (the issue: "dispatched
     by name in the first interval after it turns hot"; here it turns hot
-    at that interval's start, so interval 0 holds about a second, ~1,000
+    at that interval's start, so interval 0 holds about a second, ~1,500
     of its gets: a heavy hitter admitted by heat is in by then; a later
     interval would also cost >= 20 % of its gets, failing 2);
  2. >= 90 % of its gets over the hot phase are counted under its name (the
@@ -54,10 +55,10 @@ import mctest
 import mctopcmd
 from keyname import key_name
 
-MAX_KEYS = 256
-BG_KEYS = 2560           # background keys in use: 10x the table
-BG_RATE = 10000          # gets/s: each background key ~3.9 times a second
-HOT_RATE = 1000          # gets/s of the new key: ~9 % of the gets
+MAX_KEYS = 512
+BG_KEYS = 5120           # background keys in use: 10x the table
+BG_RATE = 16000          # gets/s: each background key ~3.1 times a second
+HOT_RATE = 1500          # gets/s of the new key: ~8.6 % of the gets
 HOT_INTERVALS = 5        # the hot phase, in intervals
 WARM_INTERVALS = 4       # the table fills and settles first
 EXACT_N = 500            # gets of the key after the background stopped
