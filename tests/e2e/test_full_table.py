@@ -62,8 +62,8 @@ HOT_RATE = 1500          # gets/s of the new key: ~8.6 % of the gets
 HOT_INTERVALS = 5        # the hot phase, in intervals
 WARM_INTERVALS = 4       # the table fills and settles first
 EXACT_N = 500            # gets of the key after the background stopped
-SET_EVERY = 10           # once by name, one request in ten is a set
-CHUNK = 10               # requests pipelined per send (one every 10 ms)
+CHUNK = 10               # requests pipelined per send; once the key is
+                         # by name, the first of each is a set
 HOT_KEY = b"sale:item:7"
 HOT_VALUE = b"h" * 100
 FIRST_INTERVAL = 0       # check 1: the interval its stream started in
