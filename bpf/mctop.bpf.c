@@ -211,8 +211,7 @@ send_name(struct mctop_slot *s, struct mctop_name_rec *k, __u32 idx, __u64 fp)
 
 /* What a look through one bucket found besides the key.  Counts only, no
  * positions: a position would be a value the verifier must follow exactly
- * through every turn of the loop, and its paths would multiply; the claim
- * looks for its entry again. */
+ * (see opaque_zero); the claim looks for its entry again. */
 struct bucket_look {
 	struct mctop_bucket *line;
 	struct mctop_slot_group *group;
@@ -223,20 +222,14 @@ struct bucket_look {
 };
 
 /*
- * 1 if v is 0, else 0, without a branch.  The look's counts are sums of
- * these: a branch would give the verifier an exact count on each path,
- * every later test of two counts would then be decided on it, mark them
- * precise and stop it from merging paths, and a bucket's 16 entries would
- * multiply into more paths than it checks.  The asm keeps clang from
- * turning the expression back into a branch.
+ * Zero, in .bss: the verifier cannot know a writable global's value, so a
+ * count started from it is a range to it, not a number.  Started from a
+ * constant 0, a look's counts of free and reserved entries would be exact
+ * on each path it follows; every test of them would then be decided, mark
+ * them precise and stop it from merging paths, and a bucket's 16 entries
+ * would multiply into more paths than it checks.  Nothing writes it.
  */
-static __always_inline __u32 is_zero(__u64 v)
-{
-	__u64 x = v | -v;
-
-	asm volatile("" : "+r"(x));
-	return (__u32)(x >> 63) ^ 1;
-}
+__u32 opaque_zero;
 
 /* The key's slot in bucket b, or NULL; *lk says what else is there. */
 static __always_inline struct mctop_slot *
@@ -244,6 +237,7 @@ look_in(struct bucket_look *lk, __u32 b, __u32 tag, __u64 fp, __u32 *idx_out)
 {
 	struct mctop_bucket *line = bpf_map_lookup_elem(&buckets, &b);
 	struct mctop_slot_group *g = bpf_map_lookup_elem(&slots, &b);
+	__u32 nfree = opaque_zero, nreserved = nfree, claiming = nfree;
 
 	lk->line = line;
 	lk->group = g;
@@ -265,11 +259,17 @@ look_in(struct bucket_look *lk, __u32 b, __u32 tag, __u64 fp, __u32 *idx_out)
 			}
 			/* 0: another event of this key (or of a key with the
 			 * same tag) won the entry a moment ago. */
-			lk->claiming |= is_zero(f);
+			if (!f)
+				claiming = 1;
+		} else if (t == MCTOP_TAG_FREE) {
+			nfree++;
+		} else if (t == MCTOP_TAG_RESERVED) {
+			nreserved++;
 		}
-		lk->nfree += is_zero(t ^ MCTOP_TAG_FREE);
-		lk->nreserved += is_zero(t ^ MCTOP_TAG_RESERVED);
 	}
+	lk->nfree = nfree;
+	lk->nreserved = nreserved;
+	lk->claiming = claiming;
 	return NULL;
 }
 
