@@ -128,6 +128,7 @@ int mctop_drain_use(mctop_drain_t *d, const mctop_table_t *t) {
   d->nslots = t->nslots;
   d->nbuckets = mctop_table_buckets(t->nslots);
   d->max_keys = t->max_keys;
+  d->admit_knocks = MCTOP_ADMIT_KNOCKS_MIN;
   d->flags = calloc(t->nslots, sizeof(*d->flags));
   d->queue = malloc(QUEUE_CAP);
   if (d->flags == NULL || d->queue == NULL)
@@ -420,6 +421,7 @@ static size_t keep_reserve(mctop_drain_t *d, size_t b, size_t *nreserved) {
   }
   if (*nreserved > 0 || dead > 0)
     return SIZE_MAX;
+  d->result.admitted++; /* a key that knocked took the reserve */
   if (free_at != SIZE_MAX) {
     *nreserved += retag(d, free_at, MCTOP_TAG_FREE, MCTOP_TAG_RESERVED);
     return SIZE_MAX;
@@ -457,6 +459,18 @@ static void scan_bucket(mctop_drain_t *d, size_t b) {
   d->result.reserved += nreserved;
 }
 
+/* The admission bar for the next interval (mctop.h): higher while keys
+ * take turns in the reserves, back down once they stop. */
+static void tune_admission(mctop_drain_t *d) {
+  size_t churn = d->result.admitted * MCTOP_ADMIT_CHURN;
+  if (churn > d->nbuckets && d->admit_knocks < MCTOP_ADMIT_KNOCKS_MAX)
+    d->admit_knocks *= 2;
+  else if (churn * 4 < d->nbuckets && d->admit_knocks > MCTOP_ADMIT_KNOCKS_MIN)
+    d->admit_knocks /= 2;
+  if (d->admit_knocks_at != NULL)
+    __atomic_store_n(d->admit_knocks_at, d->admit_knocks, __ATOMIC_RELAXED);
+}
+
 bool mctop_drain_next(mctop_drain_t *d, mctop_slot_rec_t *rec) {
   for (;;) {
     /* Names first: a key's own arrives before its record. */
@@ -468,6 +482,7 @@ bool mctop_drain_next(mctop_drain_t *d, mctop_slot_rec_t *rec) {
     }
     if (d->scan == 0) {
       d->live = d->result.tracked;
+      tune_admission(d);
       return false;
     }
     scan_bucket(d, --d->scan);

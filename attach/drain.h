@@ -81,6 +81,7 @@ typedef struct {
   size_t evicted; /* keys retired to make room: idle, or the coldest of a
                      full bucket */
   size_t reserved; /* slots kept for keys that turn hot */
+  size_t admitted; /* buckets whose reserve a hot key took since the last */
 } mctop_drain_result_t;
 
 /* The table's maps (file descriptors): lat < 0 without Latency. */
@@ -108,6 +109,9 @@ typedef struct {
   uint8_t *flags;            /* per slot: name yielded, watched (drain.c) */
   struct ring_buffer *names;
   volatile __u32 *names_full; /* the program's flag (mmapped .bss), or NULL */
+  /* The program's admission bar (mmapped .data), or NULL; and its value. */
+  volatile __u32 *admit_knocks_at;
+  __u32 admit_knocks;
   /* Name records read from the ring, not yielded yet: [slot u32][len u8]
    * [bytes][NUL], from queue_head to queue_len (drain.c). */
   uint8_t *queue;

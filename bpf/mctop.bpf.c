@@ -45,6 +45,10 @@ const volatile bool targ_latency = false;
  * burst of new keys costs one failed send each, not one per event. */
 volatile __u32 names_full;
 
+/* The knocks a key without a slot needs to claim a reserved one: set by
+ * user space each interval (mctop.h, MCTOP_ADMIT_KNOCKS_*). */
+volatile __u32 admit_knocks = MCTOP_ADMIT_KNOCKS_MIN;
+
 /* The key hash's secret (key_hash.h), drawn by user space from
  * getrandom(2) before each load: collisions cannot be computed offline. */
 const volatile __u64 hash_seed[2] = {};
@@ -315,7 +319,7 @@ static __always_inline void room_in(struct bucket_look *lk)
 /*
  * A vote of a key without a slot in its first bucket's knock word (the
  * majority vote, mctop.h); true once the key is the candidate with
- * MCTOP_ADMIT_KNOCKS votes.  Not atomic: a vote lost to a race delays an
+ * admit_knocks votes.  Not atomic: a vote lost to a race delays an
  * admission by an event, it miscounts nothing.
  */
 static __always_inline bool knock(__u32 b, __u32 tag)
@@ -337,7 +341,7 @@ static __always_inline bool knock(__u32 b, __u32 tag)
 		me = old >> 16;
 	}
 	WRITE_ONCE(*w, me << 16 | votes);
-	return me == tag >> 16 && votes >= MCTOP_ADMIT_KNOCKS;
+	return me == tag >> 16 && votes >= admit_knocks;
 }
 
 /* Claims the first entry of lk's bucket in state expect for the key:

@@ -62,7 +62,7 @@ enum mctop_cmd {
  *   MCTOP_TAG_DEAD      evicted by user space: programs that were inside may
  *                       still add to it, so it is not reused yet
  *   MCTOP_TAG_RESERVED  kept for a key that turns hot: only a key whose
- *                       knocks reach MCTOP_ADMIT_KNOCKS claims it (admission
+ *                       knocks reach the bar (MCTOP_ADMIT_KNOCKS_*) claims it (admission
  *                       by heat), and only when both its buckets are full
  *   MCTOP_TAG_CLOSED    never used: the buckets' room beyond MaxKeys
  * Only a program turns FREE or RESERVED into a key (compare-and-swap of the
@@ -77,7 +77,7 @@ enum mctop_cmd {
  * majority vote: the same key's 16 tag bits add one, another key's
  * take one away and replace it at 0), so a key with more events than all
  * the bucket's other keys without a slot together climbs, and at
- * MCTOP_ADMIT_KNOCKS claims a reserved slot of either bucket.  User space
+ * the bar claims a reserved slot of either bucket.  User space
  * clears it each interval, and keeps a reserved slot in every bucket: a
  * free one, or, once a hot key took it from a full bucket, the slot of the
  * key that did least in the interval, evicted right after its counts were
@@ -94,7 +94,14 @@ enum mctop_cmd {
 #define MCTOP_TAG_RESERVED 4u
 #define MCTOP_TAG_CLOSED   6u
 #define MCTOP_BUCKET_SLOTS 16
-#define MCTOP_ADMIT_KNOCKS 8
+/* The knocks a key needs: user space sets the bar in the program's .data
+ * each interval, doubling it while more than 1 bucket in
+ * MCTOP_ADMIT_CHURN had its reserve taken in the interval (a crowd of
+ * middling keys taking turns: each admission costs a name and an
+ * eviction), halving it while fewer than a quarter of that did. */
+#define MCTOP_ADMIT_KNOCKS_MIN 8
+#define MCTOP_ADMIT_KNOCKS_MAX 4096
+#define MCTOP_ADMIT_CHURN      16
 
 struct mctop_bucket {
 	__u32 tag[MCTOP_BUCKET_SLOTS];

@@ -17,6 +17,7 @@ static struct mctop_slot table[N];
 static struct mctop_bucket buckets[NB];
 static __u32 knocks[NB];
 static struct mctop_totals totals;
+static volatile __u32 admit_bar; /* the program's .data word */
 
 static mctop_report_t report;
 
@@ -135,12 +136,16 @@ static void full_bucket(mctop_drain_t *d, mctop_interval_t *s) {
   }
   size_t coldest = MCTOP_BUCKET_SLOTS + 0; /* 10 gets, the least */
   knocks[1] = 0x12340007;
+  __u32 bar = admit_bar;
   mctop_drain_result_t r = drain(d, s);
   CHECK(*tag(coldest) == MCTOP_TAG_DEAD && r.evicted == 1,
         "a full bucket gives up the key that did least");
   CHECK_U64(MCTOP_BUCKET_SLOTS - 1, r.tracked,
             "... and tracks one key fewer (14 here and \"hot\")");
   CHECK_U64(0, knocks[1], "the bucket's knocks start again each interval");
+  CHECK(r.admitted == 1 && bar >= MCTOP_ADMIT_KNOCKS_MIN &&
+            admit_bar == 2 * bar,
+        "a reserve taken in 1 bucket of 2: the program's admission bar doubles");
   CHECK(table[coldest].count[MCTOP_KC_GETS] == 0,
         "the evicted key's interval was taken before it went");
   CHECK_U64(24, picked_calls("k14"), "the bucket's hottest key is picked");
@@ -153,6 +158,7 @@ static void full_bucket(mctop_drain_t *d, mctop_interval_t *s) {
             s->keys[coldest].name == NULL,
         "an interval later its slot is the bucket's reserve, its name gone, "
         "and the bucket keeps its other keys");
+  CHECK_U64(bar, admit_bar, "no reserve taken: the bar comes back down");
 }
 
 static void table_size(void) {
@@ -184,6 +190,7 @@ int main(void) {
                                            .nslots = N,
                                            .max_keys = N - 4}) != 0)
     return 1;
+  d.admit_knocks_at = &admit_bar;
   counts_taken_once(&d, &s);
   being_claimed(&d, &s);
   eviction_steps(&d, &s);
