@@ -98,9 +98,10 @@ enum mctop_cmd {
  * each interval, doubling it while more than 1 bucket in
  * MCTOP_ADMIT_CHURN had its reserve taken in the interval (a crowd of
  * middling keys taking turns: each admission costs a name and an
- * eviction), halving it while fewer than a quarter of that did. */
+ * eviction), halving it while fewer than a quarter of that did.  At most
+ * 256: a key with 5 % of 72,000 gets/s still gets there in 70 ms. */
 #define MCTOP_ADMIT_KNOCKS_MIN 8
-#define MCTOP_ADMIT_KNOCKS_MAX 4096
+#define MCTOP_ADMIT_KNOCKS_MAX 256
 #define MCTOP_ADMIT_CHURN      16
 
 struct mctop_bucket {
