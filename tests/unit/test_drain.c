@@ -60,7 +60,8 @@ static void eviction_steps(mctop_drain_t *d, mctop_interval_t *s) {
   r = drain(d, s); /* 5 */
   CHECK(table[3].fp == MCTOP_FP_DEAD && r.evicted == 1 && r.tracked == 0,
         "idle for 3 intervals and room needed: dead");
-  CHECK(s->keys[3].name == NULL, "its name is freed at once");
+  CHECK(s->keys[3].name == MCTOP_NAME_NONE && s->names.live == 0,
+        "its name is dropped at once");
   /* A program that was inside the slot when it died adds one more. */
   table[3].count[MCTOP_KC_GETS] = 1;
   table[4].fp = 0x21; /* a live key right after it */
