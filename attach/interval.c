@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugemem.h"
 #include "log.h"
 
 enum { FIELDS = MCTOP_KEY_FIELDS_NUM };
@@ -23,7 +24,8 @@ int mctop_interval_init(mctop_interval_t *iv, const mctop_key_policy_t *policy,
   iv->policy = policy;
   iv->top_keys = top_keys;
   iv->nslots = nslots;
-  iv->keys = malloc((nslots ? nslots : 1) * sizeof(*iv->keys));
+  /* Visited at random by a burst of new names: in huge pages. */
+  iv->keys = mctop_huge_alloc(nslots * sizeof(*iv->keys));
   iv->picks = calloc(top_keys ? top_keys : 1, sizeof(*iv->picks));
   if (iv->keys == NULL || iv->picks == NULL ||
       mctop_series_init(&iv->series, policy, top_keys) != 0) {
@@ -199,7 +201,7 @@ void mctop_interval_run(mctop_interval_t *iv, mctop_drain_t *d,
 
 void mctop_interval_free(mctop_interval_t *iv) {
   mctop_names_free(&iv->names);
-  free(iv->keys);
+  mctop_huge_free(iv->keys, iv->nslots * sizeof(*iv->keys));
   free(iv->picks);
   mctop_series_free(&iv->series);
   memset(iv, 0, sizeof(*iv));
