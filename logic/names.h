@@ -33,11 +33,14 @@
 /* Blocks held beyond twice the live names' bytes before emptying one: a
  * little room so a table of a few keys never moves them. */
 #define MCTOP_NAMES_SLACK 8
+/* Blocks taken at once (a huge page's worth) once 2 MiB are held. */
+#define MCTOP_NAMES_CHUNK 32
 
 typedef struct {
   uint8_t *mem;  /* MCTOP_NAMES_BLOCK bytes, or NULL: not held */
   uint32_t used; /* bytes appended */
   uint32_t live; /* bytes of names still kept in it */
+  uint8_t kind;  /* where mem came from (names.c) */
 } mctop_names_block_t;
 
 typedef struct {
@@ -49,6 +52,7 @@ typedef struct {
   uint32_t spare;      /* an empty block kept for emptying another into,
                           or none (0xffff) */
   size_t held;         /* blocks with memory */
+  size_t chunk_blocks; /* ... of them in huge pages, never given back */
   size_t empty;        /* held blocks with nothing in them, but cur and
                           the spare */
   size_t live;         /* bytes of the names kept, records' heads too */
