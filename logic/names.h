@@ -13,7 +13,8 @@
  * whole.  When more than half the bytes held are dropped names, the block
  * with the fewest live ones is emptied (its live names moved to the block
  * being filled, each found live by the slot its record names), so memory
- * stays within twice the live names' bytes and a few blocks.
+ * stays within twice the live names' bytes and a few blocks.  Past 2 MiB,
+ * blocks come a huge page's worth at a time (names.c).
  *
  * The reference lives in the slot's own record (mctop_key_slot_t, one
  * cache line for a new key's name and series): the names are the
