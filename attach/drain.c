@@ -16,14 +16,17 @@ _Static_assert(sizeof(struct mctop_totals) % sizeof(__u64) == 0,
                "totals are summed as an array of __u64");
 
 size_t mctop_table_slots(unsigned max_keys) {
-  size_t n = 16;
-  while (n < max_keys)
-    n *= 2;
-  return n;
+  size_t keys_per_bucket = MCTOP_BUCKET_SLOTS - 1;
+  size_t n = (max_keys + keys_per_bucket - 1) / keys_per_bucket;
+  return (n < 2 ? 2 : n) * MCTOP_BUCKET_SLOTS;
 }
 
-uint32_t mctop_names_ring_bytes(size_t nslots) {
-  size_t want = nslots * 8, n = 256 << 10;
+size_t mctop_table_buckets(size_t nslots) {
+  return nslots / MCTOP_BUCKET_SLOTS;
+}
+
+uint32_t mctop_names_ring_bytes(size_t max_keys) {
+  size_t want = max_keys * 8, n = 256 << 10;
   while (n < want && n < (64u << 20))
     n *= 2;
   return (uint32_t)n;
@@ -44,13 +47,14 @@ static void *map_table(int fd, size_t len) {
  * interval that takes many new keys: there each page's first write by this
  * process is a fault (under shadow paging, a hypervisor exit: 6 us a page
  * on the 2-core test VM, 96 ms for a million slots' 64 MiB, all of it in
- * the burst's first drain).  An atomic add of 0 to the page's first word:
- * a program adding to or claiming it at the same moment loses nothing.
+ * the burst's first drain).  An atomic add of 0 to the page's first u32
+ * (no map has a smaller field): a program adding to or claiming it at the
+ * same moment loses nothing.
  */
 static void touch_pages(void *p, size_t len) {
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   for (size_t off = 0; off < len; off += page)
-    __atomic_fetch_add((__u64 *)((uint8_t *)p + off), 0, __ATOMIC_RELAXED);
+    __atomic_fetch_add((__u32 *)((uint8_t *)p + off), 0, __ATOMIC_RELAXED);
 }
 
 /* What the drain keeps per slot (d->flags). */
@@ -112,38 +116,80 @@ static int take_name(void *ctx, void *data, size_t size) {
   return -ENOSPC;
 }
 
-int mctop_drain_use(mctop_drain_t *d, struct mctop_slot *slots,
-                    struct mctop_slot_lat *lat, size_t nslots) {
-  d->slots = slots;
-  d->lat = lat;
-  d->nslots = nslots;
-  d->flags = calloc(nslots, sizeof(*d->flags));
-  d->queue = malloc(QUEUE_CAP);
-  return d->flags == NULL || d->queue == NULL ? -ENOMEM : 0;
+/*
+ * A new table's layout: each bucket's last slots CLOSED so the table holds
+ * MaxKeys keys exactly (its buckets have room for a few more), and one
+ * slot RESERVED below them.  Before any program runs: no race.
+ */
+static void lay_out(mctop_drain_t *d, size_t max_keys) {
+  size_t keys_per_bucket = MCTOP_BUCKET_SLOTS - 1;
+  size_t room = d->nbuckets * keys_per_bucket;
+  size_t closed = room > max_keys ? room - max_keys : 0;
+  for (size_t b = 0; b < d->nbuckets; b++) {
+    size_t n = closed / d->nbuckets + (b < closed % d->nbuckets);
+    __u32 *tag = d->buckets[b].tag;
+    size_t j = MCTOP_BUCKET_SLOTS;
+    while (n-- > 0 && j > 1)
+      tag[--j] = MCTOP_TAG_CLOSED;
+    tag[j - 1] = MCTOP_TAG_RESERVED;
+  }
 }
 
-int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
-                     int names_fd) {
+int mctop_drain_use(mctop_drain_t *d, const mctop_table_t *t) {
+  d->slots = t->slots;
+  d->buckets = t->buckets;
+  d->knocks = t->knocks;
+  d->lat = t->lat;
+  d->nslots = t->nslots;
+  d->nbuckets = mctop_table_buckets(t->nslots);
+  d->max_keys = t->max_keys;
+  d->admit_knocks = MCTOP_ADMIT_KNOCKS_MIN;
+  d->flags = calloc(t->nslots, sizeof(*d->flags));
+  d->queue = malloc(QUEUE_CAP);
+  if (d->flags == NULL || d->queue == NULL)
+    return -ENOMEM;
+  lay_out(d, t->max_keys);
+  return 0;
+}
+
+int mctop_drain_open(mctop_drain_t *d, const mctop_table_fds_t *fds,
+                     size_t nslots, size_t max_keys) {
   memset(d, 0, sizeof(*d));
-  size_t slots_len = page_round(nslots * sizeof(struct mctop_slot));
-  size_t lat_len = page_round(nslots * sizeof(struct mctop_slot_lat));
-  struct mctop_slot *slots = map_table(slots_fd, slots_len);
-  struct mctop_slot_lat *lat = lat_fd >= 0 ? map_table(lat_fd, lat_len) : NULL;
-  int err = slots == NULL || (lat_fd >= 0 && lat == NULL) ? -errno : 0;
-  if (err == 0)
-    err = mctop_drain_use(d, slots, lat, nslots);
-  if (err == 0) {
-    touch_pages(slots, slots_len);
-    if (lat != NULL)
-      touch_pages(lat, lat_len);
+  size_t nbuckets = mctop_table_buckets(nslots);
+  const int fd[4] = {fds->slots, fds->buckets, fds->knocks, fds->lat};
+  const size_t len[4] = {
+      page_round(nslots * sizeof(struct mctop_slot)),
+      page_round(nbuckets * sizeof(struct mctop_bucket)),
+      page_round(nbuckets * sizeof(__u32)),
+      page_round(nslots * sizeof(struct mctop_slot_lat)),
+  };
+  void *map[4] = {NULL};
+  int err = 0;
+  for (int i = 0; i < 4 && err == 0; i++) {
+    if (fd[i] < 0)
+      continue;
+    map[i] = map_table(fd[i], len[i]);
+    err = map[i] == NULL ? -errno : 0;
   }
+  if (err == 0)
+    err = mctop_drain_use(d, &(mctop_table_t){.slots = map[0],
+                                              .buckets = map[1],
+                                              .knocks = map[2],
+                                              .lat = map[3],
+                                              .nslots = nslots,
+                                              .max_keys = max_keys});
+  for (int i = 0; i < 4 && err == 0; i++)
+    if (map[i] != NULL)
+      touch_pages(map[i], len[i]);
   /* Whatever was mapped is ours to unmap, on failure too. */
-  d->slots = slots;
-  d->lat = lat;
-  d->slots_len = slots ? slots_len : 0;
-  d->lat_len = lat ? lat_len : 0;
+  d->slots = map[0];
+  d->buckets = map[1];
+  d->knocks = map[2];
+  d->lat = map[3];
+  for (int i = 0; i < 4; i++)
+    d->lens[i] = map[i] != NULL ? len[i] : 0;
   if (err == 0) {
-    d->names = ring_buffer__new(names_fd, take_name, d, NULL);
+    d->names = ring_buffer__new(fds->names, take_name, d, NULL);
     err = d->names == NULL ? -errno : 0;
   }
   if (err != 0) {
@@ -157,10 +203,10 @@ void mctop_drain_close(mctop_drain_t *d) {
   free(d->flags);
   free(d->queue);
   ring_buffer__free(d->names);
-  if (d->slots_len != 0)
-    munmap(d->slots, d->slots_len);
-  if (d->lat_len != 0)
-    munmap(d->lat, d->lat_len);
+  void *map[4] = {d->slots, d->buckets, d->knocks, d->lat};
+  for (int i = 0; i < 4; i++)
+    if (d->lens[i] != 0)
+      munmap(map[i], d->lens[i]);
   memset(d, 0, sizeof(*d));
 }
 
@@ -222,11 +268,18 @@ static bool take_slot(mctop_drain_t *d, size_t i, mctop_key_interval_t *iv,
   return any != 0;
 }
 
-/* A live key idle long enough, retired: DEAD, unless a program claimed the
- * slot for another key a moment ago (then it stays). */
-static bool evict(mctop_drain_t *d, size_t i, __u64 fp) {
-  __u64 expect = fp;
-  if (!__atomic_compare_exchange_n(&d->slots[i].fp, &expect, MCTOP_FP_DEAD,
+/* Slot i's tag in its bucket's line. */
+static __u32 *tag_of(mctop_drain_t *d, size_t i) {
+  return &d->buckets[i / MCTOP_BUCKET_SLOTS].tag[i % MCTOP_BUCKET_SLOTS];
+}
+
+/* A live key retired: DEAD, unless its slot changed hands a moment ago.
+ * Programs inside it may still add to it (those events are in the totals,
+ * so in "other"); the slot is reused only once the next interval recycles
+ * it. */
+static bool evict(mctop_drain_t *d, size_t i, __u32 tag) {
+  __u32 expect = tag;
+  if (!__atomic_compare_exchange_n(tag_of(d, i), &expect, MCTOP_TAG_DEAD,
                                    false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
     return false;
   d->flags[i] = 0;
@@ -235,28 +288,18 @@ static bool evict(mctop_drain_t *d, size_t i, __u64 fp) {
 }
 
 /* A DEAD slot, an interval after it was retired: no program is inside it
- * any more, so its leftovers (events that raced the retirement, already in
- * the totals and so in "other") are cleared and the slot offered again. */
-static void recycle(mctop_drain_t *d, size_t i) {
+ * any more, so its leftovers are cleared (fp too: a claimed slot's fp is 0
+ * until the claiming program writes it) and the slot offered again: to a
+ * key that turns hot if its bucket has no reserved slot, to any new key
+ * otherwise. */
+static void recycle(mctop_drain_t *d, size_t i, bool reserve) {
   struct mctop_slot *sl = &d->slots[i];
-  memset(sl->bytes, 0, sizeof(sl->bytes));
-  memset(sl->count, 0, sizeof(sl->count));
-  sl->objsize = sl->named = sl->last_active = 0;
+  memset(sl, 0, sizeof(*sl));
   if (d->lat != NULL)
     d->lat[i] = (struct mctop_slot_lat){0};
   d->flags[i] = 0;
-  __atomic_store_n(&sl->fp, MCTOP_FP_REUSABLE, __ATOMIC_RELEASE);
-}
-
-/* A REUSABLE slot followed by a FREE one is on no key's probe path (a key
- * is never placed past a FREE slot), so it can end probes again. */
-static void shorten(mctop_drain_t *d, size_t i) {
-  __u64 next =
-      __atomic_load_n(&d->slots[(i + 1) % d->nslots].fp, __ATOMIC_ACQUIRE);
-  __u64 expect = MCTOP_FP_REUSABLE;
-  if (next == MCTOP_FP_FREE)
-    __atomic_compare_exchange_n(&d->slots[i].fp, &expect, MCTOP_FP_FREE, false,
-                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+  __atomic_store_n(tag_of(d, i), reserve ? MCTOP_TAG_RESERVED : MCTOP_TAG_FREE,
+                   __ATOMIC_RELEASE);
 }
 
 /* Queues the name records in the ring, as many as the queue takes. */
@@ -269,17 +312,15 @@ static void read_names(mctop_drain_t *d) {
 void mctop_drain_begin(mctop_drain_t *d, const struct mctop_totals *totals) {
   memset(&d->result, 0, sizeof(d->result));
   d->interval_no++;
-  d->evict = d->live * 100 >= d->nslots * MCTOP_EVICT_FILL_PERCENT ||
-             totals->key_slot_misses > d->slot_misses;
+  d->full = d->live * 100 >= d->max_keys * MCTOP_EVICT_FILL_PERCENT ||
+            totals->key_slot_misses > d->slot_misses;
   d->slot_misses = totals->key_slot_misses;
   read_names(d);
   /* The ring has room again: keys not named yet may send their names. */
   if (d->names_full != NULL)
     __atomic_store_n(d->names_full, 0, __ATOMIC_RELEASE);
-  /* Backwards, so a run of REUSABLE slots before a FREE one shortens in
-   * one pass. */
-  d->scan = d->nslots;
-  d->held = false;
+  d->scan = d->nbuckets;
+  d->pend_num = d->pend_next = 0;
 }
 
 /* The next queued name, if any; the next chunk of the ring once the queue
@@ -307,34 +348,50 @@ static bool next_name(mctop_drain_t *d, mctop_slot_rec_t *rec) {
   return true;
 }
 
-/* Slot i, live: its interval, or its eviction.  False: nothing to yield
- * (an idle key no one asked to see). */
-static bool drain_live(mctop_drain_t *d, size_t i, __u64 fp,
+/* What the key in slot i did so far in the interval, read without taking
+ * it: the measure of "least" when a full bucket makes room. */
+static uint64_t heat(const mctop_drain_t *d, size_t i) {
+  uint64_t n = 0;
+  for (int c = 0; c < MCTOP_KC_NUM; c++)
+    if (c != MCTOP_KC_MISSES)
+      n += __atomic_load_n(&d->slots[i].count[c], __ATOMIC_RELAXED);
+  return n;
+}
+
+/* Slot i, a key's (its tag says so, or it was retired a moment ago to make
+ * room: leaving): its interval, or its eviction when idle.  False: nothing
+ * to yield (an idle key no one asked to see, or a slot whose claiming
+ * program has not written its fp yet). */
+static bool drain_live(mctop_drain_t *d, size_t i, __u32 tag, bool leaving,
                        mctop_slot_rec_t *rec) {
   struct mctop_slot *sl = &d->slots[i];
+  __u64 fp = __atomic_load_n(&sl->fp, __ATOMIC_ACQUIRE);
+  if (fp == 0)
+    return false; /* being claimed: its first events come next interval */
   /* A key claimed since the ring was read: its record is in the ring (a
    * program sends it before it marks the slot), so read it now and charge
    * the key's events to it rather than to "other". */
   bool name_sent = __atomic_load_n(&sl->named, __ATOMIC_ACQUIRE) != 0;
   if (name_sent && !(d->flags[i] & SLOT_NAME_YIELDED))
     read_names(d);
+  bool yield = true;
   if (take_slot(d, i, &rec->iv, &rec->lat_count, &rec->lat_ns)) {
     sl->last_active = d->interval_no;
     d->result.active++;
-    d->result.tracked++;
     rec->active = true;
-  } else if (d->evict &&
+  } else if (!leaving && d->full &&
              sl->last_active + MCTOP_IDLE_GENERATIONS <= d->interval_no &&
-             evict(d, i, fp)) {
+             evict(d, i, tag)) {
     rec->kind = MCTOP_REC_GONE;
     rec->slot = (uint32_t)i;
     return true;
   } else {
-    d->result.tracked++;
-    if (!(d->flags[i] & SLOT_WATCHED))
-      return false;
+    yield = (d->flags[i] & SLOT_WATCHED) != 0;
     rec->active = false;
   }
+  d->result.tracked += !leaving;
+  if (!yield)
+    return false;
   d->flags[i] &= (uint8_t)~SLOT_WATCHED; /* one interval's worth */
   rec->kind = MCTOP_REC_KEY;
   rec->slot = (uint32_t)i;
@@ -343,48 +400,111 @@ static bool drain_live(mctop_drain_t *d, size_t i, __u64 fp,
   return true;
 }
 
-/* The scan goes on from d->scan down; false once every slot was seen. */
-static bool scan(mctop_drain_t *d, mctop_slot_rec_t *rec) {
-  for (size_t i = d->scan; i-- > 0;) {
-    __u64 fp = __atomic_load_n(&d->slots[i].fp, __ATOMIC_ACQUIRE);
-    if (fp == MCTOP_FP_FREE)
+/* Sets slot i's tag to want if it still is expect. */
+static bool retag(mctop_drain_t *d, size_t i, __u32 expect, __u32 want) {
+  return __atomic_compare_exchange_n(tag_of(d, i), &expect, want, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/*
+ * Bucket b keeps a reserved slot for a key that turns hot: it has one, or
+ * a dead one is recycled as it, or a free one is set aside.  With none of
+ * these (a hot key took the reserve), the key that did least so far this
+ * interval gives up its slot: it is retired first and its counts taken
+ * after, so what it did up to the moment it went is in this interval's
+ * figures.  The slot index retired, or SIZE_MAX.
+ */
+static size_t keep_reserve(mctop_drain_t *d, size_t b, size_t *nreserved) {
+  size_t free_at = SIZE_MAX, dead = 0, coldest = SIZE_MAX;
+  uint64_t least = 0;
+  uint32_t since = 0;
+  __u32 coldest_tag = 0;
+  for (size_t j = 0; j < MCTOP_BUCKET_SLOTS; j++) {
+    size_t i = b * MCTOP_BUCKET_SLOTS + j;
+    __u32 tag = __atomic_load_n(tag_of(d, i), __ATOMIC_ACQUIRE);
+    *nreserved += tag == MCTOP_TAG_RESERVED;
+    dead += tag == MCTOP_TAG_DEAD;
+    if (tag == MCTOP_TAG_FREE)
+      free_at = i;
+    if (!(tag & 1) || d->slots[i].fp == 0)
       continue;
-    if (fp == MCTOP_FP_REUSABLE) {
-      shorten(d, i);
-      continue;
+    uint64_t h = heat(d, i);
+    uint32_t last = d->slots[i].last_active;
+    if (coldest == SIZE_MAX || h < least || (h == least && last < since)) {
+      coldest = i;
+      least = h;
+      since = last;
+      coldest_tag = tag;
     }
-    if (fp == MCTOP_FP_DEAD) {
-      recycle(d, i);
-      rec->kind = MCTOP_REC_GONE;
-      rec->slot = (uint32_t)i;
-    } else if (!drain_live(d, i, fp, rec)) {
-      continue;
-    }
-    d->scan = i;
-    return true;
   }
-  d->scan = 0;
-  return false;
+  if (*nreserved > 0 || dead > 0)
+    return SIZE_MAX;
+  d->result.admitted++; /* a key that knocked took the reserve */
+  if (free_at != SIZE_MAX) {
+    *nreserved += retag(d, free_at, MCTOP_TAG_FREE, MCTOP_TAG_RESERVED);
+    return SIZE_MAX;
+  }
+  return coldest != SIZE_MAX && evict(d, coldest, coldest_tag) ? coldest
+                                                                : SIZE_MAX;
+}
+
+/* Bucket b's slots into d->pend, after its reserve is seen to; the knocks
+ * of its keys without a slot start again. */
+static void scan_bucket(mctop_drain_t *d, size_t b) {
+  size_t nreserved = 0;
+  size_t leaving = keep_reserve(d, b, &nreserved);
+  d->pend_num = d->pend_next = 0;
+  if (__atomic_load_n(&d->knocks[b], __ATOMIC_RELAXED) != 0)
+    __atomic_store_n(&d->knocks[b], 0, __ATOMIC_RELAXED);
+  for (size_t j = 0; j < MCTOP_BUCKET_SLOTS; j++) {
+    size_t i = b * MCTOP_BUCKET_SLOTS + j;
+    __u32 tag = __atomic_load_n(tag_of(d, i), __ATOMIC_ACQUIRE);
+    mctop_slot_rec_t *rec = &d->pend[d->pend_num];
+    if (i == leaving) {
+      /* Its record stays a key's: the interval keeps its name until the
+       * recycling's MCTOP_REC_GONE next interval. */
+      if (!drain_live(d, i, tag, true, rec))
+        continue;
+    } else if (tag == MCTOP_TAG_DEAD) {
+      recycle(d, i, nreserved == 0);
+      nreserved += nreserved == 0;
+      *rec = (mctop_slot_rec_t){.kind = MCTOP_REC_GONE, .slot = (uint32_t)i};
+    } else if (!(tag & 1) || !drain_live(d, i, tag, false, rec)) {
+      continue; /* FREE, RESERVED, CLOSED, or nothing to yield */
+    }
+    d->pend_num++;
+  }
+  d->result.reserved += nreserved;
+}
+
+/* The admission bar for the next interval (mctop.h): higher while keys
+ * take turns in the reserves, back down once they stop. */
+static void tune_admission(mctop_drain_t *d) {
+  size_t churn = d->result.admitted * MCTOP_ADMIT_CHURN;
+  if (churn > d->nbuckets && d->admit_knocks < MCTOP_ADMIT_KNOCKS_MAX)
+    d->admit_knocks *= 2;
+  else if (churn * 4 < d->nbuckets && d->admit_knocks > MCTOP_ADMIT_KNOCKS_MIN)
+    d->admit_knocks /= 2;
+  if (d->admit_knocks_at != NULL)
+    __atomic_store_n(d->admit_knocks_at, d->admit_knocks, __ATOMIC_RELAXED);
 }
 
 bool mctop_drain_next(mctop_drain_t *d, mctop_slot_rec_t *rec) {
-  if (next_name(d, rec))
-    return true;
-  if (d->held) {
-    *rec = d->held_key;
-    d->held = false;
-    return true;
+  for (;;) {
+    /* Names first: a key's own arrives before its record. */
+    if (next_name(d, rec))
+      return true;
+    if (d->pend_next < d->pend_num) {
+      *rec = d->pend[d->pend_next++];
+      return true;
+    }
+    if (d->scan == 0) {
+      d->live = d->result.tracked;
+      tune_admission(d);
+      return false;
+    }
+    scan_bucket(d, --d->scan);
   }
-  if (!scan(d, rec)) {
-    d->live = d->result.tracked;
-    return false;
-  }
-  if (d->queue_head == d->queue_len && !d->ring_more)
-    return true;
-  /* Names read mid-scan go first: the key's own among them. */
-  d->held_key = *rec;
-  d->held = true;
-  return next_name(d, rec);
 }
 
 size_t mctop_drain_next_name_slot(mctop_drain_t *d, size_t ahead) {
@@ -413,5 +533,5 @@ void mctop_drain_ask_name(mctop_drain_t *d, uint32_t slot) {
 }
 
 size_t mctop_drain_bytes(const mctop_drain_t *d) {
-  return d->nslots * sizeof(*d->flags) + QUEUE_CAP;
+  return d->nslots * sizeof(*d->flags) + QUEUE_CAP + sizeof(d->pend);
 }

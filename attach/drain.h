@@ -1,17 +1,20 @@
 /*
  * mctop: reading the kernel's key table on each interval.
  *
- * The table (map "slots", see mctop.h) is mmapped and read as memory: no
- * system call per key.  Each live key's counts are taken (swapped for 0),
- * so the interval gets exactly what the key did since the last one; new
- * keys' names arrive once each through the ring buffer "names".  The drain
- * only yields slot records (mctop_drain_next) and decides eviction; what a
- * key is called and whether it is shown is the interval's (interval.h).
- * Eviction is decided here, and done in three steps no program
- * can see half of: a live key idle for MCTOP_IDLE_GENERATIONS becomes DEAD,
- * the next interval (when no program can still be inside it) it is zeroed
- * and made REUSABLE, and a REUSABLE slot followed by a FREE one becomes
- * FREE again, so probes stay short.
+ * The table (maps "slots" and "buckets", see mctop.h) is mmapped and read
+ * as memory: no system call per key.  Each live key's counts are taken
+ * (swapped for 0), so the interval gets exactly what the key did since the
+ * last one; new keys' names arrive once each through the ring buffer
+ * "names".  The drain only yields slot records (mctop_drain_next) and
+ * decides eviction; what a key is called and whether it is shown is the
+ * interval's (interval.h).  It reads the table a bucket at a time, and
+ * evicts in three steps no program can see half of: a key becomes DEAD, the
+ * next interval (when no program can still be inside it) its slot is zeroed
+ * and made FREE, or RESERVED while the table is full.  Keys go when idle
+ * for MCTOP_IDLE_GENERATIONS while the table is full, and, in a full
+ * bucket, the one that did least in the interval goes right after its
+ * counts were taken, so every bucket keeps a reserved slot for a key that
+ * turns hot (admission by heat, mctop.h).
  */
 #ifndef MCTOP_DRAIN_H
 #define MCTOP_DRAIN_H
@@ -29,21 +32,26 @@
  * re-admitted key restarts its counters from zero. */
 #define MCTOP_IDLE_GENERATIONS 3
 
-/* Evict idle keys once this share of the slots is live (percent), or when
- * an event found no slot in its window. */
+/* The table is full (idle keys go) once this share of MaxKeys is live
+ * (percent), or when an event found no slot. */
 #define MCTOP_EVICT_FILL_PERCENT 90
 
 struct ring_buffer;
 
-/* The table's slots for MaxKeys: a power of two, so a hash masks to one. */
+/* The table's slots for MaxKeys: whole buckets, MaxKeys keys in all but
+ * one slot of each (the reserved one; drain.c closes what is left over), and
+ * at least two buckets. */
 size_t mctop_table_slots(unsigned max_keys);
 
-/* The names ring's bytes for a table: 8 bytes a slot (a typical name
+/* Its buckets. */
+size_t mctop_table_buckets(size_t nslots);
+
+/* The names ring's bytes for MaxKeys: 8 bytes a key (a typical name
  * record takes 40-60), so a table's worth of new keys is named over a few
  * intervals (which bounds the drain of an interval of many new keys), a few
  * thousand an interval at the smallest; a key whose record did not fit
  * sends it at its first event after the ring was read. */
-uint32_t mctop_names_ring_bytes(size_t nslots);
+uint32_t mctop_names_ring_bytes(size_t max_keys);
 
 /* What the drain yields, one slot at a time (mctop_drain_next). */
 typedef enum {
@@ -70,17 +78,40 @@ typedef struct {
 typedef struct {
   size_t tracked; /* live keys after the drain */
   size_t active;  /* keys with events in the interval */
-  size_t evicted; /* idle keys retired to make room */
+  size_t evicted; /* keys retired to make room: idle, or the coldest of a
+                     full bucket */
+  size_t reserved; /* slots kept for keys that turn hot */
+  size_t admitted; /* buckets whose reserve a hot key took since the last */
 } mctop_drain_result_t;
 
+/* The table's maps (file descriptors): lat < 0 without Latency. */
 typedef struct {
-  struct mctop_slot *slots;   /* the kernel's table, mmapped */
-  struct mctop_slot_lat *lat; /* its latency (Latency), mmapped, or NULL */
-  size_t nslots;
-  size_t slots_len, lat_len; /* bytes mapped (0: not ours) */
+  int slots, buckets, knocks, lat, names;
+} mctop_table_fds_t;
+
+/* The table's memory: the kernel's maps, mmapped, or the unit tests'. */
+typedef struct {
+  struct mctop_slot *slots;
+  struct mctop_bucket *buckets;
+  __u32 *knocks;
+  struct mctop_slot_lat *lat; /* its latency (Latency), or NULL */
+  size_t nslots;              /* nbuckets * MCTOP_BUCKET_SLOTS */
+  size_t max_keys;            /* MaxKeys: the keys it holds at most */
+} mctop_table_t;
+
+typedef struct {
+  struct mctop_slot *slots;
+  struct mctop_bucket *buckets;
+  __u32 *knocks;
+  struct mctop_slot_lat *lat;
+  size_t nslots, nbuckets, max_keys;
+  size_t lens[4]; /* bytes mapped of each (0: not ours) */
   uint8_t *flags;            /* per slot: name yielded, watched (drain.c) */
   struct ring_buffer *names;
   volatile __u32 *names_full; /* the program's flag (mmapped .bss), or NULL */
+  /* The program's admission bar (mmapped .data), or NULL; and its value. */
+  volatile __u32 *admit_knocks_at;
+  __u32 admit_knocks;
   /* Name records read from the ring, not yielded yet: [slot u32][len u8]
    * [bytes][NUL], from queue_head to queue_len (drain.c). */
   uint8_t *queue;
@@ -88,24 +119,25 @@ typedef struct {
   bool ring_more;        /* the ring was left with records in it */
   size_t peek, peek_gap; /* a record peek_gap records past the head */
   uint32_t interval_no;  /* the interval being drained, from 1 */
-  size_t scan;           /* slots left to scan, counting down */
-  bool evict;            /* this interval may evict idle keys */
-  bool held;             /* held_key waits behind names read mid-scan */
-  mctop_slot_rec_t held_key;
+  size_t scan;           /* buckets left to scan, counting down */
+  bool full;             /* idle keys go (MCTOP_EVICT_FILL_PERCENT) */
+  /* The records of the bucket scanned last, yielded after the names read
+   * while it was scanned. */
+  mctop_slot_rec_t pend[MCTOP_BUCKET_SLOTS];
+  size_t pend_num, pend_next;
   size_t live;                 /* live keys after the last drain */
   uint64_t slot_misses;        /* key_slot_misses at the last drain */
   mctop_drain_result_t result; /* the interval's, once drained */
 } mctop_drain_t;
 
-/* Maps the table (nslots slots) and its latency array (NULL-able: lat_fd
+/* Maps the table (nslots slots) and its latency array (without it: lat
  * < 0), and opens the names ring.  0 or -errno. */
-int mctop_drain_open(mctop_drain_t *d, int slots_fd, size_t nslots, int lat_fd,
-                     int names_fd);
+int mctop_drain_open(mctop_drain_t *d, const mctop_table_fds_t *fds,
+                     size_t nslots, size_t max_keys);
 
 /* The same over a table in memory the caller owns, without a names ring
  * (names then come only through mctop_drain_put_name): the unit tests'. */
-int mctop_drain_use(mctop_drain_t *d, struct mctop_slot *slots,
-                    struct mctop_slot_lat *lat, size_t nslots);
+int mctop_drain_use(mctop_drain_t *d, const mctop_table_t *t);
 
 /* A name record as the ring would bring it: the unit tests' names ring
  * (-ENOSPC once 64 KiB of names wait). */

@@ -112,25 +112,38 @@ static int load(mctop_engine_t *e) {
   /* A new object's histograms start at zero. */
   memset(e->latency.prev, 0, sizeof(e->latency.prev));
   size_t nslots = mctop_table_slots(e->cfg.max_keys);
-  e->skel->rodata->slot_mask = (__u32)(nslots - 1);
-  int err = bpf_map__set_max_entries(e->skel->maps.slots, (__u32)nslots);
+  __u32 nbuckets = (__u32)mctop_table_buckets(nslots);
+  e->skel->rodata->nbuckets = nbuckets;
+  int err = bpf_map__set_max_entries(e->skel->maps.slots, nbuckets);
+  if (err == 0)
+    err = bpf_map__set_max_entries(e->skel->maps.buckets, nbuckets);
+  if (err == 0)
+    err = bpf_map__set_max_entries(e->skel->maps.knocks, nbuckets);
   if (err == 0)
     err = bpf_map__set_max_entries(e->skel->maps.slot_lat,
                                    e->cfg.latency ? (__u32)nslots : 1);
   if (err == 0)
     err = bpf_map__set_max_entries(e->skel->maps.names,
-                                   mctop_names_ring_bytes(nslots));
+                                   mctop_names_ring_bytes(e->cfg.max_keys));
   if (err == 0 && !e->cfg.latency) /* no connection is ever tracked */
     err = bpf_map__set_max_entries(e->skel->maps.inflight, 1);
   if (err == 0)
     err = mctop_bpf__load(e->skel);
   if (err == 0)
-    err = mctop_drain_open(&e->drain, bpf_map__fd(e->skel->maps.slots), nslots,
-                           e->cfg.latency ? bpf_map__fd(e->skel->maps.slot_lat)
-                                          : -1,
-                           bpf_map__fd(e->skel->maps.names));
+    err = mctop_drain_open(
+        &e->drain,
+        &(mctop_table_fds_t){
+            .slots = bpf_map__fd(e->skel->maps.slots),
+            .buckets = bpf_map__fd(e->skel->maps.buckets),
+            .knocks = bpf_map__fd(e->skel->maps.knocks),
+            .lat = e->cfg.latency ? bpf_map__fd(e->skel->maps.slot_lat) : -1,
+            .names = bpf_map__fd(e->skel->maps.names),
+        },
+        nslots, e->cfg.max_keys);
   if (err == 0)
     e->drain.names_full = &e->skel->bss->names_full;
+  if (err == 0)
+    e->drain.admit_knocks_at = &e->skel->data->admit_knocks;
   /* The interval keeps a pointer to the config's key policy. */
   if (err == 0 && mctop_interval_init(&e->interval, &e->cfg.keys,
                                       e->cfg.top_keys, nslots) != 0)

@@ -17,7 +17,7 @@
  * multiply unchanged (2^63 * odd C = 2^63 mod 2^64), so flipping bit 63 of
  * one word and bits 63 and 32 of the next gives the slot lane the same
  * state for every seed: from one key of 2n words, 2^n - 1 others with its
- * slot hash, enough to fill its window, with no seed known.  Mixing a secret
+ * slot hash, enough to fill its (then) probe window, with no seed known.  Mixing a secret
  * into each word's step the same way (xor, odd multiplier) leaves that
  * differential intact.  SipHash's add-rotate-xor rounds carry
  * no difference through unchanged, and it is a PRF under its key: without
@@ -26,10 +26,11 @@
  * word, three to finish) is the variant hash tables use (CPython, Rust);
  * bench/run measures it against the old hash ("floor+old", "floor+sip").
  *
- * One 64-bit output serves both needs: its high half picks the slot, the
- * whole value (low bit set) is the fingerprint.  Two keys share a
- * fingerprint only if all 64 bits agree, so they are also in the same
- * window: a wrong charge is a 2^-63 event per pair of live keys.
+ * One 64-bit output serves every need: its high half picks the key's two
+ * buckets, its low half is the key's tag in them, and the whole value (low
+ * bit set) is the fingerprint.  Two keys share a fingerprint only if all 64
+ * bits agree, so they also share buckets and tag: a wrong charge is a 2^-63
+ * event per pair of live keys.
  */
 #ifndef MCTOP_KEY_HASH_H
 #define MCTOP_KEY_HASH_H

@@ -33,6 +33,7 @@
 #define VALUE_TRAILER 2
 
 #define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
 /* Option Latency, set before load: when false the verifier drops the
  * latency code from the program as dead, so a command site costs what it
@@ -44,21 +45,46 @@ const volatile bool targ_latency = false;
  * burst of new keys costs one failed send each, not one per event. */
 volatile __u32 names_full;
 
+/* The knocks a key without a slot needs to claim a reserved one: set by
+ * user space each interval (mctop.h, MCTOP_ADMIT_KNOCKS_*). */
+volatile __u32 admit_knocks = MCTOP_ADMIT_KNOCKS_MIN;
+
 /* The key hash's secret (key_hash.h), drawn by user space from
  * getrandom(2) before each load: collisions cannot be computed offline. */
 const volatile __u64 hash_seed[2] = {};
 
-/* The table's slots less one (a power of two less one), set before load. */
-const volatile __u32 slot_mask = 65535;
+/* The table's buckets (mctop.h), set before load. */
+const volatile __u32 nbuckets = 4096;
 
-/* The per-key table (see mctop.h), read by user space as memory. */
+/* The per-key table (see mctop.h), read by user space as memory: a
+ * bucket's slots an element, so a look through a bucket makes one lookup
+ * for its slots as for its tags (and none per entry, whose index the
+ * verifier would have to follow exactly). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 65536); /* MaxKeys, set by user space before load */
+	__uint(max_entries, 4096); /* buckets, set by user space before load */
 	__type(key, __u32);
-	__type(value, struct mctop_slot);
+	__type(value, struct mctop_slot_group);
 } slots SEC(".maps");
+
+/* Its index: a line of tags per MCTOP_BUCKET_SLOTS slots. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct mctop_bucket);
+} buckets SEC(".maps");
+
+/* The admission's votes, a word per bucket (mctop.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u32);
+} knocks SEC(".maps");
 
 /* Latency charged per slot (Latency true; one entry otherwise). */
 struct {
@@ -148,23 +174,26 @@ static __always_inline struct mctop_name_rec *read_key(const void *ukey,
 }
 
 /*
- * The key's slot hash and fingerprint: SipHash-1-3 under this load's secret
- * (key_hash.h says why a keyed PRF), its high half picking the slot and the
- * whole value, never 0, recognising the key.
+ * The key's hash and fingerprint: SipHash-1-3 under this load's secret
+ * (key_hash.h says why a keyed PRF), its high half picking the buckets and
+ * the whole value, never 0, recognising the key.
  */
 static __always_inline void hash_key(const struct mctop_name_rec *k,
-				     __u64 *slot, __u64 *fingerprint)
+				     __u64 *hash, __u64 *fingerprint)
 {
 	__u64 h =
 	    mctop_siphash(hash_seed[0], hash_seed[1], k->data, k->len, 1, 3);
 
-	*slot = h >> 32;
+	*hash = h;
 	*fingerprint = h | 1;
 }
 
 static __always_inline struct mctop_slot *slot_at(__u32 idx)
 {
-	return bpf_map_lookup_elem(&slots, &idx);
+	__u32 b = idx / MCTOP_BUCKET_SLOTS;
+	struct mctop_slot_group *g = bpf_map_lookup_elem(&slots, &b);
+
+	return g ? &g->slot[idx % MCTOP_BUCKET_SLOTS] : NULL;
 }
 
 /* Sends the key's name for its slot; the slot says so once it went. */
@@ -185,50 +214,214 @@ send_name(struct mctop_slot *s, struct mctop_name_rec *k, __u32 idx, __u64 fp)
 }
 
 /*
- * The key's slot: the one holding fp in its probe window, or the first
- * free or reusable one there, claimed for it.  NULL when the window has
- * neither, or the claim lost a race to another key (counted as a miss: a
- * rarity, never a wrong charge).  The window ends at the first free slot:
- * a key is never placed past one (see mctop.h).
+ * Zero, in .bss: the verifier cannot know a writable global's value, so a
+ * count started from it is a range to it, not a number.  Started from a
+ * constant 0, a look's counts of free and reserved entries would be exact
+ * on each path it follows; every test of them would then be decided, mark
+ * them precise and stop it from merging paths, and a bucket's 16 entries
+ * would multiply into more paths than it checks.  Nothing writes it.
  */
+__u32 opaque_zero;
+
+/* A bucket as a look found it.  Counts only, no positions: a position
+ * would be a value the verifier must follow exactly (see opaque_zero); the
+ * claim looks for its entry again. */
+struct bucket_look {
+	struct mctop_bucket *line;
+	struct mctop_slot_group *group;
+	__u32 b;
+	__u32 nfree;	 /* FREE entries (room_in) */
+	__u32 nreserved; /* RESERVED entries (room_in) */
+	__u32 claiming;	 /* an entry with the key's tag is being claimed */
+};
+
+/* Two tags a word: the line is compared 64 bits at a time. */
+#define LANE_ONES  0x0000000100000001ULL
+#define LANE_HIGHS 0x8000000080000000ULL
+
+/* Nonzero if a 32-bit lane of w is 0 (exact for "any"; which lane is
+ * checked apart). */
+static __always_inline __u64 has_zero_lane(__u64 w)
+{
+	return (w - LANE_ONES) & ~w & LANE_HIGHS;
+}
+
+/* The key's slot if entry i of lk's bucket holds it. */
+static __always_inline struct mctop_slot *
+holds(struct bucket_look *lk, int i, __u32 tag, __u64 fp, __u32 *idx_out)
+{
+	__u64 f;
+
+	if (i < 0 || i >= MCTOP_BUCKET_SLOTS ||
+	    READ_ONCE(lk->line->tag[i]) != tag)
+		return NULL;
+	f = READ_ONCE(lk->group->slot[i].fp);
+	if (f == fp) {
+		*idx_out = lk->b * MCTOP_BUCKET_SLOTS + i;
+		return &lk->group->slot[i];
+	}
+	/* 0: another event of this key (or of a key with the same tag) won
+	 * the entry a moment ago. */
+	if (!f)
+		lk->claiming = 1;
+	return NULL;
+}
+
+/* The key's slot in bucket b, or NULL.  Two tags at a time: a word with
+ * the key's tag in a lane is looked at lane by lane. */
+static __always_inline struct mctop_slot *
+look_in(struct bucket_look *lk, __u32 b, __u32 tag, __u64 fp, __u32 *idx_out)
+{
+	__u64 want = (__u64)tag * LANE_ONES;
+	struct mctop_slot *s;
+	__u64 *words;
+
+	lk->line = bpf_map_lookup_elem(&buckets, &b);
+	lk->group = bpf_map_lookup_elem(&slots, &b);
+	lk->b = b;
+	lk->nfree = 0;
+	lk->nreserved = 0;
+	lk->claiming = opaque_zero;
+	if (!lk->line || !lk->group)
+		return NULL;
+	words = (__u64 *)lk->line->tag;
+	for (int i = 0; i < MCTOP_BUCKET_SLOTS / 2; i++) {
+		if (!has_zero_lane(READ_ONCE(words[i]) ^ want))
+			continue;
+		s = holds(lk, 2 * i, tag, fp, idx_out);
+		if (!s)
+			s = holds(lk, 2 * i + 1, tag, fp, idx_out);
+		if (s)
+			return s;
+	}
+	return NULL;
+}
+
+/* Counts lk's free and reserved entries: the miss path's. */
+static __always_inline void room_in(struct bucket_look *lk)
+{
+	__u32 nfree = opaque_zero, nreserved = nfree;
+
+	if (!lk->line)
+		return;
+	for (int i = 0; i < MCTOP_BUCKET_SLOTS; i++) {
+		__u32 t = READ_ONCE(lk->line->tag[i]);
+
+		if (t == MCTOP_TAG_FREE)
+			nfree++;
+		else if (t == MCTOP_TAG_RESERVED)
+			nreserved++;
+	}
+	lk->nfree = nfree;
+	lk->nreserved = nreserved;
+}
+
+/*
+ * A vote of a key without a slot in its first bucket's knock word (the
+ * majority vote, mctop.h); true once the key is the candidate with
+ * admit_knocks votes.  Not atomic: a vote lost to a race delays an
+ * admission by an event, it miscounts nothing.
+ */
+static __always_inline bool knock(__u32 b, __u32 tag)
+{
+	__u32 *w = bpf_map_lookup_elem(&knocks, &b);
+	__u32 me = tag >> 16, old, votes;
+
+	if (!w)
+		return false;
+	old = READ_ONCE(*w);
+	votes = old & MCTOP_KNOCK_VOTES;
+	if (old >> 16 == me) {
+		if (votes < MCTOP_KNOCK_VOTES)
+			votes++;
+	} else if (votes == 0) {
+		votes = 1;
+	} else {
+		votes--;
+		me = old >> 16;
+	}
+	WRITE_ONCE(*w, me << 16 | votes);
+	return me == tag >> 16 && votes >= admit_knocks;
+}
+
+/* Claims the first entry of lk's bucket in state expect for the key:
+ * true, its slot's index in *idx_out, if it won it. */
+static __always_inline bool claim(struct bucket_look *lk, __u32 expect,
+				  __u32 tag, __u64 fp, __u32 *idx_out)
+{
+	struct mctop_bucket *line = lk->line;
+	struct mctop_slot_group *g = lk->group;
+
+	if (!line || !g)
+		return false;
+	for (int i = 0; i < MCTOP_BUCKET_SLOTS; i++) {
+		if (READ_ONCE(line->tag[i]) != expect)
+			continue;
+		if (__sync_val_compare_and_swap(&line->tag[i], expect, tag) !=
+		    expect)
+			return false; /* another key was faster: a miss */
+		WRITE_ONCE(g->slot[i].fp, fp);
+		*idx_out = lk->b * MCTOP_BUCKET_SLOTS + i;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The key's slot: the one holding its fp in either of its buckets, or a
+ * free one claimed in the emptier bucket, or, when both are full, a
+ * reserved one once the key has knocked enough.  Its index, or -1 (a
+ * miss).
+ *
+ * A global function: the verifier checks it once, on its own, not once
+ * for every place an event counts a key (its two unrolled bucket loops in
+ * each would pass the verifier's limit).
+ */
+__noinline int mctop_find_slot(__u64 hash)
+{
+	struct bucket_look one, two, *to;
+	__u64 fp = hash | 1;
+	__u32 tag = mctop_key_tag(fp), b1, b2, idx = 0;
+	struct mctop_slot *s;
+
+	mctop_key_buckets(hash, nbuckets, &b1, &b2);
+	s = look_in(&one, b1, tag, fp, &idx);
+	if (!s)
+		s = look_in(&two, b2, tag, fp, &idx);
+	if (s)
+		return (int)idx;
+	if (one.claiming || two.claiming)
+		return -1;
+	room_in(&one);
+	room_in(&two);
+	if (one.nfree || two.nfree) {
+		to = one.nfree >= two.nfree ? &one : &two;
+		return claim(to, MCTOP_TAG_FREE, tag, fp, &idx) ? (int)idx : -1;
+	}
+	if ((one.nreserved || two.nreserved) && knock(b1, tag)) {
+		to = one.nreserved ? &one : &two;
+		return claim(to, MCTOP_TAG_RESERVED, tag, fp, &idx) ? (int)idx
+								    : -1;
+	}
+	return -1;
+}
+
+/* The key's slot, named once. */
 static __always_inline struct mctop_slot *
 find_slot(struct mctop_name_rec *k, __u64 hash, __u64 fp, __u32 *idx_out)
 {
-	__u32 mask = slot_mask, claim_idx = 0;
-	struct mctop_slot *s, *claim = NULL;
-	__u64 seen = 0, old;
+	int idx = mctop_find_slot(hash);
+	struct mctop_slot *s;
 
-	for (__u32 i = 0; i < MCTOP_PROBE_SLOTS; i++) {
-		__u32 idx = ((__u32)hash + i) & mask;
-
-		s = slot_at(idx);
-		if (!s)
-			return NULL;
-		old = READ_ONCE(s->fp);
-		if (old == fp) {
-			*idx_out = idx;
-			if (!s->named)
-				send_name(s, k, idx, fp);
-			return s;
-		}
-		if (!claim &&
-		    (old == MCTOP_FP_FREE || old == MCTOP_FP_REUSABLE)) {
-			claim = s;
-			claim_idx = idx;
-			seen = old;
-		}
-		if (old == MCTOP_FP_FREE)
-			break;
-	}
-	if (!claim)
+	if (idx < 0)
 		return NULL;
-	old = __sync_val_compare_and_swap(&claim->fp, seen, fp);
-	if (old != seen && old != fp)
+	s = slot_at((__u32)idx);
+	if (!s)
 		return NULL;
-	*idx_out = claim_idx;
-	if (!claim->named)
-		send_name(claim, k, claim_idx, fp);
-	return claim;
+	*idx_out = (__u32)idx;
+	if (!s->named)
+		send_name(s, k, (__u32)idx, fp);
+	return s;
 }
 
 /* The key's slot, or NULL (counted in the totals) if it has none. */

@@ -39,27 +39,49 @@ enum mctop_cmd {
 #define MCTOP_KEY_WORDS 32
 
 /*
- * The per-key table (map "slots"): one 64-byte slot per key, one cache
- * line, in an mmappable array that user space reads as memory.  A key's
- * slot is found from a 64-bit hash of its bytes, keyed by a secret drawn at
- * each load (key_hash.h: SipHash-1-3, so no client can compute which keys
- * collide or share a window), by linear probing from the hash's high half
- * over at most MCTOP_PROBE_SLOTS slots, and recognised by fp, the whole
- * hash: an event that finds neither its key nor a free slot in its window
- * is counted in key_slot_misses, never charged to another key.  That figure
- * (README, "Health") is the signal that windows fill, by load or on purpose.
+ * The per-key table: map "slots", one 64-byte slot per key (one cache
+ * line) in an mmappable array user space reads as memory, and map
+ * "buckets", its index: the slots in groups of MCTOP_BUCKET_SLOTS, each
+ * group's states in one 64-byte line (struct mctop_bucket), so an event
+ * looks at one or two lines before it touches a slot, and a key without a
+ * slot costs those two lines, never a walk through slots.
  *
- * fp is a slot's state:
- *   MCTOP_FP_FREE      never used: ends every probe
- *   odd                a key's fingerprint (the hash with its low bit set)
- *   MCTOP_FP_DEAD      evicted by user space: programs that were inside may
- *                      still add to it, so it is not reused yet
- *   MCTOP_FP_REUSABLE  zeroed by user space an interval later: the next new
- *                      key whose probe passes it claims it
- * A probe goes on past dead and reusable slots, so a key's slot is always
- * found before the first free one: no key ever gets two slots.  Only a
- * program turns a slot into a key (compare-and-swap from FREE or REUSABLE),
- * only user space turns a key into DEAD and DEAD into REUSABLE.
+ * A key's 64-bit hash is keyed by a secret drawn at each load (key_hash.h:
+ * SipHash-1-3, so no client can compute which keys collide or share a
+ * bucket).  Its high half picks two buckets (mctop_key_buckets); a new key
+ * goes to the emptier one ("two choices": 1M keys fill 98 % of 1M slots,
+ * one bucket alone would leave ~7 % of them without a slot).  Its low half,
+ * odd, is the key's tag in the bucket line, and the whole hash, fp, is in
+ * the slot: a tag that matches is checked against fp, so a key is never
+ * charged for another.  An event that finds neither its key nor room is
+ * counted in key_slot_misses (README, "Health").
+ *
+ * A tag is its slot's state:
+ *   MCTOP_TAG_FREE      empty: the next new key of the bucket claims it
+ *   odd                 a key's tag (the low half of its fp)
+ *   MCTOP_TAG_DEAD      evicted by user space: programs that were inside may
+ *                       still add to it, so it is not reused yet
+ *   MCTOP_TAG_RESERVED  kept for a key that turns hot: only a key whose
+ *                       knocks reach the bar (MCTOP_ADMIT_KNOCKS_*) claims it (admission
+ *                       by heat), and only when both its buckets are full
+ *   MCTOP_TAG_CLOSED    never used: the buckets' room beyond MaxKeys
+ * Only a program turns FREE or RESERVED into a key (compare-and-swap of the
+ * tag, which is the claim: two events of one new key cannot both win it),
+ * and writes fp after; a slot whose tag matches but whose fp is still 0 is
+ * being claimed, and the event counts as a miss.  Only user space turns a
+ * key into DEAD, DEAD into FREE or RESERVED after zeroing the slot, and FREE
+ * into RESERVED.
+ *
+ * The knock word of a bucket (map "knocks") is the admission's sketch:
+ * the keys of its first-choice bucket that found no slot vote in it (the
+ * majority vote: the same key's 16 tag bits add one, another key's
+ * take one away and replace it at 0), so a key with more events than all
+ * the bucket's other keys without a slot together climbs, and at
+ * the bar claims a reserved slot of either bucket.  User space
+ * clears it each interval, and keeps a reserved slot in every bucket: a
+ * free one, or, once a hot key took it from a full bucket, the slot of the
+ * key that did least in the interval, evicted right after its counts were
+ * taken (README, "Counters, the top N and keys that come and go").
  *
  * Counts are what happened since user space last took them: it swaps each
  * non-zero one for 0 (an atomic exchange against the programs' atomic
@@ -67,10 +89,51 @@ enum mctop_cmd {
  * keeps no copy of a key's counters.  A key does not see 2^32 commands in an
  * interval; value bytes can exceed 4 GiB and are 64-bit.
  */
-#define MCTOP_FP_FREE	  0ULL
-#define MCTOP_FP_DEAD	  2ULL
-#define MCTOP_FP_REUSABLE 4ULL
-#define MCTOP_PROBE_SLOTS 32
+#define MCTOP_TAG_FREE	   0u
+#define MCTOP_TAG_DEAD	   2u
+#define MCTOP_TAG_RESERVED 4u
+#define MCTOP_TAG_CLOSED   6u
+#define MCTOP_BUCKET_SLOTS 16
+/* The knocks a key needs: user space sets the bar in the program's .data
+ * each interval, doubling it while more than 1 bucket in
+ * MCTOP_ADMIT_CHURN had its reserve taken in the interval (a crowd of
+ * middling keys taking turns: each admission costs a name and an
+ * eviction), halving it while fewer than a quarter of that did.  At most
+ * 256: a key with 5 % of 72,000 gets/s still gets there in 70 ms. */
+#define MCTOP_ADMIT_KNOCKS_MIN 8
+#define MCTOP_ADMIT_KNOCKS_MAX 256
+#define MCTOP_ADMIT_CHURN      16
+
+struct mctop_bucket {
+	__u32 tag[MCTOP_BUCKET_SLOTS];
+};
+
+/* A knock word (map "knocks", one per bucket, apart from the buckets so
+ * the votes of keys without a slot do not dirty the lines every event
+ * reads): the candidate's 16 tag bits << 16 | its votes. */
+#define MCTOP_KNOCK_VOTES 0xffffu
+
+/* A key's two buckets among nbuckets, from its hash's high half: a
+ * multiply-shift each (any nbuckets, no power of two), the second from the
+ * half's bits mixed so the two are independent; never the same one when
+ * there are two.  (A modulo, not a conditional 0: the BPF verifier would
+ * follow a constant bucket exactly through the whole look.) */
+static inline void mctop_key_buckets(__u64 hash, __u32 nbuckets, __u32 *b1,
+				     __u32 *b2)
+{
+	__u32 hi = (__u32)(hash >> 32);
+
+	*b1 = (__u32)(((__u64)hi * nbuckets) >> 32);
+	*b2 = (__u32)(((__u64)(__u32)(hi * 0x9e3779b1u) * nbuckets) >> 32);
+	if (*b2 == *b1)
+		*b2 = (*b1 + 1) % nbuckets;
+}
+
+/* A key's tag: its fp's low half (odd, so never a state). */
+static inline __u32 mctop_key_tag(__u64 fp)
+{
+	return (__u32)fp;
+}
 
 enum mctop_key_count {
 	MCTOP_KC_GETS,	 /* command__get / do_item_get with do_update */
@@ -96,6 +159,11 @@ struct mctop_slot {
 	__u32 objsize;	   /* value length last seen by a get hit or a store */
 	__u32 named;	   /* the program sent the key's name (map "names") */
 	__u32 last_active; /* user space's: the last interval with events */
+};
+
+/* A bucket's slots, the element of map "slots" (mctop.bpf.c says why). */
+struct mctop_slot_group {
+	struct mctop_slot slot[MCTOP_BUCKET_SLOTS];
 };
 
 /* Latency per slot (map "slot_lat", option Latency): the commands naming
@@ -350,6 +418,7 @@ _Static_assert(__builtin_offsetof(struct mctop_item_head, it_flags) == 6 &&
 		   __builtin_offsetof(struct mctop_item_head, nkey) == 9,
 	       "the item's it_flags at 38, nkey at 41");
 _Static_assert(sizeof(struct mctop_slot) == 64, "a slot is one cache line");
+_Static_assert(sizeof(struct mctop_bucket) == 64, "a bucket is one cache line");
 _Static_assert(sizeof(struct mctop_slot_lat) == 16, "mctop_slot_lat layout");
 _Static_assert(__builtin_offsetof(struct mctop_name_rec, data) ==
 		   MCTOP_NAME_REC_HEAD,

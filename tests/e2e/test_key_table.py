@@ -11,9 +11,10 @@ next event after the plugin read the ring, and arrive in the csv writer
 with every count exact (its set, in the burst's interval, went to
 "~other" with the rest of the burst).  The totals must equal the burst, the
 tracked keys must hold the burst, and collectd keeps running.  The table is
-38 % full, so no window fills: the hash is keyed afresh at every load
-(bpf/key_hash.h), and at 76 % (MaxKeys 131072) about one key in 300 found
-no slot, now and then one of the three read (key_slot_misses, never lost).
+38 % full, so no key finds both its buckets full (the hash is keyed afresh
+at every load, bpf/key_hash.h); under the linear-probing table before,
+at 76 % (MaxKeys 131072) about one key in 300 found no slot, now and then
+one of the three read.
 """
 import os
 import socket

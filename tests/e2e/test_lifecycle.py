@@ -212,8 +212,8 @@ def flood(tap):
                                       "tracked_keys")
             missed = mctest.latest(cd.csv_dir, HOST, "mctop-flood", "derive",
                                    "key_slot_misses")
-            # The flood fills the table (an event misses only when its
-            # 32-slot window is full): the peak is near MaxKeys, never above.
+            # The flood fills the table (an event misses only when both its
+            # buckets are full): the peak is near MaxKeys, never above.
             peak = max((r["value"] for r in rows), default=0)
             tap.ok(rows and 1024 * 0.75 <= peak <= 1024,
                    f"flood of {next_id} unique keys: tracked keys stay <= "

@@ -17,8 +17,10 @@ enum {
 
 /* A tiny kernel: the key table and its latency array, each key in a slot
  * of its own with its fingerprint, and the instance totals. */
-#define NSLOTS 16
+#define NSLOTS 32
 static struct mctop_slot table[NSLOTS];
+static struct mctop_bucket buckets[NSLOTS / MCTOP_BUCKET_SLOTS];
+static __u32 knocks[NSLOTS / MCTOP_BUCKET_SLOTS];
 static struct mctop_slot_lat lat[NSLOTS];
 static struct mctop_totals totals;
 static mctop_drain_t drain;
@@ -38,16 +40,36 @@ static bool names_fail; /* name records are not arriving */
 
 static uint64_t next_fp = 1001; /* odd, as the kernel's are */
 
+/* The kernel's claim of slot i for a key (fp), or its state. */
+static void place(size_t i, uint64_t fp) {
+  table[i].fp = fp;
+  table[i].named = 1;
+  buckets[i / MCTOP_BUCKET_SLOTS].tag[i % MCTOP_BUCKET_SLOTS] =
+      mctop_key_tag(fp);
+}
+
+static void kill(size_t i) {
+  buckets[i / MCTOP_BUCKET_SLOTS].tag[i % MCTOP_BUCKET_SLOTS] = MCTOP_TAG_DEAD;
+}
+
+/* The next slot the table's layout leaves free (drain.c closes and
+ * reserves some). */
+static size_t free_slot(void) {
+  while (buckets[next_slot / MCTOP_BUCKET_SLOTS]
+             .tag[next_slot % MCTOP_BUCKET_SLOTS] != MCTOP_TAG_FREE)
+    next_slot++;
+  return next_slot++;
+}
+
 static int key(const char *name) {
   for (int i = 0; i < nkern; i++)
     if (strcmp(kern[i].name, name) == 0)
       return i;
   kern[nkern].name = name;
   kern[nkern].fp = next_fp += 2;
-  kern[nkern].slot = next_slot++;
+  kern[nkern].slot = free_slot();
   kern[nkern].name_due = true;
-  table[kern[nkern].slot].fp = kern[nkern].fp;
-  table[kern[nkern].slot].named = 1;
+  place(kern[nkern].slot, kern[nkern].fp);
   return nkern++;
 }
 
@@ -74,17 +96,16 @@ static void unkeyed_gets(uint64_t n) {
  * dead (its name leaves with it), the new one is named again. */
 static void readmit(const char *name) {
   int i = key(name);
-  table[kern[i].slot].fp = MCTOP_FP_DEAD;
-  kern[i].slot = next_slot++;
+  kill(kern[i].slot);
+  kern[i].slot = free_slot();
   kern[i].name_due = true;
-  table[kern[i].slot].fp = kern[i].fp;
-  table[kern[i].slot].named = 1;
+  place(kern[i].slot, kern[i].fp);
 }
 
 /* The kernel evicts key for good. */
 static void evict(const char *name) {
   int i = key(name);
-  table[kern[i].slot].fp = MCTOP_FP_DEAD;
+  kill(kern[i].slot);
   kern[i] = kern[--nkern];
 }
 
@@ -92,10 +113,17 @@ static void reset_kernel(void) {
   nkern = 0;
   next_slot = 0;
   memset(table, 0, sizeof(table));
+  memset(buckets, 0, sizeof(buckets));
+  memset(knocks, 0, sizeof(knocks));
   memset(lat, 0, sizeof(lat));
   memset(&totals, 0, sizeof(totals));
   mctop_drain_close(&drain);
-  mctop_drain_use(&drain, table, lat, NSLOTS);
+  mctop_drain_use(&drain, &(mctop_table_t){.slots = table,
+                                           .buckets = buckets,
+                                           .knocks = knocks,
+                                           .lat = lat,
+                                           .nslots = NSLOTS,
+                                           .max_keys = NSLOTS - 4});
 }
 
 /* count commands of key timed at ns each, this interval. */
