@@ -42,6 +42,21 @@ static void *map_table(int fd, size_t len) {
   return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * Writes every page of a mapped table once, now, rather than in the first
+ * interval that takes many new keys: there each page's first write by this
+ * process is a fault (under shadow paging, a hypervisor exit: 6 us a page
+ * on the 2-core test VM, 96 ms for a million slots' 64 MiB, all of it in
+ * the burst's first drain).  An atomic add of 0 to the page's first u32
+ * (no map has a smaller field): a program adding to or claiming it at the
+ * same moment loses nothing.
+ */
+static void touch_pages(void *p, size_t len) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  for (size_t off = 0; off < len; off += page)
+    __atomic_fetch_add((__u32 *)((uint8_t *)p + off), 0, __ATOMIC_RELAXED);
+}
+
 /* What the drain keeps per slot (d->flags). */
 enum {
   SLOT_NAME_YIELDED = 1, /* the key's name went up: no need to read the ring
@@ -163,6 +178,9 @@ int mctop_drain_open(mctop_drain_t *d, const mctop_table_fds_t *fds,
                                               .lat = map[3],
                                               .nslots = nslots,
                                               .max_keys = max_keys});
+  for (int i = 0; i < 4 && err == 0; i++)
+    if (map[i] != NULL)
+      touch_pages(map[i], len[i]);
   /* Whatever was mapped is ours to unmap, on failure too. */
   d->slots = map[0];
   d->buckets = map[1];

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hugemem.h"
 #include "log.h"
 
 enum { FIELDS = MCTOP_KEY_FIELDS_NUM };
@@ -23,7 +24,8 @@ int mctop_interval_init(mctop_interval_t *iv, const mctop_key_policy_t *policy,
   iv->policy = policy;
   iv->top_keys = top_keys;
   iv->nslots = nslots;
-  iv->keys = malloc((nslots ? nslots : 1) * sizeof(*iv->keys));
+  /* Visited at random by a burst of new names: in huge pages. */
+  iv->keys = mctop_huge_alloc(nslots * sizeof(*iv->keys));
   iv->picks = calloc(top_keys ? top_keys : 1, sizeof(*iv->picks));
   if (iv->keys == NULL || iv->picks == NULL ||
       mctop_series_init(&iv->series, policy, top_keys) != 0) {
@@ -32,6 +34,7 @@ int mctop_interval_init(mctop_interval_t *iv, const mctop_key_policy_t *policy,
   }
   for (size_t i = 0; i < nslots; i++)
     iv->keys[i] = (mctop_key_slot_t){.series = MCTOP_SERIES_UNNAMED};
+  mctop_names_init(&iv->names, iv->keys, nslots);
   return 0;
 }
 
@@ -59,16 +62,13 @@ static int32_t classify(mctop_interval_t *iv, const uint8_t *key, size_t len) {
 
 /* A new key's name arrived: kept, and its rules run, once.  A key already
  * named keeps its name. */
-static void name_key(mctop_interval_t *iv, mctop_key_slot_t *k,
-                     const uint8_t *key, size_t len) {
-  if (k->name != NULL || len == 0 || len > MCTOP_KEY_MAX)
+static void name_key(mctop_interval_t *iv, uint32_t slot, const uint8_t *key,
+                     size_t len) {
+  mctop_key_slot_t *k = &iv->keys[slot];
+  if (k->name != MCTOP_NAME_NONE)
     return;
-  k->name = malloc(1 + len);
-  if (k->name == NULL)
+  if (!mctop_names_keep(&iv->names, slot, key, len))
     return; /* stays unnamed: the drain asks the kernel again */
-  k->name[0] = (uint8_t)len;
-  memcpy(k->name + 1, key, len);
-  iv->names_bytes += 1 + len;
   k->series = classify(iv, key, len);
 }
 
@@ -77,7 +77,8 @@ static void name_key(mctop_interval_t *iv, mctop_key_slot_t *k,
 static void name_pick(const mctop_interval_t *iv, const mctop_candidate_t *c,
                       char out[MCTOP_KEYNAME_SIZE]) {
   if (c->series < 0)
-    mctop_key_own_name(iv->policy, c->key->name + 1, c->key->name[0], out);
+    mctop_key_own_name(iv->policy, mctop_names_get(&iv->names, c->key),
+                       c->key->name_len, out);
   else
     snprintf(out, MCTOP_KEYNAME_SIZE, "%s",
              mctop_series_collapsed_name(&iv->series, c->series));
@@ -85,12 +86,12 @@ static void name_pick(const mctop_interval_t *iv, const mctop_candidate_t *c,
 
 /* A slot's key went (evicted, or its slot recycled): its name and its
  * membership go. */
-static void forget_key(mctop_interval_t *iv, mctop_key_slot_t *k) {
+static void forget_key(mctop_interval_t *iv, uint32_t slot) {
+  mctop_key_slot_t *k = &iv->keys[slot];
   mctop_series_leave(&iv->series, k->series);
-  if (k->name != NULL)
-    iv->names_bytes -= 1 + (size_t)k->name[0];
-  free(k->name);
-  *k = (mctop_key_slot_t){.series = MCTOP_SERIES_UNNAMED};
+  mctop_names_drop(&iv->names, slot);
+  *k = (mctop_key_slot_t){.name = MCTOP_NAME_NONE,
+                          .series = MCTOP_SERIES_UNNAMED};
 }
 
 /* ---- one interval ---- */
@@ -108,7 +109,7 @@ static void take_key(mctop_interval_t *iv, mctop_drain_t *d,
   /* Still unnamed though its record went: the record was dropped, or waits
    * behind one another CPU has not committed yet.  Its events go to
    * "other"; the next event sends the name again (a duplicate is ignored). */
-  if (k->name == NULL && rec->name_sent)
+  if (k->name == MCTOP_NAME_NONE && rec->name_sent)
     mctop_drain_ask_name(d, rec->slot);
   mctop_series_take_key(&iv->series, k, rec->id, &rec->iv, rec->lat_count,
                         rec->lat_ns);
@@ -166,14 +167,14 @@ void mctop_interval_run(mctop_interval_t *iv, mctop_drain_t *d,
       size_t later = mctop_drain_next_name_slot(d, NAME_PREFETCH);
       if (later < iv->nslots)
         __builtin_prefetch(&iv->keys[later], 1);
-      name_key(iv, &iv->keys[rec.slot], rec.name, rec.len);
+      name_key(iv, rec.slot, rec.name, rec.len);
       break;
     }
     case MCTOP_REC_KEY:
       take_key(iv, d, &rec);
       break;
     case MCTOP_REC_GONE:
-      forget_key(iv, &iv->keys[rec.slot]);
+      forget_key(iv, rec.slot);
       break;
     }
   }
@@ -193,15 +194,14 @@ void mctop_interval_run(mctop_interval_t *iv, mctop_drain_t *d,
   iv->new_series_refused += iv->series.dropped_new;
   r->new_series_refused = iv->new_series_refused;
   r->tracked = d->result.tracked;
-  r->state_bytes = mctop_series_bytes(&iv->series) + iv->names_bytes +
+  r->state_bytes = mctop_series_bytes(&iv->series) +
+                   mctop_names_bytes(&iv->names) +
                    iv->nslots * sizeof(*iv->keys) + mctop_drain_bytes(d);
 }
 
 void mctop_interval_free(mctop_interval_t *iv) {
-  if (iv->keys != NULL)
-    for (size_t i = 0; i < iv->nslots; i++)
-      free(iv->keys[i].name);
-  free(iv->keys);
+  mctop_names_free(&iv->names);
+  mctop_huge_free(iv->keys, iv->nslots * sizeof(*iv->keys));
   free(iv->picks);
   mctop_series_free(&iv->series);
   memset(iv, 0, sizeof(*iv));

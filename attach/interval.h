@@ -24,6 +24,7 @@
 #include "keyrules.h"
 #include "latency.h"
 #include "mctop.h"
+#include "names.h"
 #include "probes.h"
 #include "series.h"
 
@@ -58,7 +59,7 @@ typedef struct {
   unsigned top_keys;
   mctop_key_slot_t *keys; /* per slot of the table */
   size_t nslots;
-  size_t names_bytes; /* key names held */
+  mctop_names_t names; /* their keys' names */
   bool collapsed_full_said;
   mctop_series_t series;
   mctop_pick_t *picks; /* TopKeys of them */

@@ -2,7 +2,7 @@
  * mctop: the series of one interval (see series.h).
  *
  * Memory: per tracked key only its name and its series (mctop_key_slot_t,
- * held by drain.c); per series dispatched lately a "known" entry with its
+ * held by the interval); per series dispatched lately a "known" entry with its
  * cumulative values; the collapsed series (bounded by MCTOP_COLLAPSED_MAX).
  */
 #include "series.h"

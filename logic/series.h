@@ -45,12 +45,17 @@ enum {
   MCTOP_SERIES_OVERFLOW = -3, /* its collapsed series found no room */
 };
 
+/* No name kept (mctop_key_slot_t's name). */
+#define MCTOP_NAME_NONE UINT32_MAX
+
 /* What user space keeps per slot of the kernel's key table (the interval,
- * attach/interval.c, holds the array and names the keys): 16 bytes. */
+ * attach/interval.c, holds the array and names the keys): 12 bytes. */
 typedef struct mctop_key_slot {
-  uint8_t *name;  /* the key's length, then its bytes; NULL until named */
-  int32_t series; /* MCTOP_SERIES_* or a collapsed series' index */
-  uint32_t known; /* 1: dispatched lately (it has a "known" entry) */
+  uint32_t name;    /* where its name is kept (names.h); MCTOP_NAME_NONE
+                       until named */
+  int32_t series;   /* MCTOP_SERIES_* or a collapsed series' index */
+  uint8_t name_len; /* the key's length, once named */
+  uint8_t known;    /* 1: dispatched lately (it has a "known" entry) */
 } mctop_key_slot_t;
 
 typedef struct {

@@ -103,7 +103,8 @@ static void eviction_steps(mctop_drain_t *d, mctop_interval_t *s) {
   r = drain(d, s); /* 6 */
   CHECK(*tag(3) == MCTOP_TAG_DEAD && r.evicted == 1 && r.tracked == 0,
         "idle for 3 intervals and room needed: dead");
-  CHECK(s->keys[3].name == NULL, "its name is freed at once");
+  CHECK(s->keys[3].name == MCTOP_NAME_NONE && s->names.live == 0,
+        "its name is dropped at once");
   /* A program that was inside the slot when it died adds one more. */
   table[3].count[MCTOP_KC_GETS] = 1;
   r = drain(d, s); /* 7 */
@@ -149,13 +150,13 @@ static void full_bucket(mctop_drain_t *d, mctop_interval_t *s) {
   CHECK(table[coldest].count[MCTOP_KC_GETS] == 0,
         "the evicted key's interval was taken before it went");
   CHECK_U64(24, picked_calls("k14"), "the bucket's hottest key is picked");
-  CHECK(s->keys[coldest].name != NULL,
+  CHECK(s->keys[coldest].name != MCTOP_NAME_NONE,
         "its name stays until its slot is recycled");
   for (size_t j = 1; j < MCTOP_BUCKET_SLOTS - 1; j++)
     gets(MCTOP_BUCKET_SLOTS + j, 1);
   r = drain(d, s);
   CHECK(*tag(coldest) == MCTOP_TAG_RESERVED && r.evicted == 0 &&
-            s->keys[coldest].name == NULL,
+            s->keys[coldest].name == MCTOP_NAME_NONE,
         "an interval later its slot is the bucket's reserve, its name gone, "
         "and the bucket keeps its other keys");
   CHECK_U64(bar, admit_bar, "no reserve taken: the bar comes back down");
