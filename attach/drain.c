@@ -279,8 +279,8 @@ static __u32 *tag_of(mctop_drain_t *d, size_t i) {
  * it. */
 static bool evict(mctop_drain_t *d, size_t i, __u32 tag) {
   __u32 expect = tag;
-  if (!__atomic_compare_exchange_n(tag_of(d, i), &expect, MCTOP_TAG_DEAD,
-                                   false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+  if (!__atomic_compare_exchange_n(tag_of(d, i), &expect, MCTOP_TAG_DEAD, false,
+                                   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
     return false;
   d->flags[i] = 0;
   d->result.evicted++;
@@ -445,7 +445,7 @@ static size_t keep_reserve(mctop_drain_t *d, size_t b, size_t *nreserved) {
     return SIZE_MAX;
   }
   return coldest != SIZE_MAX && evict(d, coldest, coldest_tag) ? coldest
-                                                                : SIZE_MAX;
+                                                               : SIZE_MAX;
 }
 
 /* Bucket b's slots into d->pend, after its reserve is seen to; the knocks

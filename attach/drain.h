@@ -76,10 +76,10 @@ typedef struct {
 } mctop_slot_rec_t;
 
 typedef struct {
-  size_t tracked; /* live keys after the drain */
-  size_t active;  /* keys with events in the interval */
-  size_t evicted; /* keys retired to make room: idle, or the coldest of a
-                     full bucket */
+  size_t tracked;  /* live keys after the drain */
+  size_t active;   /* keys with events in the interval */
+  size_t evicted;  /* keys retired to make room: idle, or the coldest of a
+                      full bucket */
   size_t reserved; /* slots kept for keys that turn hot */
   size_t admitted; /* buckets whose reserve a hot key took since the last */
 } mctop_drain_result_t;
@@ -106,7 +106,7 @@ typedef struct {
   struct mctop_slot_lat *lat;
   size_t nslots, nbuckets, max_keys;
   size_t lens[4]; /* bytes mapped of each (0: not ours) */
-  uint8_t *flags;            /* per slot: name yielded, watched (drain.c) */
+  uint8_t *flags; /* per slot: name yielded, watched (drain.c) */
   struct ring_buffer *names;
   volatile __u32 *names_full; /* the program's flag (mmapped .bss), or NULL */
   /* The program's admission bar (mmapped .data), or NULL; and its value. */

@@ -17,8 +17,8 @@
  * multiply unchanged (2^63 * odd C = 2^63 mod 2^64), so flipping bit 63 of
  * one word and bits 63 and 32 of the next gives the slot lane the same
  * state for every seed: from one key of 2n words, 2^n - 1 others with its
- * slot hash, enough to fill its (then) probe window, with no seed known.  Mixing a secret
- * into each word's step the same way (xor, odd multiplier) leaves that
+ * slot hash, enough to fill its (then) probe window, with no seed known. Mixing
+ * a secret into each word's step the same way (xor, odd multiplier) leaves that
  * differential intact.  SipHash's add-rotate-xor rounds carry
  * no difference through unchanged, and it is a PRF under its key: without
  * the key, a collision is a 2^-63 guess per pair, and nothing mctop shows a

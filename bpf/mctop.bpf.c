@@ -32,7 +32,7 @@
 /* memcached stores each value followed by "\r\n" and counts it in nbytes. */
 #define VALUE_TRAILER 2
 
-#define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
+#define READ_ONCE(x)	 (*(volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
 /* Option Latency, set before load: when false the verifier drops the
@@ -230,8 +230,8 @@ struct bucket_look {
 	struct mctop_bucket *line;
 	struct mctop_slot_group *group;
 	__u32 b;
-	__u32 nfree;	 /* FREE entries (count_free) */
-	__u32 claiming;	 /* an entry with the key's tag is being claimed */
+	__u32 nfree;	/* FREE entries (count_free) */
+	__u32 claiming; /* an entry with the key's tag is being claimed */
 };
 
 /* Two tags a word: the line is compared 64 bits at a time. */
@@ -316,8 +316,8 @@ static __always_inline void count_free(struct bucket_look *lk)
 
 	if (!lk->line)
 		return;
-	/* A loop the verifier walks once per turn: unrolled, clang keeps
-	 * each entry's 0 or 1 apart and its paths multiply. */
+		/* A loop the verifier walks once per turn: unrolled, clang
+		 * keeps each entry's 0 or 1 apart and its paths multiply. */
 #pragma clang loop unroll(disable)
 	for (int i = 0; i < MCTOP_BUCKET_SLOTS; i++)
 		if (READ_ONCE(lk->line->tag[i]) == MCTOP_TAG_FREE)

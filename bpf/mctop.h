@@ -62,8 +62,8 @@ enum mctop_cmd {
  *   MCTOP_TAG_DEAD      evicted by user space: programs that were inside may
  *                       still add to it, so it is not reused yet
  *   MCTOP_TAG_RESERVED  kept for a key that turns hot: only a key whose
- *                       knocks reach the bar (MCTOP_ADMIT_KNOCKS_*) claims it (admission
- *                       by heat), and only when both its buckets are full
+ *                       knocks reach the bar claims it (admission by
+ *                       heat), and only when both its buckets are full
  *   MCTOP_TAG_CLOSED    never used: the buckets' room beyond MaxKeys
  * Only a program turns FREE or RESERVED into a key (compare-and-swap of the
  * tag, which is the claim: two events of one new key cannot both win it),

@@ -144,9 +144,9 @@ static void full_bucket(mctop_drain_t *d, mctop_interval_t *s) {
   CHECK_U64(MCTOP_BUCKET_SLOTS - 1, r.tracked,
             "... and tracks one key fewer (14 here and \"hot\")");
   CHECK_U64(0, knocks[1], "the bucket's knocks start again each interval");
-  CHECK(r.admitted == 1 && bar >= MCTOP_ADMIT_KNOCKS_MIN &&
-            admit_bar == 2 * bar,
-        "a reserve taken in 1 bucket of 2: the program's admission bar doubles");
+  CHECK(
+      r.admitted == 1 && bar >= MCTOP_ADMIT_KNOCKS_MIN && admit_bar == 2 * bar,
+      "a reserve taken in 1 bucket of 2: the program's admission bar doubles");
   CHECK(table[coldest].count[MCTOP_KC_GETS] == 0,
         "the evicted key's interval was taken before it went");
   CHECK_U64(24, picked_calls("k14"), "the bucket's hottest key is picked");
