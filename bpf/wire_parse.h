@@ -97,6 +97,23 @@
 /* mctop_wire_gap()'s count when the caller does not know how many. */
 #define MCTOP_WIRE_LOST_UNKNOWN (~0ULL)
 
+/*
+ * i masked into [0, n), n a power of two.  For BPF the value goes through
+ * an empty asm first: clang drops a mask it can prove redundant (after an
+ * i < n check) and the verifier, which tracks the register it was given,
+ * then sees an index up to 65535 (STYLE.md: "Pitfalls").
+ */
+#ifdef __bpf__
+#define MCTOP_WIRE_IDX(i, n)                                                   \
+	({                                                                     \
+		__u32 i_ = (i);                                                \
+		asm volatile("" : "+r"(i_));                                   \
+		(i_ & ((n)-1));                                                \
+	})
+#else
+#define MCTOP_WIRE_IDX(i, n) ((i) & ((n)-1))
+#endif
+
 enum mctop_wire_mode {
 	MCTOP_WIRE_FIRST,  /* nothing yet: the first byte picks the protocol */
 	MCTOP_WIRE_LINE,   /* text: in a command line, token by token */
@@ -389,7 +406,7 @@ static inline void mctop_wire_tok_byte(struct mctop_wire_conn *c, __u8 b)
 	case MCTOP_WIRE_K_KEY:
 	case MCTOP_WIRE_K_KEY_EACH:
 		if (at < MCTOP_WIRE_TOK)
-			c->tok[at & (MCTOP_WIRE_TOK - 1)] = b;
+			c->tok[MCTOP_WIRE_IDX(at, MCTOP_WIRE_TOK)] = b;
 		break;
 	case MCTOP_WIRE_K_NUM:
 	case MCTOP_WIRE_K_NUM_NEG:
@@ -889,7 +906,7 @@ static inline int mctop_wire_bin_key_byte(struct mctop_wire_conn *c, __u8 b,
 	__u8 cmd = c->cmd;
 	int ret = 0;
 
-	c->tok[at & (MCTOP_WIRE_TOK - 1)] = b;
+	c->tok[MCTOP_WIRE_IDX(at, MCTOP_WIRE_TOK)] = b;
 	c->tpos = ++at;
 	if (at < c->bin_keylen && at < MCTOP_WIRE_TOK)
 		return 0;
@@ -1065,7 +1082,8 @@ static inline int mctop_wire_step(struct mctop_wire_conn *c, const __u8 *chunk,
 		return 0;
 	}
 	*pos = p + 1;
-	return mctop_wire_byte(c, chunk[p & (MCTOP_WIRE_CHUNK - 1)], ev);
+	return mctop_wire_byte(c, chunk[MCTOP_WIRE_IDX(p, MCTOP_WIRE_CHUNK)],
+			       ev);
 }
 
 /* Steps to the next event (1) or the chunk's end (0, *pos == len). */
