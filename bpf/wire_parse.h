@@ -66,7 +66,9 @@
  *   then extras, key, value.  memcached closes the connection on a wrong
  *   magic, a body shorter than key + extras or above 1 GiB, a key above 250
  *   and a command whose lengths do not fit its shape (dispatch_bin_command);
- *   an unknown opcode gets an error and its body is skipped.  set, add and
+ *   an unknown opcode gets an error and a body's length swallowed after
+ *   its extras and key; what follows a touch's or gat's key is read as the
+ *   next header whatever the body length said.  set, add and
  *   replace with a non-zero cas store as a cas (process_bin_update: the
  *   item's cas decides); append and prepend keep their names.
  *
@@ -804,6 +806,33 @@ static inline int mctop_wire_unlikely(__u16 at, __u8 b)
 	return 0;
 }
 
+/*
+ * The bytes after its header memcached takes as a keyless request's (the
+ * rest it reads as the next header): a stat's key; the whole body of
+ * quit, flush, noop, version, sasl; for an opcode it does not know, an
+ * error swallows a body's length more after extras and key
+ * (dispatch_bin_command's default).
+ */
+static inline __u32 mctop_wire_nokey_len(__u8 op, __u16 key, __u8 ext,
+					 __u32 body)
+{
+	switch (op) {
+	case 0x10: /* stat */
+		return (__u32)ext + key;
+	case 0x07: /* quit, flush, noop, version, quitq, flushq */
+	case 0x08:
+	case 0x0a:
+	case 0x0b:
+	case 0x17:
+	case 0x18:
+	case 0x20: /* sasl list mechs, auth, step */
+	case 0x21:
+	case 0x22:
+		return body;
+	}
+	return (__u32)ext + key + body; /* at most 2^30 + 65790 */
+}
+
 static inline void mctop_wire_after_extras(struct mctop_wire_conn *c);
 
 /* The header's 24 bytes are in: check them, then on to extras or body. */
@@ -835,16 +864,18 @@ static inline void mctop_wire_header_done(struct mctop_wire_conn *c)
 	    (c->flags & MCTOP_WIRE_F_HAS_CAS))
 		cmd = MCTOP_CMD_CAS;
 	if (cmd == MCTOP_WIRE_C_NOKEY) {
-		/* no key to count: the whole body is skipped */
+		/* no key to count: what memcached takes is skipped */
+		c->value_len = mctop_wire_nokey_len(c->bin_op, c->bin_keylen,
+						    c->bin_extlen, body);
 		c->cmd = MCTOP_WIRE_C_NONE;
 		c->bin_keylen = 0;
-		c->bin_extlen = 0;
 		ext = 0;
-		key = 0;
 	} else {
+		/* a store's value is read; what follows a touch's or gat's key
+		 * is the next header to memcached, whatever the body said */
+		c->value_len = mctop_wire_is_store(cmd) ? body - key - ext : 0;
 		c->cmd = cmd;
 	}
-	c->value_len = body - key - ext;
 	c->skip = ext;
 	c->mode = MCTOP_WIRE_BIN_EXTRAS;
 	if (ext == 0)

@@ -370,10 +370,26 @@ static void binary_commands(void) {
             "touch:t touch:g1 touch:g2 touch:g3 touch:g4", 0);
   req(0x0b, "", 0, "", 0);                /* version */
   req(0x10, "items", 0, "", 0);           /* stat with a key */
-  req(0x42, "zz", 3, "abc", 0);           /* unknown: error, body skipped */
   reqn(0x21, "PLAIN", 0, "\0u\0p", 4, 0); /* sasl auth */
   req(0x00, "after", 0, "", 0);
   check_bin("binary commands without a key to count", "get:after", 0);
+  /* unknown: after extras and key, the body's 8 bytes are swallowed, 5
+   * past the request's end */
+  req(0x42, "zz", 3, "abc", 0);
+  memcpy(bin + bin_len, "XXXXX", 5);
+  bin_len += 5;
+  req(0x00, "after", 0, "", 0);
+  check_bin("binary unknown opcode: a body's length swallowed after its key, "
+            "as memcached does",
+            "get:after", 0);
+  uint8_t inner[32];
+  req(0x00, "inner", 0, "", 0);
+  memcpy(inner, bin, 29);
+  bin_len = 0;
+  reqn(0x1d, "g", 4, inner, 29, 0);
+  check_bin("binary gat with a body past its key: memcached reads the rest "
+            "as the next request",
+            "touch:g get:inner", 0);
   req(0x00, "", 0, "", 0);
   check_bin("binary get without a key: memcached closes", "", 1);
   req(0x01, "s", 4, "x", 0);
