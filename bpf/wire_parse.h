@@ -29,8 +29,11 @@
  *
  * All of a connection's state is in the struct and the caller's position:
  * a caller that stops after any number of events per read and resumes at the
- * same position loses nothing.  An event's key is c->tok[0, key_len): valid
- * until the next byte is fed.
+ * same position loses nothing.  An event's key is c->tok[0, key_len), valid
+ * until the next byte is fed: always in the connection's buffer, never a
+ * pointer into the chunk, so a key whole in one read and one split across
+ * two are read the same way, from one 256-byte buffer the verifier knows
+ * and the key hash reads as whole words.
  *
  * What memcached does, read in its source (../shared/memcached-src, 1.5.22,
  * 1.6.9, 1.6.18, 1.6.45; proto_text.c, proto_parser.c, proto_bin.c,
@@ -42,11 +45,16 @@
  *   the first token, case-sensitive; a key is any bytes but ' ' and at most
  *   KEY_MAX_LENGTH (250) of them.  get/gets look every key up in order and
  *   stop at the first key that is too long.
- * - gat/gats count as touches, not gets: process_get_cmd() (1.6.45
- *   proto_parser.c; 1.6.18 proto_text.c; 1.5.22 memcached.c) adds to
- *   touch_cmds (stats "cmd_touch") and never to get_cmds ("cmd_get") when
- *   should_touch is set, hit or miss; mctop's symbol mode counts them as
- *   touches too.  So a gat/gats key is a TOUCH event here.
+ * - gat/gats count as touches, not gets: with should_touch set memcached
+ *   adds to touch_cmds (stats "cmd_touch") and never to get_cmds
+ *   ("cmd_get"), hit or miss (1.6.45 proto_parser.c process_get_cmd();
+ *   1.6.18 proto_text.c and 1.5.22 memcached.c process_get_command());
+ *   mctop's symbol mode counts them as touches too.  So a gat/gats key is
+ *   a TOUCH event here.
+ * - A get's or gat's keys are counted as each ends, before the line's end
+ *   (memcached looks them up once the whole line is in, and a line is
+ *   unbounded): a get line cut off by a closed connection still counts the
+ *   keys it had.
  * - Stores: "<cmd> <key> <flags> <exptime> <bytes> [cas] [noreply]", then
  *   <bytes> + 2 bytes of value block that must end in "\r\n" (else "bad
  *   data chunk" and nothing stored; the stream goes on after the block).
@@ -76,9 +84,10 @@
  * space is refused (1.6.45; older tokenizers skipped leading spaces); a
  * store whose <bytes> parses but whose key is too long or flags or exptime
  * are not numbers has its block skipped (1.6.45 swallows it; 1.6.18 and
- * older read it as commands).  Not checked: the ranges of flags, exptime,
- * cas and deltas (only that they are numbers), delete's optional argument,
- * meta flags other than M, C and S.
+ * older read it as commands); a NUL is a byte like any other (1.6.45;
+ * older tokenizers ended the line's tokens there).  Not checked: the ranges of
+ * flags, exptime, cas and deltas (only that they are numbers), delete's
+ * optional argument, meta flags other than M, C and S.
  */
 #ifndef MCTOP_WIRE_PARSE_H
 #define MCTOP_WIRE_PARSE_H
