@@ -148,7 +148,7 @@ enum mctop_wire_mode {
 #define MCTOP_WIRE_F_NUM_BAD   0x0080 /* ... has something else */
 #define MCTOP_WIRE_F_RESYNCING 0x0100 /* lost: the next word must be known */
 #define MCTOP_WIRE_F_STRICT    0x0200 /* lost: a binary header must be likely */
-#define MCTOP_WIRE_F_MIDSTREAM 0x0400 /* first byte seen is not the first */
+#define MCTOP_WIRE_F_MIDSTREAM 0x0400 /* joined after the stream's start */
 
 /*
  * A connection's parser.  The caller zeroes it and calls
@@ -157,16 +157,16 @@ enum mctop_wire_mode {
  */
 struct mctop_wire_conn {
 	__u8 tok[MCTOP_WIRE_TOK]; /* the key (text, meta, binary) */
-	__u64 acc;	 /* text: the command word's first 8 bytes, a number */
-	__u32 skip;	 /* bytes left of a value block, extras or body */
-	__u32 value_len; /* a store's value bytes; binary: the body length */
-	__u32 gaps;	 /* bytes lost (mctop_wire_gap), mid-stream starts */
-	__u32 resyncs;	 /* in step again after a gap or a bad header */
-	__u32 bad;	 /* lines, blocks and requests memcached refuses */
-	__u16 flags;	 /* MCTOP_WIRE_F_* */
-	__u16 tpos;	 /* bytes of the token, header or binary key so far */
-	__u16 bin_keylen;
-	__u8 mode;	/* enum mctop_wire_mode */
+	__u64 acc;	  /* text: the command word's first 8 bytes, a number */
+	__u32 skip;	  /* bytes left of a value block, extras or body */
+	__u32 value_len;  /* a store's value bytes (binary: first the body's) */
+	__u32 gaps;	  /* losses (mctop_wire_gap), mid-stream starts */
+	__u32 resyncs;	  /* in step again after a gap or a bad header */
+	__u32 bad;	  /* lines, blocks and requests memcached refuses */
+	__u16 flags;	  /* MCTOP_WIRE_F_* */
+	__u16 tpos;	  /* bytes of the token, header or binary key so far */
+	__u16 bin_keylen; /* binary: the key's length */
+	__u8 mode;	  /* enum mctop_wire_mode */
 	__u8 cmd;	/* the line's command (MCTOP_WIRE_C_*), or an event's */
 	__u8 arg;	/* the token's index on the line (0: the command) */
 	__u8 key_len;	/* the key's length once it ended */
