@@ -160,7 +160,7 @@ int mctop_drain_open(mctop_drain_t *d, const mctop_table_fds_t *fds,
   const size_t len[4] = {
       page_round(nslots * sizeof(struct mctop_slot)),
       page_round(nbuckets * sizeof(struct mctop_bucket)),
-      page_round(nbuckets * sizeof(struct mctop_knock)),
+      page_round(nbuckets * sizeof(__u32)),
       page_round(nslots * sizeof(struct mctop_slot_lat)),
   };
   void *map[4] = {NULL};
@@ -315,8 +315,6 @@ void mctop_drain_begin(mctop_drain_t *d, const struct mctop_totals *totals) {
   d->full = d->live * 100 >= d->max_keys * MCTOP_EVICT_FILL_PERCENT ||
             totals->key_slot_misses > d->slot_misses;
   d->slot_misses = totals->key_slot_misses;
-  if (d->doorkeeper_at != NULL)
-    __atomic_store_n(d->doorkeeper_at, d->full, __ATOMIC_RELAXED);
   read_names(d);
   /* The ring has room again: keys not named yet may send their names. */
   if (d->names_full != NULL)
@@ -456,11 +454,8 @@ static void scan_bucket(mctop_drain_t *d, size_t b) {
   size_t nreserved = 0;
   size_t leaving = keep_reserve(d, b, &nreserved);
   d->pend_num = d->pend_next = 0;
-  struct mctop_knock *k = &d->knocks[b];
-  if (__atomic_load_n(&k->vote, __ATOMIC_RELAXED) != 0)
-    __atomic_store_n(&k->vote, 0, __ATOMIC_RELAXED);
-  if (__atomic_load_n(&k->seen, __ATOMIC_RELAXED) != 0)
-    __atomic_store_n(&k->seen, 0, __ATOMIC_RELAXED);
+  if (__atomic_load_n(&d->knocks[b], __ATOMIC_RELAXED) != 0)
+    __atomic_store_n(&d->knocks[b], 0, __ATOMIC_RELAXED);
   for (size_t j = 0; j < MCTOP_BUCKET_SLOTS; j++) {
     size_t i = b * MCTOP_BUCKET_SLOTS + j;
     __u32 tag = __atomic_load_n(tag_of(d, i), __ATOMIC_ACQUIRE);

@@ -93,7 +93,7 @@ typedef struct {
 typedef struct {
   struct mctop_slot *slots;
   struct mctop_bucket *buckets;
-  struct mctop_knock *knocks;
+  __u32 *knocks;
   struct mctop_slot_lat *lat; /* its latency (Latency), or NULL */
   size_t nslots;              /* nbuckets * MCTOP_BUCKET_SLOTS */
   size_t max_keys;            /* MaxKeys: the keys it holds at most */
@@ -102,7 +102,7 @@ typedef struct {
 typedef struct {
   struct mctop_slot *slots;
   struct mctop_bucket *buckets;
-  struct mctop_knock *knocks;
+  __u32 *knocks;
   struct mctop_slot_lat *lat;
   size_t nslots, nbuckets, max_keys;
   size_t lens[4]; /* bytes mapped of each (0: not ours) */
@@ -112,9 +112,6 @@ typedef struct {
   /* The program's admission bar (mmapped .data), or NULL; and its value. */
   volatile __u32 *admit_knocks_at;
   __u32 admit_knocks;
-  /* The program's doorkeeper switch (mmapped .bss), or NULL: on while
-   * the table is full (mctop.h, struct mctop_knock). */
-  volatile __u32 *doorkeeper_at;
   /* Name records read from the ring, not yielded yet: [slot u32][len u8]
    * [bytes][NUL], from queue_head to queue_len (drain.c). */
   uint8_t *queue;

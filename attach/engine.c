@@ -144,8 +144,6 @@ static int load(mctop_engine_t *e) {
     e->drain.names_full = &e->skel->bss->names_full;
   if (err == 0)
     e->drain.admit_knocks_at = &e->skel->data->admit_knocks;
-  if (err == 0)
-    e->drain.doorkeeper_at = &e->skel->bss->doorkeeper;
   /* The interval keeps a pointer to the config's key policy. */
   if (err == 0 && mctop_interval_init(&e->interval, &e->cfg.keys,
                                       e->cfg.top_keys, nslots) != 0)

@@ -49,10 +49,6 @@ volatile __u32 names_full;
  * user space each interval (mctop.h, MCTOP_ADMIT_KNOCKS_*). */
 volatile __u32 admit_knocks = MCTOP_ADMIT_KNOCKS_MIN;
 
-/* Set by user space while the table is full: a new key takes a free slot
- * only at its second sighting (mctop.h, struct mctop_knock). */
-volatile __u32 doorkeeper;
-
 /* The key hash's secret (key_hash.h), drawn by user space from
  * getrandom(2) before each load: collisions cannot be computed offline. */
 const volatile __u64 hash_seed[2] = {};
@@ -81,13 +77,13 @@ struct {
 	__type(value, struct mctop_bucket);
 } buckets SEC(".maps");
 
-/* The admission's votes and doorkeeper, per bucket (mctop.h). */
+/* The admission's votes, a word per bucket (mctop.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, struct mctop_knock);
+	__type(value, __u32);
 } knocks SEC(".maps");
 
 /* Latency charged per slot (Latency true; one entry otherwise). */
@@ -337,12 +333,11 @@ static __always_inline void count_free(struct bucket_look *lk)
  */
 static __always_inline bool knock(__u32 b, __u32 tag)
 {
-	struct mctop_knock *k = bpf_map_lookup_elem(&knocks, &b);
-	__u32 me = tag >> 16, old, votes, *w;
+	__u32 *w = bpf_map_lookup_elem(&knocks, &b);
+	__u32 me = tag >> 16, old, votes;
 
-	if (!k)
+	if (!w)
 		return false;
-	w = &k->vote;
 	old = READ_ONCE(*w);
 	votes = old & MCTOP_KNOCK_VOTES;
 	if (old >> 16 == me) {
@@ -356,24 +351,6 @@ static __always_inline bool knock(__u32 b, __u32 tag)
 	}
 	WRITE_ONCE(*w, me << 16 | votes);
 	return me == tag >> 16 && votes >= admit_knocks;
-}
-
-/* Whether the key was seen before this interval in bucket b's doorkeeper
- * (mctop.h), which now has its bit.  Not atomic: a bit lost to a race
- * delays a key's slot by an event. */
-static __always_inline bool seen_before(__u32 b, __u32 tag)
-{
-	struct mctop_knock *k = bpf_map_lookup_elem(&knocks, &b);
-	__u64 bits = 1ULL << ((tag >> 7) & 63) | 1ULL << ((tag >> 13) & 63);
-	__u64 old;
-
-	if (!k)
-		return false;
-	old = READ_ONCE(k->seen);
-	if ((old & bits) == bits)
-		return true;
-	WRITE_ONCE(k->seen, old | bits);
-	return false;
 }
 
 /* Claims the first entry of lk's bucket in state expect for the key:
@@ -425,8 +402,6 @@ __noinline int mctop_find_slot(__u64 hash)
 	if (one.claiming || two.claiming)
 		return -1;
 	if (any_free(&one) || any_free(&two)) {
-		if (doorkeeper && !seen_before(b1, tag))
-			return -1;
 		count_free(&one);
 		count_free(&two);
 		to = one.nfree >= two.nfree ? &one : &two;

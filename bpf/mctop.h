@@ -108,25 +108,9 @@ struct mctop_bucket {
 	__u32 tag[MCTOP_BUCKET_SLOTS];
 };
 
-/* A bucket's knocks (map "knocks", apart from the buckets so what keys
- * without a slot write does not dirty the lines every event reads):
- *   vote  the candidate's 16 tag bits << 16 | its votes
- *   seen  the doorkeeper: two bits for each key of the bucket that found no
- *         slot this interval (a Bloom filter of the tag's bits 7..12 and
- *         13..18; with the 5 or 6 such keys a bucket of a full table meets
- *         in an interval, 1 key in 40 passes it unseen).  While the table
- *         is full (user space sets "doorkeeper" in the program's .bss), a
- *         new key takes a free slot only once its bits were set already: a
- *         key seen once (most of a large cache's keys, in any interval) no
- *         longer takes a slot, sends its name and is evicted 3 intervals
- *         later, and a key seen twice in an interval gets in at its second
- *         event.
- * User space clears both each interval. */
-struct mctop_knock {
-	__u32 vote;
-	__u32 pad;
-	__u64 seen;
-};
+/* A knock word (map "knocks", one per bucket, apart from the buckets so
+ * the votes of keys without a slot do not dirty the lines every event
+ * reads): the candidate's 16 tag bits << 16 | its votes. */
 #define MCTOP_KNOCK_VOTES 0xffffu
 
 /* A key's two buckets among nbuckets, from its hash's high half: a
@@ -434,7 +418,6 @@ _Static_assert(__builtin_offsetof(struct mctop_item_head, it_flags) == 6 &&
 		   __builtin_offsetof(struct mctop_item_head, nkey) == 9,
 	       "the item's it_flags at 38, nkey at 41");
 _Static_assert(sizeof(struct mctop_slot) == 64, "a slot is one cache line");
-_Static_assert(sizeof(struct mctop_knock) == 16, "mctop_knock layout");
 _Static_assert(sizeof(struct mctop_bucket) == 64, "a bucket is one cache line");
 _Static_assert(sizeof(struct mctop_slot_lat) == 16, "mctop_slot_lat layout");
 _Static_assert(__builtin_offsetof(struct mctop_name_rec, data) ==

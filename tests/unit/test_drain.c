@@ -3,8 +3,7 @@
  * counts taken exactly once; eviction's steps, dead, then free or reserved,
  * each when it is safe; a reserved slot kept in every bucket, a full
  * bucket's coldest key giving up its slot right after its counts were
- * taken; the knocks and the doorkeeper starting again each interval, the
- * doorkeeper on while the table is full; the table's size and
+ * taken; the knocks starting again each interval; the table's size and
  * layout for MaxKeys. */
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +15,9 @@
 #define N (NB * MCTOP_BUCKET_SLOTS)
 static struct mctop_slot table[N];
 static struct mctop_bucket buckets[NB];
-static struct mctop_knock knocks[NB];
+static __u32 knocks[NB];
 static struct mctop_totals totals;
-static volatile __u32 admit_bar;  /* the program's .data word */
-static volatile __u32 doorkeeper; /* the program's .bss word */
+static volatile __u32 admit_bar; /* the program's .data word */
 
 static mctop_report_t report;
 
@@ -97,13 +95,10 @@ static void eviction_steps(mctop_drain_t *d, mctop_interval_t *s) {
   mctop_drain_result_t r = drain(d, s); /* 4 */
   CHECK(*tag(3) == 0x11 && r.evicted == 0,
         "idle but not asked to make room: kept");
-  CHECK_U64(0, doorkeeper, "a table with room: no doorkeeper");
   totals.key_slot_misses++;
   r = drain(d, s); /* 5: idle for 2 intervals only */
   CHECK(*tag(3) == 0x11 && r.evicted == 0,
         "idle for 2 intervals: kept even when room is needed");
-  CHECK_U64(1, doorkeeper,
-            "an event found no slot: new keys pass the doorkeeper now");
   totals.key_slot_misses++;
   r = drain(d, s); /* 6 */
   CHECK(*tag(3) == MCTOP_TAG_DEAD && r.evicted == 1 && r.tracked == 0,
@@ -118,8 +113,6 @@ static void eviction_steps(mctop_drain_t *d, mctop_interval_t *s) {
             table[3].last_active == 0,
         "an interval later: zeroed and free (its bucket has its reserve)");
   CHECK_U64(NB, r.reserved, "a reserved slot per bucket");
-  CHECK_U64(0, doorkeeper,
-            "no event missed a slot and the table has room: doorkeeper off");
   CHECK(*tag(MCTOP_BUCKET_SLOTS - 1) == MCTOP_TAG_CLOSED &&
             *tag(MCTOP_BUCKET_SLOTS - 2) == MCTOP_TAG_RESERVED,
         "MaxKeys 28 in 2 buckets: a slot of each closed, one reserved");
@@ -143,15 +136,14 @@ static void full_bucket(mctop_drain_t *d, mctop_interval_t *s) {
     gets(i, (uint32_t)(10 + j));
   }
   size_t coldest = MCTOP_BUCKET_SLOTS + 0; /* 10 gets, the least */
-  knocks[1] = (struct mctop_knock){.vote = 0x12340007, .seen = 0x10};
+  knocks[1] = 0x12340007;
   __u32 bar = admit_bar;
   mctop_drain_result_t r = drain(d, s);
   CHECK(*tag(coldest) == MCTOP_TAG_DEAD && r.evicted == 1,
         "a full bucket gives up the key that did least");
   CHECK_U64(MCTOP_BUCKET_SLOTS - 1, r.tracked,
             "... and tracks one key fewer (14 here and \"hot\")");
-  CHECK(knocks[1].vote == 0 && knocks[1].seen == 0,
-        "the bucket's knocks and doorkeeper start again each interval");
+  CHECK_U64(0, knocks[1], "the bucket's knocks start again each interval");
   CHECK(
       r.admitted == 1 && bar >= MCTOP_ADMIT_KNOCKS_MIN && admit_bar == 2 * bar,
       "a reserve taken in 1 bucket of 2: the program's admission bar doubles");
@@ -200,7 +192,6 @@ int main(void) {
                                            .max_keys = N - 4}) != 0)
     return 1;
   d.admit_knocks_at = &admit_bar;
-  d.doorkeeper_at = &doorkeeper;
   counts_taken_once(&d, &s);
   being_claimed(&d, &s);
   eviction_steps(&d, &s);

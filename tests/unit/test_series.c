@@ -20,7 +20,7 @@ enum {
 #define NSLOTS 32
 static struct mctop_slot table[NSLOTS];
 static struct mctop_bucket buckets[NSLOTS / MCTOP_BUCKET_SLOTS];
-static struct mctop_knock knocks[NSLOTS / MCTOP_BUCKET_SLOTS];
+static __u32 knocks[NSLOTS / MCTOP_BUCKET_SLOTS];
 static struct mctop_slot_lat lat[NSLOTS];
 static struct mctop_totals totals;
 static mctop_drain_t drain;
