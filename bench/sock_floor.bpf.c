@@ -13,18 +13,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#define WIRE_COPY 256
-
-struct wire_chunk {
-	__u8 data[WIRE_COPY];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct wire_chunk);
-} chunk SEC(".maps");
+#include "wire_copy.h"
 
 /* Segments seen and their bytes, for bench/sock_floor to print. */
 __u64 segs_seen, bytes_seen;

@@ -16,7 +16,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#define WIRE_COPY 256
+#include "wire_copy.h"
 
 /* The traced memcached's process id, set by bench/wire_floor before load. */
 const volatile __u32 targ_tgid = 0;
@@ -28,18 +28,6 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } reading SEC(".maps");
-
-/* Where the bytes are copied to (per CPU: a program is not preempted). */
-struct wire_chunk {
-	__u8 data[WIRE_COPY];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct wire_chunk);
-} chunk SEC(".maps");
 
 /* Reads that returned data, and their bytes: bench/wire_floor prints them
  * (reads per request: how much one copy is shared). */
