@@ -309,12 +309,27 @@ static void read_names(mctop_drain_t *d) {
     ring_buffer__consume(d->names);
 }
 
+/* Whether the program reads a key's home slot first (mctop.h,
+ * MCTOP_HOME_MISS_PERCENT): not while most of the last interval's events
+ * found no slot.  An idle interval changes nothing. */
+static void tune_home(mctop_drain_t *d, const struct mctop_totals *totals) {
+  uint64_t looks = totals->key_looks - d->key_looks;
+  uint64_t misses = totals->key_slot_misses - d->slot_misses;
+  if (d->home_first_at == NULL || looks == 0)
+    return;
+  __atomic_store_n(d->home_first_at,
+                   misses * 100 <= looks * MCTOP_HOME_MISS_PERCENT,
+                   __ATOMIC_RELAXED);
+}
+
 void mctop_drain_begin(mctop_drain_t *d, const struct mctop_totals *totals) {
   memset(&d->result, 0, sizeof(d->result));
   d->interval_no++;
   d->full = d->live * 100 >= d->max_keys * MCTOP_EVICT_FILL_PERCENT ||
             totals->key_slot_misses > d->slot_misses;
+  tune_home(d, totals);
   d->slot_misses = totals->key_slot_misses;
+  d->key_looks = totals->key_looks;
   read_names(d);
   /* The ring has room again: keys not named yet may send their names. */
   if (d->names_full != NULL)

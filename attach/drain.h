@@ -112,6 +112,8 @@ typedef struct {
   /* The program's admission bar (mmapped .data), or NULL; and its value. */
   volatile __u32 *admit_knocks_at;
   __u32 admit_knocks;
+  /* The program's home_first (mmapped .data, mctop.h), or NULL. */
+  volatile __u32 *home_first_at;
   /* Name records read from the ring, not yielded yet: [slot u32][len u8]
    * [bytes][NUL], from queue_head to queue_len (drain.c). */
   uint8_t *queue;
@@ -127,6 +129,7 @@ typedef struct {
   size_t pend_num, pend_next;
   size_t live;                 /* live keys after the last drain */
   uint64_t slot_misses;        /* key_slot_misses at the last drain */
+  uint64_t key_looks;          /* key_looks at the last drain */
   mctop_drain_result_t result; /* the interval's, once drained */
 } mctop_drain_t;
 

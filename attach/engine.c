@@ -140,10 +140,11 @@ static int load(mctop_engine_t *e) {
             .names = bpf_map__fd(e->skel->maps.names),
         },
         nslots, e->cfg.max_keys);
-  if (err == 0)
+  if (err == 0) {
     e->drain.names_full = &e->skel->bss->names_full;
-  if (err == 0)
     e->drain.admit_knocks_at = &e->skel->data->admit_knocks;
+    e->drain.home_first_at = &e->skel->data->home_first;
+  }
   /* The interval keeps a pointer to the config's key policy. */
   if (err == 0 && mctop_interval_init(&e->interval, &e->cfg.keys,
                                       e->cfg.top_keys, nslots) != 0)

@@ -49,6 +49,10 @@ volatile __u32 names_full;
  * user space each interval (mctop.h, MCTOP_ADMIT_KNOCKS_*). */
 volatile __u32 admit_knocks = MCTOP_ADMIT_KNOCKS_MIN;
 
+/* Whether an event reads its key's home slot beside its first tag line
+ * (mctop.h, MCTOP_HOME_MISS_PERCENT): set by user space each interval. */
+volatile __u32 home_first = 1;
+
 /* The key hash's secret (key_hash.h), drawn by user space from
  * getrandom(2) before each load: collisions cannot be computed offline. */
 const volatile __u64 hash_seed[2] = {};
@@ -266,20 +270,26 @@ holds(struct bucket_look *lk, int i, __u32 tag, __u64 fp, __u32 *idx_out)
 	return NULL;
 }
 
-/* The key's slot in bucket b, or NULL.  Two tags at a time: a word with
- * the key's tag in a lane is looked at lane by lane. */
-static __always_inline struct mctop_slot *
-look_in(struct bucket_look *lk, __u32 b, __u32 tag, __u64 fp, __u32 *idx_out)
+/* Sets lk up for bucket b; false if it has no line (never: b < nbuckets). */
+static __always_inline bool open_bucket(struct bucket_look *lk, __u32 b)
 {
-	__u64 want = (__u64)tag * LANE_ONES;
-	struct mctop_slot *s;
-	__u64 *words;
-
 	lk->line = bpf_map_lookup_elem(&buckets, &b);
 	lk->group = bpf_map_lookup_elem(&slots, &b);
 	lk->b = b;
 	lk->nfree = 0;
 	lk->claiming = opaque_zero;
+	return lk->line && lk->group;
+}
+
+/* The key's slot in lk's open bucket, or NULL.  Two tags at a time: a
+ * word with the key's tag in a lane is looked at lane by lane. */
+static __always_inline struct mctop_slot *
+look_in(struct bucket_look *lk, __u32 tag, __u64 fp, __u32 *idx_out)
+{
+	__u64 want = (__u64)tag * LANE_ONES;
+	struct mctop_slot *s;
+	__u64 *words;
+
 	if (!lk->line || !lk->group)
 		return NULL;
 	words = (__u64 *)lk->line->tag;
@@ -353,6 +363,24 @@ static __always_inline bool knock(__u32 b, __u32 tag)
 	return me == tag >> 16 && votes >= admit_knocks;
 }
 
+/* Claims entry i of lk's bucket for the key if it is in state expect:
+ * true, its slot's index in *idx_out, if it won it. */
+static __always_inline bool claim_at(struct bucket_look *lk, __u32 i,
+				     __u32 expect, __u32 tag, __u64 fp,
+				     __u32 *idx_out)
+{
+	struct mctop_bucket *line = lk->line;
+	struct mctop_slot_group *g = lk->group;
+
+	if (!line || !g || i >= MCTOP_BUCKET_SLOTS)
+		return false;
+	if (__sync_val_compare_and_swap(&line->tag[i], expect, tag) != expect)
+		return false; /* another key was faster: a miss */
+	WRITE_ONCE(g->slot[i].fp, fp);
+	*idx_out = lk->b * MCTOP_BUCKET_SLOTS + i;
+	return true;
+}
+
 /* Claims the first entry of lk's bucket in state expect for the key:
  * true, its slot's index in *idx_out, if it won it. */
 static __always_inline bool claim(struct bucket_look *lk, __u32 expect,
@@ -390,18 +418,37 @@ __noinline int mctop_find_slot(__u64 hash)
 {
 	struct bucket_look one, two, *to;
 	__u64 fp = hash | 1;
-	__u32 tag = mctop_key_tag(fp), b1, b2, idx = 0;
+	__u32 tag = mctop_key_tag(fp), home = mctop_key_home(tag), b1, b2;
+	__u32 idx = 0;
 	struct mctop_slot *s;
 
 	mctop_key_buckets(hash, nbuckets, &b1, &b2);
-	s = look_in(&one, b1, tag, fp, &idx);
-	if (!s)
-		s = look_in(&two, b2, tag, fp, &idx);
+	if (!open_bucket(&one, b1))
+		return -1;
+	/* The key's home first: its tag and its slot are read together, so a
+	 * key at home costs one round trip to memory, not the tag line's and
+	 * then the slot's.  Not while most keys have no slot (home_first). */
+	if (home_first && home < MCTOP_BUCKET_SLOTS &&
+	    READ_ONCE(one.group->slot[home].fp) == fp &&
+	    READ_ONCE(one.line->tag[home]) == tag)
+		return (int)(b1 * MCTOP_BUCKET_SLOTS + home);
+	s = look_in(&one, tag, fp, &idx);
 	if (s)
+		return (int)idx;
+	if (!open_bucket(&two, b2))
+		return -1;
+	if (look_in(&two, tag, fp, &idx))
 		return (int)idx;
 	if (one.claiming || two.claiming)
 		return -1;
 	if (any_free(&one) || any_free(&two)) {
+		/* A new key takes its home when it is free. */
+		if (home < MCTOP_BUCKET_SLOTS &&
+		    READ_ONCE(one.line->tag[home]) == MCTOP_TAG_FREE)
+			return claim_at(&one, home, MCTOP_TAG_FREE, tag, fp,
+					&idx)
+				   ? (int)idx
+				   : -1;
 		count_free(&one);
 		count_free(&two);
 		to = one.nfree >= two.nfree ? &one : &two;
@@ -448,6 +495,7 @@ key_slot(struct mctop_totals *t, const void *ukey, long keylen, __u32 *idx)
 		return NULL;
 	}
 	hash_key(k, &hash, &fp);
+	t->key_looks++;
 	s = find_slot(k, hash, fp, idx);
 	if (!s)
 		t->key_slot_misses++;

@@ -135,6 +135,23 @@ static inline __u32 mctop_key_tag(__u64 fp)
 	return (__u32)fp;
 }
 
+/*
+ * A key's home: the entry of its first bucket it takes when that is free,
+ * and the one an event looks at first, its slot read beside the tag line:
+ * a key at home costs one round trip to memory, where a look through the
+ * tag line costs two, one after the other (the line, then the slot it
+ * names).  For a key without a slot the home's slot is a read for nothing
+ * (and a page walk beyond the tag lines' few pages), so the program skips
+ * it while more than MCTOP_HOME_MISS_PERCENT of the last interval's
+ * events found no slot (user space sets home_first in its .data).
+ */
+#define MCTOP_HOME_MISS_PERCENT 20
+
+static inline __u32 mctop_key_home(__u32 tag)
+{
+	return (tag >> 1) % MCTOP_BUCKET_SLOTS;
+}
+
 enum mctop_key_count {
 	MCTOP_KC_GETS,	 /* command__get / do_item_get with do_update */
 	MCTOP_KC_MISSES, /* ... that missed; hits are gets - misses */
@@ -197,6 +214,8 @@ struct mctop_totals {
 	__u64 key_slot_misses; /* events not counted per key: map full or a
 				  hash collision */
 	__u64 bad_keys; /* events whose key was empty, too long or unreadable */
+	__u64 key_looks; /* events that looked for their key's slot (the share
+			    of them in key_slot_misses sets home_first) */
 };
 
 /*
@@ -423,7 +442,7 @@ _Static_assert(sizeof(struct mctop_slot_lat) == 16, "mctop_slot_lat layout");
 _Static_assert(__builtin_offsetof(struct mctop_name_rec, data) ==
 		   MCTOP_NAME_REC_HEAD,
 	       "mctop_name_rec layout");
-_Static_assert(sizeof(struct mctop_totals) == 17 * 8, "mctop_totals layout");
+_Static_assert(sizeof(struct mctop_totals) == 18 * 8, "mctop_totals layout");
 _Static_assert(sizeof(struct mctop_conn_id) == 16, "mctop_conn_id layout");
 _Static_assert(sizeof(struct mctop_inflight) == 5 * 8, "mctop_inflight layout");
 _Static_assert(sizeof(struct mctop_lat_hist) == MCTOP_LAT_BUCKETS * 8,

@@ -3,8 +3,9 @@
  * counts taken exactly once; eviction's steps, dead, then free or reserved,
  * each when it is safe; a reserved slot kept in every bucket, a full
  * bucket's coldest key giving up its slot right after its counts were
- * taken; the knocks starting again each interval; the table's size and
- * layout for MaxKeys. */
+ * taken; the knocks starting again each interval; reading homes first
+ * only while most keys have a slot; the table's size and layout for
+ * MaxKeys. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +163,26 @@ static void full_bucket(mctop_drain_t *d, mctop_interval_t *s) {
   CHECK_U64(bar, admit_bar, "no reserve taken: the bar comes back down");
 }
 
+/* The program's home_first (mctop.h): off while more than
+ * MCTOP_HOME_MISS_PERCENT of an interval's looks found no slot, on again
+ * once they find one; an idle interval keeps it. */
+static void home_switch(mctop_drain_t *d, mctop_interval_t *s) {
+  static volatile __u32 home_flag = 1;
+  d->home_first_at = &home_flag;
+  totals.key_looks += 100;
+  totals.key_slot_misses += MCTOP_HOME_MISS_PERCENT + 1;
+  drain(d, s);
+  CHECK_U64(0, home_flag,
+            "most keys without a slot: the program stops reading homes first");
+  drain(d, s);
+  CHECK_U64(0, home_flag, "... and an idle interval leaves it so");
+  totals.key_looks += 100;
+  totals.key_slot_misses += MCTOP_HOME_MISS_PERCENT;
+  drain(d, s);
+  CHECK_U64(1, home_flag, "at or under the bar, homes first again");
+  d->home_first_at = NULL;
+}
+
 static void table_size(void) {
   CHECK_U64(32, mctop_table_slots(10), "a small MaxKeys gets two buckets");
   CHECK_U64(69920, mctop_table_slots(65536),
@@ -196,6 +217,7 @@ int main(void) {
   being_claimed(&d, &s);
   eviction_steps(&d, &s);
   full_bucket(&d, &s);
+  home_switch(&d, &s);
   table_size();
   mctop_drain_close(&d);
   mctop_interval_free(&s);
