@@ -30,14 +30,8 @@
 
 #include <bpf/libbpf.h>
 
+#include "floor_loader.h"
 #include "cg_floor.skel.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig) {
-  (void)sig;
-  stop = 1;
-}
 
 /* Where cgroup2 is mounted (/proc/self/mountinfo: the mount point is the
  * fifth field, the file system type the first after " - "), or false.  On
@@ -93,15 +87,9 @@ static bool move_to(const char *dir, long pid) {
 }
 
 int main(int argc, char **argv) {
-  char *end1 = NULL, *end2 = NULL;
-  long pid = argc == 3 ? strtol(argv[1], &end1, 10) : 0;
-  long port = argc == 3 ? strtol(argv[2], &end2, 10) : 0;
-  if (argc != 3 || *end1 != '\0' || *end2 != '\0' || pid <= 0 || port <= 0 ||
-      port > 65535) {
-    fprintf(stderr, "usage: %s PID PORT (a memcached process, its TCP port)\n",
-            argv[0]);
+  long pid, port;
+  if (!floor_args(argc, argv, true, &pid, &port))
     return 2;
-  }
   char mount[512], from[512], home[1100], child[600];
   if (!cgroup2_mount(mount, sizeof(mount)) ||
       !cgroup_of(pid, from, sizeof(from))) {
@@ -139,12 +127,7 @@ int main(int argc, char **argv) {
             strerror(errno));
     goto cleanup;
   }
-  printf("attached 1\n");
-  fflush(stdout);
-  signal(SIGTERM, on_signal);
-  signal(SIGINT, on_signal);
-  while (!stop)
-    pause();
+  floor_hold(1);
   const struct cg_floor_bpf__bss *b = skel->bss;
   printf("segments %llu bytes %llu ingress %llu %llu egress %llu %llu\n",
          (unsigned long long)(b->segs_in + b->segs_out),

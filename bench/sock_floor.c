@@ -22,14 +22,8 @@
 
 #include <bpf/libbpf.h>
 
+#include "floor_loader.h"
 #include "sock_floor.skel.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig) {
-  (void)sig;
-  stop = 1;
-}
 
 /* The inode of PID's TCP socket listening on PORT (IPv4 or IPv6), or 0. */
 static unsigned long listening_inode(long pid, unsigned port) {
@@ -84,15 +78,9 @@ static int fd_of_inode(long pid, unsigned long inode) {
 }
 
 int main(int argc, char **argv) {
-  char *end1 = NULL, *end2 = NULL;
-  long pid = argc == 3 ? strtol(argv[1], &end1, 10) : 0;
-  long port = argc == 3 ? strtol(argv[2], &end2, 10) : 0;
-  if (argc != 3 || *end1 != '\0' || *end2 != '\0' || pid <= 0 || port <= 0 ||
-      port > 65535) {
-    fprintf(stderr, "usage: %s PID PORT (a memcached process, its TCP port)\n",
-            argv[0]);
+  long pid, port;
+  if (!floor_args(argc, argv, true, &pid, &port))
     return 2;
-  }
   unsigned long inode = listening_inode(pid, (unsigned)port);
   int theirs = inode != 0 ? fd_of_inode(pid, inode) : -1;
   int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
@@ -114,12 +102,7 @@ int main(int argc, char **argv) {
     sock_floor_bpf__destroy(skel);
     return 1;
   }
-  printf("attached 1\n");
-  fflush(stdout);
-  signal(SIGTERM, on_signal);
-  signal(SIGINT, on_signal);
-  while (!stop)
-    pause();
+  floor_hold(1);
   printf("segments %llu bytes %llu\n",
          (unsigned long long)skel->bss->segs_seen,
          (unsigned long long)skel->bss->bytes_seen);

@@ -16,22 +16,13 @@
 
 #include <bpf/libbpf.h>
 
+#include "floor_loader.h"
 #include "wire_floor.skel.h"
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig) {
-  (void)sig;
-  stop = 1;
-}
-
 int main(int argc, char **argv) {
-  char *end = NULL;
-  long pid = argc == 2 ? strtol(argv[1], &end, 10) : 0;
-  if (argc != 2 || *end != '\0' || pid <= 0) {
-    fprintf(stderr, "usage: %s PID (a memcached process)\n", argv[0]);
+  long pid, port;
+  if (!floor_args(argc, argv, false, &pid, &port))
     return 2;
-  }
   struct wire_floor_bpf *skel = wire_floor_bpf__open();
   if (skel != NULL)
     skel->rodata->targ_tgid = (__u32)pid;
@@ -43,12 +34,7 @@ int main(int argc, char **argv) {
     wire_floor_bpf__destroy(skel);
     return 1;
   }
-  printf("attached 2\n");
-  fflush(stdout);
-  signal(SIGTERM, on_signal);
-  signal(SIGINT, on_signal);
-  while (!stop)
-    pause();
+  floor_hold(2);
   printf("reads %llu bytes %llu\n",
          (unsigned long long)skel->bss->reads_seen,
          (unsigned long long)skel->bss->bytes_seen);
