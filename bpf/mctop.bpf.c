@@ -386,21 +386,11 @@ static __always_inline bool claim_at(struct bucket_look *lk, __u32 i,
 static __always_inline bool claim(struct bucket_look *lk, __u32 expect,
 				  __u32 tag, __u64 fp, __u32 *idx_out)
 {
-	struct mctop_bucket *line = lk->line;
-	struct mctop_slot_group *g = lk->group;
-
-	if (!line || !g)
+	if (!lk->line)
 		return false;
-	for (int i = 0; i < MCTOP_BUCKET_SLOTS; i++) {
-		if (READ_ONCE(line->tag[i]) != expect)
-			continue;
-		if (__sync_val_compare_and_swap(&line->tag[i], expect, tag) !=
-		    expect)
-			return false; /* another key was faster: a miss */
-		WRITE_ONCE(g->slot[i].fp, fp);
-		*idx_out = lk->b * MCTOP_BUCKET_SLOTS + i;
-		return true;
-	}
+	for (int i = 0; i < MCTOP_BUCKET_SLOTS; i++)
+		if (READ_ONCE(lk->line->tag[i]) == expect)
+			return claim_at(lk, i, expect, tag, fp, idx_out);
 	return false;
 }
 
